@@ -1,0 +1,107 @@
+"""Configuration classes.
+
+Defaults live in code; secrets and URLs come from the environment, read only inside
+``load_config`` (called by ``create_app``), never at import time.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+
+
+class Config:
+    SECRET_KEY: str | None = None  # development: generated once into instance/secret_key
+    SQLALCHEMY_DATABASE_URI = f"sqlite:///{INSTANCE / 'meldecentral.sqlite'}"
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # Embedded default: a broker that needs no server (kombu's filesystem transport).
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_RESULT_BACKEND = None
+    CELERY_BROKER_FOLDER = str(INSTANCE / "broker")
+    REDIS_URL: str | None = None
+    RATELIMIT_STORAGE_URI = "memory://"
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024  # whole request body, uploads included
+    MAX_JSON_BODY = 64 * 1024
+    REPORT_TEXT_MAX = 5000
+    PUBLIC_BASE_URL = "http://localhost:5000"
+    DEFAULT_MUNICIPALITY = "kbh"
+    TIMEZONE = "Europe/Copenhagen"
+    BABEL_DEFAULT_LOCALE = "da"
+    LANGUAGES = ("da", "en")
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = 3600 * 8
+    OUTBOX_SWEEP_AFTER_SECONDS = 30
+    TESTING = False
+    DEBUG = False
+
+
+class DevelopmentConfig(Config):
+    DEBUG = False
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "testing"  # noqa: S105 - test runs only
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    WTF_CSRF_ENABLED = True
+    RATELIMIT_ENABLED = False
+    CELERY_BROKER_URL = "memory://"
+
+
+class ProductionConfig(Config):
+    SECRET_KEY = None
+    SQLALCHEMY_DATABASE_URI = None
+    SESSION_COOKIE_SECURE = True
+    REQUIRED_ENV = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY")
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+class ConfigError(RuntimeError):
+    """Raised when the environment does not provide what a configuration needs."""
+
+
+def normalise_db_url(url: str) -> str:
+    """Use psycopg 3 for plain postgres URLs (as given by most hosting)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def load_config(name: str | None = None, env: dict | None = None) -> dict:
+    """Return the settings for ``name`` (default: MELDECENTRAL_ENV or development)."""
+    env = os.environ if env is None else env
+    name = name or env.get("MELDECENTRAL_ENV", "development")
+    if name not in CONFIGS:
+        raise ConfigError(f"unknown configuration {name!r}; choose one of {sorted(CONFIGS)}")
+    cls = CONFIGS[name]
+    settings = {k: copy.deepcopy(getattr(cls, k)) for k in dir(cls) if k.isupper()}
+    settings["ENV_NAME"] = name
+    missing = [k for k in getattr(cls, "REQUIRED_ENV", ()) if not env.get(k)]
+    if missing:
+        raise ConfigError(f"production needs these environment variables: {', '.join(missing)}")
+    if env.get("DATABASE_URL"):
+        settings["SQLALCHEMY_DATABASE_URI"] = normalise_db_url(env["DATABASE_URL"])
+    if env.get("SECRET_KEY"):
+        settings["SECRET_KEY"] = env["SECRET_KEY"]
+    if env.get("REDIS_URL"):
+        settings["REDIS_URL"] = env["REDIS_URL"]
+        settings["CELERY_BROKER_URL"] = env["REDIS_URL"]
+        settings["CELERY_RESULT_BACKEND"] = env["REDIS_URL"]
+        settings["RATELIMIT_STORAGE_URI"] = env["REDIS_URL"]
+    if env.get("PUBLIC_BASE_URL"):
+        settings["PUBLIC_BASE_URL"] = env["PUBLIC_BASE_URL"]
+    return settings

@@ -1,0 +1,112 @@
+"""Meldecentral: a municipal incident and concern reporting centre."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from flask import Flask, g, request
+from werkzeug.exceptions import HTTPException
+
+from config import INSTANCE, load_config
+
+
+def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(INSTANCE), instance_relative_config=False)
+    app.config.from_mapping(load_config(config_name))
+    if overrides:
+        app.config.update(overrides)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        INSTANCE.mkdir(exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _development_secret()
+    register_extensions(app)
+    register_request_hooks(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_cli(app)
+    return app
+
+
+def _development_secret() -> str:
+    """A random key kept in instance/ so that development sessions survive a restart."""
+    INSTANCE.mkdir(exist_ok=True)
+    path = INSTANCE / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def register_extensions(app: Flask) -> None:
+    from meldecentral import models  # noqa: F401  (registers the tables)
+    from meldecentral.extensions import csrf, db, login_manager, migrate
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        from meldecentral.db_sqlite import configure_sqlite
+
+        configure_sqlite(app)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+
+
+def register_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def _request_id():
+        incoming = request.headers.get("X-Request-ID", "")
+        ok = 8 <= len(incoming) <= 40 and incoming.replace("-", "").isalnum()
+        g.request_id = incoming if ok else secrets.token_hex(8)
+
+    @app.after_request
+    def _headers(response):
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.path.startswith("/api/"):
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+def register_blueprints(app: Flask) -> None:
+    from meldecentral.api import bp as api_bp
+    from meldecentral.extensions import csrf
+    from meldecentral.health import bp as health_bp
+
+    # The API authenticates with bearer tokens, never cookies, so CSRF does not apply to it.
+    csrf.exempt(api_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(health_bp)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from meldecentral.api.errors import error_response, http_error_json
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+            return http_error_json(exc)
+        return exc
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        if isinstance(exc, HTTPException):
+            return _http(exc)
+        logging.getLogger("meldecentral").exception(
+            "unhandled error (request %s)", g.get("request_id")
+        )
+        from meldecentral.extensions import db
+
+        db.session.rollback()
+        if request.path.startswith("/api/"):
+            return error_response(
+                500, "internal_error", f"unexpected error; quote request id {g.get('request_id')}"
+            )
+        return "Internal error", 500
+
+
+def register_cli(app: Flask) -> None:
+    from meldecentral.cli import register
+
+    register(app)

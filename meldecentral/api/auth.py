@@ -1,0 +1,35 @@
+"""Who is calling the API: a bearer token's user, or an anonymous resident."""
+
+from __future__ import annotations
+
+from flask import current_app, request
+
+from meldecentral.api.errors import ApiError
+from meldecentral.services import users
+from meldecentral.services.actor import Actor
+
+
+def current_actor() -> Actor:
+    # Cached on the request (not on g, which outlives a request when an app context is reused).
+    cached = getattr(request, "_mc_actor", None)
+    if cached is not None:
+        return cached
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _, token = header.partition(" ")
+        user = users.user_for_token(token.strip()) if scheme.lower() == "bearer" else None
+        if user is None:
+            raise ApiError(401, "unauthorized", "invalid or revoked token")
+        actor = Actor.for_user(user)
+    else:
+        municipality = users.municipality_by_code(current_app.config["DEFAULT_MUNICIPALITY"])
+        actor = Actor(role="resident", municipality_id=municipality.id if municipality else None)
+    request._mc_actor = actor
+    return actor
+
+
+def require_staff() -> Actor:
+    actor = current_actor()
+    if not actor.is_staff:
+        raise ApiError(401, "unauthorized", "a staff token is required")
+    return actor

@@ -1,0 +1,47 @@
+"""Reference data and the API's own description."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app, render_template
+
+from meldecentral.api import bp
+from meldecentral.api.auth import current_actor
+from meldecentral.api.openapi import build_spec
+from meldecentral.extensions import db
+from meldecentral.models import Category
+from meldecentral.schemas.reports import CategoryOutSchema
+from meldecentral.services import geo
+
+
+@bp.get("/categories")
+def categories():
+    actor = current_actor()
+    rows = db.session.scalars(
+        sa.select(Category)
+        .filter_by(municipality_id=actor.municipality_id, active=True)
+        .order_by(Category.code)
+    ).all()
+    return {"items": CategoryOutSchema(many=True).dump(rows)}
+
+
+@bp.get("/districts")
+def districts():
+    actor = current_actor()
+    return (
+        geo.districts_geojson(actor.municipality_id),
+        200,
+        {"Content-Type": "application/geo+json"},
+    )
+
+
+@bp.get("/openapi.json")
+def openapi():
+    if "_openapi" not in current_app.extensions:
+        current_app.extensions["_openapi"] = build_spec()
+    return current_app.extensions["_openapi"]
+
+
+@bp.get("/docs")
+def docs():
+    return render_template("api_docs.html", spec=openapi())

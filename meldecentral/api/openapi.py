@@ -1,0 +1,266 @@
+"""The OpenAPI 3 document, built from the marshmallow schemas with apispec."""
+
+from __future__ import annotations
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from marshmallow import Schema, fields
+
+from meldecentral.schemas import reports as s
+
+
+class ErrorBodySchema(Schema):
+    code = fields.Str(required=True)
+    message = fields.Str(required=True)
+    fields = fields.Dict(keys=fields.Str(), metadata={"description": "field -> reasons"})
+
+
+class ErrorSchema(Schema):
+    error = fields.Nested(ErrorBodySchema, required=True)
+
+
+class ReportPageSchema(Schema):
+    items = fields.List(fields.Nested(s.ReportSummarySchema))
+    page = fields.Int()
+    per_page = fields.Int()
+    total = fields.Int()
+
+
+class CategoryListSchema(Schema):
+    items = fields.List(fields.Nested(s.CategoryOutSchema))
+
+
+NOT_EMERGENCY = (
+    "Not an emergency service: if someone is in danger or a crime is happening now, "
+    "call 112; for the police when it is not urgent, call 114."
+)
+
+
+def _err(description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": "Error"}}}
+
+
+def _json(schema, description="OK") -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+STAFF = [{"bearerAuth": []}]
+ID_PARAM = {"in": "path", "required": True, "schema": {"type": "integer"}}
+
+
+def build_spec() -> dict:
+    spec = APISpec(
+        title="Meldecentral API",
+        version="1.0.0",
+        openapi_version="3.0.3",
+        plugins=[MarshmallowPlugin()],
+        info={"description": "Municipal incident and concern reports. " + NOT_EMERGENCY},
+        servers=[{"url": "/api/v1"}],
+    )
+    spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    for name, schema in {
+        "Error": ErrorSchema,
+        "ReportIn": s.ReportInSchema,
+        "Submitted": s.SubmittedSchema,
+        "Track": s.TrackSchema,
+        "Report": s.ReportOutSchema,
+        "ReportPage": ReportPageSchema,
+        "TransitionIn": s.TransitionInSchema,
+        "Assignment": s.AssignmentOutSchema,
+        "NoteIn": s.NoteInSchema,
+        "Note": s.NoteOutSchema,
+        "CategoryList": CategoryListSchema,
+        "ReportTransitionIn": s.ReportTransitionInSchema,
+        "RouteIn": s.RouteInSchema,
+    }.items():
+        spec.components.schema(name, schema=schema)
+
+    common = {
+        "401": _err("invalid or missing staff token"),
+        "404": _err("not found, or not yours to see"),
+        "415": _err("body is not JSON"),
+        "422": _err("invalid fields"),
+    }
+    spec.path(
+        path="/reports",
+        operations={
+            "post": {
+                "summary": "Submit a report (anonymous resident, or staff with a token)",
+                "description": NOT_EMERGENCY
+                + " A report that says it is happening now and involves "
+                "violence, weapons, fire or a child in danger is answered 422 with code 'emergency'.",
+                "operationId": "submitReport",
+                "parameters": [
+                    {
+                        "in": "header",
+                        "name": "Idempotency-Key",
+                        "required": False,
+                        "schema": {"type": "string", "minLength": 8, "maxLength": 100},
+                    }
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": "ReportIn"}},
+                },
+                "responses": {
+                    "201": _json("Submitted", "created"),
+                    "200": _json("Submitted", "replay of an earlier submission"),
+                    "400": _err("malformed JSON"),
+                    "401": common["401"],
+                    "409": _err("Idempotency-Key reused with another body"),
+                    "413": _err("body too large"),
+                    "415": common["415"],
+                    "422": _err("invalid fields, or an emergency (code 'emergency')"),
+                },
+            },
+            "get": {
+                "summary": "List the reports you may see",
+                "operationId": "listReports",
+                "security": STAFF,
+                "parameters": [{"in": "query", "schema": s.ReportListQuerySchema}],
+                "responses": {
+                    "200": _json("ReportPage"),
+                    "401": common["401"],
+                    "422": common["422"],
+                },
+            },
+        },
+    )
+    spec.path(
+        path="/reports/{report_id}",
+        parameters=[{"name": "report_id", **ID_PARAM}],
+        operations={
+            "get": {
+                "summary": "One report with its assignments, notes and history",
+                "operationId": "getReport",
+                "security": STAFF,
+                "responses": {"200": _json("Report"), "401": common["401"], "404": common["404"]},
+            }
+        },
+    )
+    spec.path(
+        path="/reports/{report_id}/transitions",
+        parameters=[{"name": "report_id", **ID_PARAM}],
+        operations={
+            "post": {
+                "summary": "Coordinators: triage, reject or merge a report",
+                "operationId": "transitionReport",
+                "security": STAFF,
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": "ReportTransitionIn"}},
+                },
+                "responses": {
+                    "200": _json("Report"),
+                    "400": _err("malformed JSON"),
+                    "403": _err("your role may not"),
+                    "409": _err("not allowed from the current status"),
+                    **common,
+                },
+            }
+        },
+    )
+    spec.path(
+        path="/reports/{report_id}/assignments",
+        parameters=[{"name": "report_id", **ID_PARAM}],
+        operations={
+            "post": {
+                "summary": "Coordinators: route a report by hand",
+                "operationId": "routeReport",
+                "security": STAFF,
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": "RouteIn"}},
+                },
+                "responses": {
+                    "201": _json("Report", "routed"),
+                    "400": _err("malformed JSON"),
+                    "403": _err("your role may not"),
+                    "409": _err("not allowed from the current status"),
+                    **common,
+                },
+            }
+        },
+    )
+    spec.path(
+        path="/reports/{report_id}/notes",
+        parameters=[{"name": "report_id", **ID_PARAM}],
+        operations={
+            "post": {
+                "summary": "Add an internal note or a public update",
+                "operationId": "addNote",
+                "security": STAFF,
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": "NoteIn"}},
+                },
+                "responses": {
+                    "201": _json("Note", "added"),
+                    "400": _err("malformed JSON"),
+                    "403": _err("your role may not"),
+                    **common,
+                },
+            }
+        },
+    )
+    spec.path(
+        path="/assignments/{assignment_id}/transitions",
+        parameters=[{"name": "assignment_id", **ID_PARAM}],
+        operations={
+            "post": {
+                "summary": "A unit acknowledges, works on, or closes its assignment",
+                "operationId": "transitionAssignment",
+                "security": STAFF,
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": "TransitionIn"}},
+                },
+                "responses": {
+                    "200": _json("Assignment"),
+                    "400": _err("malformed JSON"),
+                    "403": _err("your role may not"),
+                    "409": _err("not allowed from the current status"),
+                    **common,
+                },
+            }
+        },
+    )
+    spec.path(
+        path="/track/{reference}",
+        parameters=[
+            {"name": "reference", "in": "path", "required": True, "schema": {"type": "string"}}
+        ],
+        operations={
+            "get": {
+                "summary": "Public: follow a report by its receipt reference",
+                "operationId": "track",
+                "responses": {"200": _json("Track"), "404": common["404"]},
+            }
+        },
+    )
+    spec.path(
+        path="/categories",
+        operations={
+            "get": {
+                "summary": "Report categories",
+                "operationId": "listCategories",
+                "responses": {"200": _json("CategoryList")},
+            }
+        },
+    )
+    spec.path(
+        path="/districts",
+        operations={
+            "get": {
+                "summary": "Districts as a GeoJSON FeatureCollection",
+                "operationId": "listDistricts",
+                "responses": {
+                    "200": {
+                        "description": "GeoJSON",
+                        "content": {"application/geo+json": {"schema": {"type": "object"}}},
+                    }
+                },
+            }
+        },
+    )
+    return spec.to_dict()

@@ -1,0 +1,108 @@
+"""Command line: ``flask --app wsgi <group> <command>``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+
+from meldecentral.extensions import db
+from meldecentral.services import geo, users
+from meldecentral.services.errors import ValidationFailed
+
+
+def _municipality(code: str | None):
+    code = code or current_app.config["DEFAULT_MUNICIPALITY"]
+    municipality = users.municipality_by_code(code)
+    if municipality is None:
+        raise click.ClickException(
+            f"no municipality {code!r}; run `flask demo load` or `flask municipality create` first"
+        )
+    return municipality
+
+
+def register(app: Flask) -> None:
+    @app.cli.group("municipality")
+    def municipality_group():
+        """Municipalities served by this deployment."""
+
+    @municipality_group.command("create")
+    @click.argument("code")
+    @click.argument("name")
+    def municipality_create(code: str, name: str):
+        from meldecentral.models import Municipality
+
+        if users.municipality_by_code(code):
+            raise click.ClickException(f"municipality {code!r} exists")
+        db.session.add(Municipality(code=code, name=name))
+        db.session.commit()
+        click.echo(f"created municipality {code}")
+
+    @app.cli.group("districts")
+    def districts_group():
+        """District polygons."""
+
+    @districts_group.command("import")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--municipality", default=None, help="municipality code")
+    def districts_import(path: Path, municipality: str | None):
+        """Create or update districts from a GeoJSON FeatureCollection."""
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            created, updated = geo.import_districts(_municipality(municipality), data)
+        except (ValueError, geo.GeoJSONError) as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"districts: {created} created, {updated} updated")
+
+    @app.cli.group("users")
+    def users_group():
+        """Staff users."""
+
+    @users_group.command("create")
+    @click.option("--email", required=True)
+    @click.option("--name", required=True)
+    @click.option(
+        "--role",
+        required=True,
+        type=click.Choice(["street_worker", "coordinator", "unit_member", "admin"]),
+    )
+    @click.option("--unit", default=None, help="unit code, for unit members")
+    @click.option("--municipality", default=None)
+    @click.password_option(prompt=True, required=False, prompt_required=False)
+    def users_create(email, name, role, unit, municipality, password):
+        try:
+            user = users.create_user(
+                municipality=_municipality(municipality),
+                email=email,
+                name=name,
+                role=role,
+                password=password,
+                unit_code=unit,
+            )
+        except ValidationFailed as exc:
+            raise click.ClickException(json.dumps(exc.fields)) from exc
+        click.echo(f"created user {user.id} ({user.role})")
+
+    @app.cli.group("tokens")
+    def tokens_group():
+        """API tokens."""
+
+    @tokens_group.command("create")
+    @click.option("--email", required=True)
+    @click.option("--name", default="cli")
+    def tokens_create(email: str, name: str):
+        """Prints a new token once; only its hash is stored."""
+        import sqlalchemy as sa
+
+        from meldecentral.models import User
+
+        user = db.session.scalar(sa.select(User).filter_by(email=email.lower()))
+        if user is None:
+            raise click.ClickException("no such user")
+        click.echo(users.create_token(user, name))
+
+    from meldecentral.cli.demo import demo_group
+
+    app.cli.add_command(demo_group)

@@ -1,0 +1,27 @@
+"""The access log: every view, export or print of a report. Append-only; no report text."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from meldecentral.models.base import Model, UTCDateTime, utcnow
+
+
+class AccessLog(Model):
+    __tablename__ = "access_log"
+    __table_args__ = (
+        sa.Index("ix_access_log_report", "report_id", "created_at"),
+        sa.Index("ix_access_log_user", "user_id", "created_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int | None] = mapped_column(sa.ForeignKey("report.id", ondelete="SET NULL"))
+    report_reference: Mapped[str | None] = mapped_column(sa.String(16))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    role: Mapped[str] = mapped_column(sa.String(20))
+    action: Mapped[str] = mapped_column(sa.String(20))  # view | export | print | track
+    channel: Mapped[str] = mapped_column(sa.String(10))  # api | web
+    request_id: Mapped[str | None] = mapped_column(sa.String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,39 @@
+"""Units (who receives reports) and categories (what a report is about)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from meldecentral.models.base import Model
+
+
+class Unit(Model):
+    __tablename__ = "unit"
+    __table_args__ = (sa.UniqueConstraint("municipality_id", "code", name="uq_unit_code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipality.id"))
+    code: Mapped[str] = mapped_column(sa.String(20))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    # Channels per urgency, e.g. {"high": ["webhook", "sms"], "normal": ["email"]}.
+    channels: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    email: Mapped[str | None] = mapped_column(sa.String(200))
+    sms_number: Mapped[str | None] = mapped_column(sa.String(40))
+    webhook_url: Mapped[str | None] = mapped_column(sa.String(500))
+    webhook_secret: Mapped[str | None] = mapped_column(sa.String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class Category(Model):
+    __tablename__ = "category"
+    __table_args__ = (sa.UniqueConstraint("municipality_id", "code", name="uq_category_code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipality.id"))
+    code: Mapped[str] = mapped_column(sa.String(20))
+    label_da: Mapped[str] = mapped_column(sa.String(200))
+    label_en: Mapped[str] = mapped_column(sa.String(200))
+    kind: Mapped[str] = mapped_column(sa.String(10))  # crime | concern
+    default_urgency: Mapped[str] = mapped_column(sa.String(10))
+    # Happening now + this category = an emergency: the reporter is sent to 112.
+    emergency_when_now: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)

@@ -1,0 +1,23 @@
+"""Transactional outbox: events written in the same transaction as the change they describe."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from meldecentral.models.base import Model, UTCDateTime, utcnow
+
+
+class OutboxEvent(Model):
+    __tablename__ = "outbox_event"
+    __table_args__ = (sa.Index("ix_outbox_unpublished", "published_at", "created_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic: Mapped[str] = mapped_column(sa.String(50))
+    payload: Mapped[dict] = mapped_column(sa.JSON)  # ids only, never personal data
+    urgent: Mapped[bool] = mapped_column(default=False)
+    request_id: Mapped[str | None] = mapped_column(sa.String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    publish_attempts: Mapped[int] = mapped_column(default=0)

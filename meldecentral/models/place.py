@@ -1,0 +1,29 @@
+"""Municipalities and their districts (polygons stored as GeoJSON, with a bounding box)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from meldecentral.models.base import Model
+
+
+class Municipality(Model):
+    __tablename__ = "municipality"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+
+
+class District(Model):
+    __tablename__ = "district"
+    __table_args__ = (sa.UniqueConstraint("municipality_id", "number", name="uq_district_number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipality.id"))
+    number: Mapped[int]
+    name: Mapped[str] = mapped_column(sa.String(100))
+    geometry: Mapped[str] = mapped_column(sa.Text)  # GeoJSON geometry, WGS 84
+    min_lon: Mapped[float]
+    min_lat: Mapped[float]
+    max_lon: Mapped[float]
+    max_lat: Mapped[float]

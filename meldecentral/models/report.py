@@ -1,0 +1,137 @@
+"""The report aggregate: the report, its reporter's contact (kept apart), assignments,
+notes and the append-only history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from meldecentral.models.base import Model, UTCDateTime, utcnow
+
+
+class Report(Model):
+    __tablename__ = "report"
+    __table_args__ = (
+        sa.Index("ix_report_status_created", "status", "created_at"),
+        sa.Index("ix_report_district_created", "district_id", "created_at"),
+        sa.Index("ix_report_category_created", "category_id", "created_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipality.id"))
+    reference: Mapped[str] = mapped_column(sa.String(16), unique=True)
+    kind: Mapped[str] = mapped_column(sa.String(10))  # crime | concern
+    category_id: Mapped[int] = mapped_column(sa.ForeignKey("category.id"))
+    text: Mapped[str] = mapped_column(sa.Text)  # never changes after submission
+    occurred_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    district_id: Mapped[int | None] = mapped_column(sa.ForeignKey("district.id"))
+    address_text: Mapped[str | None] = mapped_column(sa.String(300))
+    minor_involved: Mapped[bool] = mapped_column(default=False)
+    person_named: Mapped[bool] = mapped_column(default=False)
+    interpreter_language: Mapped[str | None] = mapped_column(sa.String(20))
+    housing_estate: Mapped[bool] = mapped_column(default=False)
+    urgency: Mapped[str] = mapped_column(sa.String(10))
+    status: Mapped[str] = mapped_column(sa.String(20), default="received")
+    source: Mapped[str] = mapped_column(sa.String(10))  # staff | resident
+    language: Mapped[str | None] = mapped_column(sa.String(10))
+    reporter_user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id"), index=True
+    )
+    duplicate_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("report.id"))
+    # sha256 of the client's Idempotency-Key, and of the body it came with.
+    idempotency_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    request_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    category = relationship("Category", lazy="joined")
+    district = relationship("District", lazy="joined")
+    reporter_user = relationship("User")
+    assignments = relationship(
+        "Assignment", back_populates="report", order_by="Assignment.id", lazy="selectin"
+    )
+    contact = relationship("ReporterContact", uselist=False, back_populates="report")
+
+
+class ReporterContact(Model):
+    """A resident's optional contact details, in their own table so that access to them can be
+    granted and audited separately, and anonymised without touching the report."""
+
+    __tablename__ = "reporter_contact"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(sa.ForeignKey("report.id"), unique=True)
+    name: Mapped[str | None] = mapped_column(sa.String(200))
+    email: Mapped[str | None] = mapped_column(sa.String(200))
+    phone: Mapped[str | None] = mapped_column(sa.String(40))
+    wants_updates: Mapped[bool] = mapped_column(default=True)
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    report = relationship("Report", back_populates="contact")
+
+
+class Assignment(Model):
+    __tablename__ = "assignment"
+    __table_args__ = (
+        sa.UniqueConstraint("report_id", "unit_id", name="uq_assignment_report_unit"),
+        sa.Index("ix_assignment_unit_status", "unit_id", "status", "ack_deadline"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(sa.ForeignKey("report.id"))
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"))
+    status: Mapped[str] = mapped_column(sa.String(20), default="routed")
+    outcome: Mapped[str | None] = mapped_column(sa.Text)  # visible to the reporter
+    reason: Mapped[str | None] = mapped_column(sa.String(500))  # why it was routed here
+    ack_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    report = relationship("Report", back_populates="assignments")
+    unit = relationship("Unit", lazy="joined")
+
+
+class Note(Model):
+    __tablename__ = "note"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(sa.ForeignKey("report.id"), index=True)
+    assignment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("assignment.id"))
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    visibility: Mapped[str] = mapped_column(sa.String(10))  # internal | public
+    body: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    author = relationship("User")
+
+
+class ReportEvent(Model):
+    """History: one row per change, appended and never edited (enforced in the service layer
+    and by a database trigger on PostgreSQL)."""
+
+    __tablename__ = "report_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(sa.ForeignKey("report.id"), index=True)
+    assignment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("assignment.id"))
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    actor_role: Mapped[str] = mapped_column(sa.String(20))
+    action: Mapped[str] = mapped_column(sa.String(40))
+    from_status: Mapped[str | None] = mapped_column(sa.String(20))
+    to_status: Mapped[str | None] = mapped_column(sa.String(20))
+    data: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    actor = relationship("User")
+
+
+class EmergencyRedirect(Model):
+    """A submission turned away to 112. Only what is needed to count them: no text, no person."""
+
+    __tablename__ = "emergency_redirect"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipality.id"))
+    category_id: Mapped[int] = mapped_column(sa.ForeignKey("category.id"))
+    district_id: Mapped[int | None] = mapped_column(sa.ForeignKey("district.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

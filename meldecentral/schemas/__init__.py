@@ -1,0 +1,1 @@
+"""marshmallow schemas: the contract of the JSON API (and of the forms)."""

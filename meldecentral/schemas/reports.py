@@ -1,0 +1,220 @@
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
+
+URGENCIES = ("low", "normal", "high")
+KINDS = ("crime", "concern")
+TEXT_MAX = 5000
+_LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+_PHONE = re.compile(r"^\+?[0-9 ()-]{6,20}$")
+
+
+def _language(value: str) -> None:
+    if not _LANG.match(value):
+        raise ValidationError("a language code such as 'da', 'en' or 'ar'")
+
+
+class ContactSchema(Schema):
+    name = fields.Str(validate=validate.Length(max=200), load_default=None)
+    email = fields.Email(validate=validate.Length(max=200), load_default=None)
+    phone = fields.Str(validate=validate.Regexp(_PHONE, error="a phone number"), load_default=None)
+    wants_updates = fields.Bool(load_default=True)
+
+
+class ReportInSchema(Schema):
+    category = fields.Str(
+        required=True,
+        validate=validate.Length(min=1, max=20),
+        metadata={"description": "category code, see /api/v1/categories"},
+    )
+    kind = fields.Str(
+        validate=validate.OneOf(KINDS), metadata={"description": "defaults to the category's kind"}
+    )
+    text = fields.Str(required=True, validate=validate.Length(min=1, max=TEXT_MAX))
+    occurred_at = fields.AwareDateTime(default_timezone=UTC, load_default=None)
+    lat = fields.Float(validate=validate.Range(-90, 90), load_default=None)
+    lon = fields.Float(validate=validate.Range(-180, 180), load_default=None)
+    district = fields.Int(
+        validate=validate.Range(1, 999),
+        load_default=None,
+        metadata={"description": "district number, when there is no point"},
+    )
+    address_text = fields.Str(validate=validate.Length(max=300), load_default=None)
+    minor_involved = fields.Bool(load_default=False)
+    person_named = fields.Bool(load_default=False)
+    housing_estate = fields.Bool(load_default=False)
+    interpreter_language = fields.Str(validate=_language, load_default=None)
+    urgency = fields.Str(
+        validate=validate.OneOf(URGENCIES),
+        metadata={"description": "staff only; residents get the category's"},
+    )
+    language = fields.Str(validate=_language, load_default=None)
+    happening_now = fields.Bool(load_default=False)
+    child_in_danger = fields.Bool(load_default=False)
+    contact = fields.Nested(
+        ContactSchema, load_default=None, metadata={"description": "residents only, optional"}
+    )
+
+    @validates("occurred_at")
+    def _not_future(self, value, **_kw):
+        if value is not None and value > datetime.now(UTC) + timedelta(minutes=5):
+            raise ValidationError("cannot be in the future")
+
+    @validates_schema
+    def _place(self, data, **_kw):
+        lat, lon = data.get("lat"), data.get("lon")
+        if (lat is None) != (lon is None):
+            raise ValidationError("give both lat and lon, or neither", "location")
+        if lat is None and data.get("district") is None:
+            raise ValidationError("give a point (lat, lon) or a district", "location")
+
+
+class CategoryOutSchema(Schema):
+    code = fields.Str()
+    label_da = fields.Str()
+    label_en = fields.Str()
+    kind = fields.Str()
+    default_urgency = fields.Str()
+
+
+class AssignmentOutSchema(Schema):
+    id = fields.Int()
+    unit = fields.Function(lambda a: a.unit.code)
+    status = fields.Str()
+    outcome = fields.Str(allow_none=True)
+    reason = fields.Str(allow_none=True)
+    ack_deadline = fields.AwareDateTime(allow_none=True)
+    created_at = fields.AwareDateTime()
+    acknowledged_at = fields.AwareDateTime(allow_none=True)
+    closed_at = fields.AwareDateTime(allow_none=True)
+
+
+class NoteOutSchema(Schema):
+    id = fields.Int()
+    visibility = fields.Str()
+    body = fields.Str()
+    author = fields.Function(lambda n: n.author.name if n.author else None)
+    created_at = fields.AwareDateTime()
+
+
+class EventOutSchema(Schema):
+    id = fields.Int()
+    action = fields.Str()
+    actor_role = fields.Str()
+    assignment_id = fields.Int(allow_none=True)
+    from_status = fields.Str(allow_none=True)
+    to_status = fields.Str(allow_none=True)
+    data = fields.Dict()
+    created_at = fields.AwareDateTime()
+
+
+class ContactOutSchema(Schema):
+    name = fields.Str(allow_none=True)
+    email = fields.Str(allow_none=True)
+    phone = fields.Str(allow_none=True)
+    wants_updates = fields.Bool()
+
+
+class ReportSummarySchema(Schema):
+    id = fields.Int()
+    reference = fields.Str()
+    kind = fields.Str()
+    category = fields.Function(lambda r: r.category.code)
+    district = fields.Function(lambda r: r.district.number if r.district else None)
+    urgency = fields.Str()
+    status = fields.Str()
+    source = fields.Str()
+    minor_involved = fields.Bool()
+    housing_estate = fields.Bool()
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+
+
+class ReportOutSchema(ReportSummarySchema):
+    text = fields.Str()
+    occurred_at = fields.AwareDateTime(allow_none=True)
+    lat = fields.Float(allow_none=True)
+    lon = fields.Float(allow_none=True)
+    address_text = fields.Str(allow_none=True)
+    person_named = fields.Bool()
+    interpreter_language = fields.Str(allow_none=True)
+    language = fields.Str(allow_none=True)
+    duplicate_of = fields.Function(lambda r: r.duplicate_of_id, allow_none=True)
+    assignments = fields.List(fields.Nested(AssignmentOutSchema))
+    notes = fields.List(fields.Nested(NoteOutSchema))
+    history = fields.List(fields.Nested(EventOutSchema))
+    contact = fields.Nested(
+        ContactOutSchema, allow_none=True, metadata={"description": "only for those who must reply"}
+    )
+
+
+class SubmittedSchema(Schema):
+    id = fields.Int()
+    reference = fields.Str()
+    status = fields.Str()
+    created_at = fields.AwareDateTime()
+    links = fields.Dict()
+
+
+class PublicUpdateSchema(Schema):
+    body = fields.Str()
+    created_at = fields.AwareDateTime()
+
+
+class TrackSchema(Schema):
+    reference = fields.Str()
+    status = fields.Str()
+    category = fields.Str()
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+    closed_at = fields.AwareDateTime(allow_none=True)
+    updates = fields.List(fields.Nested(PublicUpdateSchema))
+    outcomes = fields.List(fields.Str())
+
+
+class ReportListQuerySchema(Schema):
+    status = fields.List(
+        fields.Str(
+            validate=validate.OneOf(
+                ("received", "triaged", "routed", "in_progress", "resolved", "rejected", "merged")
+            )
+        )
+    )
+    category = fields.Str()
+    district = fields.Int()
+    unit = fields.Str()
+    urgency = fields.Str(validate=validate.OneOf(URGENCIES))
+    created_from = fields.AwareDateTime(default_timezone=UTC)
+    created_to = fields.AwareDateTime(default_timezone=UTC)
+    page = fields.Int(load_default=1, validate=validate.Range(min=1, max=100000))
+    per_page = fields.Int(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class TransitionInSchema(Schema):
+    status = fields.Str(required=True)
+    outcome = fields.Str(validate=validate.Length(max=TEXT_MAX), load_default=None)
+
+
+class NoteInSchema(Schema):
+    body = fields.Str(required=True, validate=validate.Length(min=1, max=TEXT_MAX))
+    visibility = fields.Str(required=True, validate=validate.OneOf(("internal", "public")))
+
+
+class ReportTransitionInSchema(Schema):
+    status = fields.Str(required=True)
+    reason = fields.Str(validate=validate.Length(max=500), load_default=None)
+    duplicate_of = fields.Int(load_default=None)
+
+
+class RouteInSchema(Schema):
+    units = fields.List(
+        fields.Str(validate=validate.Length(min=1, max=20)),
+        required=True,
+        validate=validate.Length(min=1, max=10),
+    )
+    reason = fields.Str(
+        validate=validate.Length(min=1, max=500), load_default="routed by hand by a coordinator"
+    )

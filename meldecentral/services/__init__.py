@@ -1,0 +1,1 @@
+"""Use cases. Each owns its transaction and records events in the outbox in that transaction."""

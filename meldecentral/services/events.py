@@ -1,0 +1,66 @@
+"""Domain events through a transactional outbox.
+
+``record`` adds an OutboxEvent to the current session, so the event commits or rolls back with
+the change it describes. After a commit, every hook in ``after_commit_hooks`` is handed the new
+event ids; the worker side registers one that relays them to Celery. If that fails (the broker is
+down), nothing is lost: the sweeper republishes whatever stays unpublished.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from flask import g, has_request_context
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session
+
+from meldecentral.extensions import db
+from meldecentral.models import OutboxEvent
+
+log = logging.getLogger(__name__)
+
+REPORT_CREATED = "report.created"
+REPORT_CHANGED = "report.changed"  # category or place changed: route again
+REPORT_STATUS_CHANGED = "report.status_changed"
+ASSIGNMENT_STATUS_CHANGED = "assignment.status_changed"
+NOTE_ADDED = "note.added"
+
+after_commit_hooks: list[Callable[[list[int]], None]] = []
+_PENDING_KEY = "mc_outbox_pending"
+_IDS_KEY = "mc_outbox_ids"
+
+
+def record(topic: str, payload: dict, *, urgent: bool = False) -> OutboxEvent:
+    request_id = g.get("request_id") if has_request_context() else None
+    ev = OutboxEvent(topic=topic, payload=payload, urgent=urgent, request_id=request_id)
+    db.session.add(ev)
+    db.session.info.setdefault(_PENDING_KEY, []).append(ev)
+    return ev
+
+
+@sa_event.listens_for(Session, "after_flush_postexec")
+def _collect_ids(session: Session, flush_context) -> None:
+    pending = session.info.get(_PENDING_KEY)
+    if pending:
+        session.info.setdefault(_IDS_KEY, []).extend(ev.id for ev in pending)
+        pending.clear()
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    ids = session.info.pop(_IDS_KEY, [])
+    session.info.pop(_PENDING_KEY, None)
+    if not ids:
+        return
+    for hook in list(after_commit_hooks):
+        try:
+            hook(ids)
+        except Exception:  # noqa: BLE001 - the sweeper will publish these later
+            log.warning("publishing outbox events failed; the sweeper will retry", exc_info=True)
+
+
+@sa_event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_PENDING_KEY, None)
+    session.info.pop(_IDS_KEY, None)

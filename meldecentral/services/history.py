@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from meldecentral.extensions import db
+from meldecentral.models import ReportEvent
+from meldecentral.services.actor import Actor
+
+
+def append(
+    report_id: int,
+    actor: Actor,
+    action: str,
+    *,
+    assignment_id: int | None = None,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    data: dict | None = None,
+) -> ReportEvent:
+    row = ReportEvent(
+        report_id=report_id,
+        assignment_id=assignment_id,
+        actor_id=actor.user_id,
+        actor_role=actor.role,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        data=data or {},
+    )
+    db.session.add(row)
+    return row

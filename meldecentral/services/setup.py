@@ -1,0 +1,64 @@
+"""Reference data: the demo municipality, its units, categories and districts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import sqlalchemy as sa
+import yaml
+
+from meldecentral.extensions import db
+from meldecentral.models import Category, Municipality, Unit
+from meldecentral.services import geo
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+def demo_config() -> dict:
+    return yaml.safe_load((DATA / "demo.yaml").read_text(encoding="utf-8"))
+
+
+def load_reference_data(config: dict | None = None) -> Municipality:
+    """Idempotent: creates what is missing, leaves what exists."""
+    config = config or demo_config()
+    m = config["municipality"]
+    municipality = db.session.scalar(sa.select(Municipality).filter_by(code=m["code"]))
+    if municipality is None:
+        municipality = Municipality(code=m["code"], name=m["name"])
+        db.session.add(municipality)
+        db.session.flush()
+    have_units = set(
+        db.session.scalars(sa.select(Unit.code).filter_by(municipality_id=municipality.id))
+    )
+    for u in config["units"]:
+        if u["code"] not in have_units:
+            db.session.add(
+                Unit(
+                    municipality_id=municipality.id,
+                    code=u["code"],
+                    name=u["name"],
+                    channels=u.get("channels", {}),
+                )
+            )
+    have_cats = set(
+        db.session.scalars(sa.select(Category.code).filter_by(municipality_id=municipality.id))
+    )
+    for c in config["categories"]:
+        if c["code"] not in have_cats:
+            db.session.add(
+                Category(
+                    municipality_id=municipality.id,
+                    code=c["code"],
+                    label_da=c["da"],
+                    label_en=c["en"],
+                    kind=c["kind"],
+                    default_urgency=c["urgency"],
+                    emergency_when_now=c.get("emergency", False),
+                )
+            )
+    db.session.commit()
+    geojson = json.loads((DATA / "copenhagen-bydele.geojson").read_text(encoding="utf-8"))
+    if m["code"] == "kbh":
+        geo.import_districts(municipality, geojson)
+    return municipality

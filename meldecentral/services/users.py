@@ -1,0 +1,107 @@
+"""Staff users, passwords (argon2) and API tokens (random, stored as sha256)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from meldecentral import clock
+from meldecentral.domain import roles
+from meldecentral.extensions import db
+from meldecentral.models import ApiToken, Municipality, Unit, User
+from meldecentral.services.errors import ValidationFailed
+
+_hasher = PasswordHasher()
+TOKEN_PREFIX = "mc_"  # noqa: S105 - a prefix, not a secret
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(user: User, password: str) -> bool:
+    if not user.password_hash:
+        return False
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return True
+
+
+def municipality_by_code(code: str) -> Municipality | None:
+    return db.session.scalar(sa.select(Municipality).filter_by(code=code))
+
+
+def create_user(
+    *,
+    municipality: Municipality,
+    email: str,
+    name: str,
+    role: str,
+    password: str | None = None,
+    unit_code: str | None = None,
+) -> User:
+    errors: dict[str, list[str]] = {}
+    if role not in roles.STAFF_ROLES:
+        errors["role"] = [f"one of {', '.join(roles.STAFF_ROLES)}"]
+    unit = None
+    if role == roles.UNIT_MEMBER:
+        unit = db.session.scalar(
+            sa.select(Unit).filter_by(municipality_id=municipality.id, code=unit_code or "")
+        )
+        if unit is None:
+            errors["unit"] = ["a unit member needs an existing unit"]
+    if password is not None and len(password) < 12:
+        errors["password"] = ["at least 12 characters"]
+    if db.session.scalar(sa.select(User.id).filter_by(email=email.lower())):
+        errors["email"] = ["already in use"]
+    if errors:
+        raise ValidationFailed("invalid user", errors)
+    user = User(
+        municipality_id=municipality.id,
+        email=email.lower(),
+        name=name,
+        role=role,
+        unit_id=unit.id if unit else None,
+        password_hash=hash_password(password) if password else None,
+    )
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(user: User, name: str) -> str:
+    """Returns the token once; only its hash is kept."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    db.session.add(
+        ApiToken(user_id=user.id, name=name, token_hash=_token_hash(token), prefix=token[:10])
+    )
+    db.session.commit()
+    return token
+
+
+def user_for_token(token: str) -> User | None:
+    if not token.startswith(TOKEN_PREFIX):
+        return None
+    row = db.session.scalar(
+        sa.select(ApiToken).filter_by(token_hash=_token_hash(token), revoked_at=None)
+    )
+    if row is None or not row.user.active:
+        return None
+    now = clock.now()
+    # Avoid a write per request: refresh last use at most once a minute.
+    if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
+        row.last_used_at = now
+        db.session.commit()
+    return row.user

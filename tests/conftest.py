@@ -1,0 +1,143 @@
+"""Fixtures. Database-facing tests run on SQLite and on PostgreSQL (a fresh database per run).
+
+PostgreSQL comes from MC_TEST_PG_URL (default: the local server with trust auth). Where it
+cannot be reached, its variant is skipped and says why; CI (``.ci/run``) starts it and sets
+MC_REQUIRE_PG=1, which turns that skip into a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from meldecentral import create_app
+from meldecentral.extensions import db
+
+PG_ADMIN_URL = os.environ.get(
+    "MC_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def _pg_available() -> str | None:
+    try:
+        engine = sa.create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 2})
+        with engine.connect():
+            pass
+        engine.dispose()
+        return None
+    except Exception as exc:  # any failure: say why we skip
+        return f"PostgreSQL not reachable at {PG_ADMIN_URL}: {type(exc).__name__}"
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    reason = _pg_available()
+    if reason:
+        if os.environ.get("MC_REQUIRE_PG"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    name = f"mc_test_{secrets.token_hex(4)}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.engine.make_url(PG_ADMIN_URL).set(database=name).render_as_string(
+        hide_password=False
+    )
+    yield url
+    with admin.connect() as conn:
+        conn.execute(
+            sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
+            ),
+            {"n": name},
+        )
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin.dispose()
+
+
+def _migrated_app(url: str):
+    from flask_migrate import upgrade
+
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade()
+    return app
+
+
+@pytest.fixture(scope="session")
+def _sqlite_app(tmp_path_factory):
+    path = tmp_path_factory.mktemp("db") / "test.sqlite"
+    return _migrated_app(f"sqlite:///{path}")
+
+
+@pytest.fixture(scope="session")
+def _pg_app(pg_database):
+    return _migrated_app(pg_database)
+
+
+def _reset(app) -> None:
+    """Empty every table, then load the demo's reference data (units, categories, districts)."""
+    from meldecentral.services import geo, setup
+
+    with app.app_context():
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(
+                sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+            )
+        else:
+            for t in tables:
+                db.session.execute(sa.text(f"DELETE FROM {t}"))
+        db.session.commit()
+        geo.clear_cache()
+        setup.load_reference_data()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def app(request):
+    app = request.getfixturevalue("_sqlite_app" if request.param == "sqlite" else "_pg_app")
+    _reset(app)
+    with app.app_context():
+        yield app
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make_user(app):
+    """make_user(role, unit=None) -> (user, token)"""
+    from meldecentral.services import users
+
+    counter = iter(range(1, 10_000))
+
+    def make(role: str, unit: str | None = None):
+        municipality = users.municipality_by_code("kbh")
+        n = next(counter)
+        user = users.create_user(
+            municipality=municipality,
+            email=f"{role}{n}@test.example",
+            name=f"{role} {n}",
+            role=role,
+            password="correct horse battery staple",
+            unit_code=unit,
+        )
+        return user, users.create_token(user, "test")
+
+    return make
+
+
+def auth(token: str | None) -> dict:
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
+# A point in Nørrebro (district 3) and one in the sea, for place tests.
+NORREBRO = {"lat": 55.6960, "lon": 12.5450}
+OUTSIDE = {"lat": 55.60, "lon": 12.80}

@@ -1,0 +1,32 @@
+import pytest
+
+from config import ConfigError, load_config
+
+
+def test_production_refuses_to_start_without_its_environment():
+    with pytest.raises(ConfigError) as exc:
+        load_config("production", env={"DATABASE_URL": "postgresql://x/y"})
+    assert "REDIS_URL" in str(exc.value) and "SECRET_KEY" in str(exc.value)
+
+
+def test_production_takes_urls_from_the_environment():
+    cfg = load_config(
+        "production",
+        env={"DATABASE_URL": "postgres://u@h/db", "REDIS_URL": "redis://h:6379/0",
+             "SECRET_KEY": "s" * 32},
+    )
+    assert cfg["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
+    assert cfg["CELERY_BROKER_URL"] == "redis://h:6379/0"
+    assert cfg["RATELIMIT_STORAGE_URI"] == "redis://h:6379/0"
+    assert cfg["SESSION_COOKIE_SECURE"] is True
+
+
+def test_development_default_needs_no_server():
+    cfg = load_config("development", env={})
+    assert cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
+    assert cfg["CELERY_BROKER_URL"] == "filesystem://"
+
+
+def test_unknown_configuration():
+    with pytest.raises(ConfigError):
+        load_config("staging", env={})
