@@ -37,7 +37,9 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = 3600 * 8
+    OUTBOX_RELAY = "thread"  # "off": events stay in the outbox until the sweeper runs
     OUTBOX_SWEEP_AFTER_SECONDS = 30
+    OUTBOX_SWEEP_EVERY_SECONDS = 10
     TESTING = False
     DEBUG = False
 
@@ -53,6 +55,7 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = True
     RATELIMIT_ENABLED = False
     CELERY_BROKER_URL = "memory://"
+    OUTBOX_RELAY = "off"
 
 
 class ProductionConfig(Config):

@@ -25,6 +25,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     register_blueprints(app)
     register_error_handlers(app)
     register_cli(app)
+    register_workers(app)
     return app
 
 
@@ -39,7 +40,7 @@ def _development_secret() -> str:
 
 
 def register_extensions(app: Flask) -> None:
-    from meldecentral import models  # noqa: F401  (registers the tables)
+    from meldecentral import auth, models  # noqa: F401  (registers the tables, user loader)
     from meldecentral.extensions import csrf, db, login_manager, migrate
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
@@ -104,6 +105,14 @@ def register_error_handlers(app: Flask) -> None:
                 500, "internal_error", f"unexpected error; quote request id {g.get('request_id')}"
             )
         return "Internal error", 500
+
+
+def register_workers(app: Flask) -> None:
+    from workers import init_celery
+    from workers.relay import install_relay
+
+    init_celery(app)
+    install_relay(app)
 
 
 def register_cli(app: Flask) -> None:

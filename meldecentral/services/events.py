@@ -1,8 +1,8 @@
 """Domain events through a transactional outbox.
 
 ``record`` adds an OutboxEvent to the current session, so the event commits or rolls back with
-the change it describes. After a commit, every hook in ``after_commit_hooks`` is handed the new
-event ids; the worker side registers one that relays them to Celery. If that fails (the broker is
+the change it describes. After a commit, every hook in the app's ``extensions["outbox_hooks"]`` is
+handed the new event ids; the worker side registers one that relays them to Celery. If that fails (the broker is
 down), nothing is lost: the sweeper republishes whatever stays unpublished.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from flask import g, has_request_context
+from flask import current_app, g, has_app_context, has_request_context
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
@@ -26,7 +26,6 @@ REPORT_STATUS_CHANGED = "report.status_changed"
 ASSIGNMENT_STATUS_CHANGED = "assignment.status_changed"
 NOTE_ADDED = "note.added"
 
-after_commit_hooks: list[Callable[[list[int]], None]] = []
 _PENDING_KEY = "mc_outbox_pending"
 _IDS_KEY = "mc_outbox_ids"
 
@@ -51,9 +50,10 @@ def _collect_ids(session: Session, flush_context) -> None:
 def _after_commit(session: Session) -> None:
     ids = session.info.pop(_IDS_KEY, [])
     session.info.pop(_PENDING_KEY, None)
-    if not ids:
+    if not ids or not has_app_context():
         return
-    for hook in list(after_commit_hooks):
+    hooks: list[Callable[[list[int]], None]] = current_app.extensions.get("outbox_hooks", [])
+    for hook in hooks:
         try:
             hook(ids)
         except Exception:  # noqa: BLE001 - the sweeper will publish these later

@@ -1,0 +1,112 @@
+"""E-mail over SMTP with the standard library.
+
+``EmailMessage`` with the default policy does the MIME work (UTF-8 body, RFC 2047 subject),
+so "Vandskade på Østerbro" arrives intact. SMTP failures are sorted by their reply code:
+4xx means "try again later", 5xx means the server has decided, so retrying cannot help.
+"""
+
+from __future__ import annotations
+
+import re
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import formatdate
+
+from .base import DeliveryError, Message
+
+DEFAULT_FROM = "meldecentral@localhost"
+_ID_UNSAFE = re.compile(r"[^A-Za-z0-9._\-]")
+
+
+def _check_address(address: str) -> str:
+    """One plain address; anything else would be header injection or a guaranteed bounce."""
+    address = (address or "").strip()
+    local, _, domain = address.partition("@")
+    valid = (
+        address.count("@") == 1
+        and local
+        and ("." in domain.strip(".") or domain == "localhost")
+        and not any(c.isspace() or c in ',;<>()[]"\\' for c in address)
+    )
+    if not valid:
+        raise DeliveryError("not a valid e-mail address", permanent=True)
+    return address
+
+
+def _reply_error(what: str, code: int, reply: bytes | str) -> DeliveryError:
+    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+    return DeliveryError(f"{what}: SMTP {code} {text}".strip(), permanent=code >= 500)
+
+
+class EmailChannel:
+    """Sends ``message.subject``/``message.body`` as plain text to ``message.recipient``."""
+
+    name = "email"
+
+    def __init__(
+        self,
+        host: str | None,
+        port: int = 25,
+        username: str | None = None,
+        password: str | None = None,
+        starttls: bool = False,
+        mail_from: str | None = None,
+        timeout: float = 10.0,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.username = username
+        self.password = password
+        self.starttls = starttls
+        self.mail_from = mail_from or DEFAULT_FROM
+        self.timeout = timeout
+
+    def __repr__(self) -> str:
+        # No password in logs.
+        return f"EmailChannel(host={self.host!r}, port={self.port}, starttls={self.starttls})"
+
+    def build(self, message: Message) -> EmailMessage:
+        """The MIME message; the Message-ID derives from message_id so retries are recognisable."""
+        mail = EmailMessage()
+        mail["From"] = self.mail_from
+        mail["To"] = _check_address(message.recipient)
+        mail["Subject"] = " ".join(message.subject.split())  # no line breaks in a header
+        mail["Date"] = formatdate(localtime=True)
+        domain = self.mail_from.rpartition("@")[2].strip("<> ") or "localhost"
+        local = _ID_UNSAFE.sub("_", message.message_id) or "msg"
+        mail["Message-ID"] = f"<{local}@{domain}>"
+        mail.set_content(message.body, charset="utf-8")
+        return mail
+
+    def send(self, message: Message) -> str:
+        """One SMTP session per message: simple, and nothing stale to recover after errors."""
+        if not self.host:
+            raise DeliveryError("SMTP_HOST is not configured", permanent=True)
+        mail = self.build(message)
+        where = f"SMTP {self.host}:{self.port}"
+        try:
+            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+                if self.starttls:
+                    smtp.starttls(context=ssl.create_default_context())
+                if self.username:
+                    smtp.login(self.username, self.password or "")
+                refused = smtp.send_message(mail)
+        except smtplib.SMTPRecipientsRefused as exc:
+            code, reply = next(iter(exc.recipients.values()), (550, b"recipient refused"))
+            raise _reply_error(f"{where} refused the recipient", code, reply) from None
+        except smtplib.SMTPConnectError as exc:
+            # A refusing greeting (even 554) is about the server's state, not this message.
+            raise DeliveryError(f"{where}: connect refused ({exc.smtp_code})") from None
+        except smtplib.SMTPResponseException as exc:
+            raise _reply_error(where, exc.smtp_code, exc.smtp_error) from None
+        except smtplib.SMTPNotSupportedError as exc:
+            # E.g. STARTTLS or AUTH not offered: never fall back to plaintext; fix the config.
+            raise DeliveryError(f"{where}: {exc}", permanent=True) from None
+        except (smtplib.SMTPException, OSError) as exc:
+            # Disconnects, refused connections, timeouts, TLS failures (ssl.SSLError is OSError).
+            raise DeliveryError(f"{where}: {type(exc).__name__}: {exc}", permanent=False) from None
+        if refused:  # only possible with several recipients; kept for safety
+            code, reply = next(iter(refused.values()))
+            raise _reply_error(f"{where} refused the recipient", code, reply)
+        return f"SMTP accepted by {self.host}:{self.port}"

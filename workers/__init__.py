@@ -1,0 +1,69 @@
+"""Celery: the app bound to Flask, thin tasks, the beat schedule.
+
+``init_celery(app)`` is called by ``create_app``; nothing here creates a Flask app at import
+time except the worker entry point ``workers.celery_app``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from celery import Celery, Task
+from flask import Flask
+
+URGENT_QUEUE = "urgent"
+NORMAL_QUEUE = "normal"
+
+
+def init_celery(app: Flask) -> Celery:
+    class FlaskTask(Task):
+        def __call__(self, *args, **kwargs):
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery = Celery(app.import_name, task_cls=FlaskTask)
+    celery.config_from_object(celery_settings(app.config))
+    celery.set_default()
+    app.extensions["celery"] = celery
+    return celery
+
+
+def celery_settings(config) -> dict:
+    from workers.schedule import beat_schedule
+
+    broker = config["CELERY_BROKER_URL"]
+    transport_options: dict = {
+        # Longer than any retry delay or task, so a slow task is not handed out twice.
+        "visibility_timeout": 4 * 3600,
+    }
+    if broker.startswith("filesystem://"):
+        folder = Path(config["CELERY_BROKER_FOLDER"])
+        for sub in ("queue", "processed"):
+            (folder / sub).mkdir(parents=True, exist_ok=True)
+        transport_options = {
+            "data_folder_in": str(folder / "queue"),
+            "data_folder_out": str(folder / "queue"),
+            "processed_folder": str(folder / "processed"),
+            "store_processed": False,
+        }
+    if broker.startswith("redis"):
+        transport_options |= {"socket_connect_timeout": 2, "socket_timeout": 5}
+    return {
+        "broker_url": broker,
+        "result_backend": config.get("CELERY_RESULT_BACKEND"),
+        "broker_transport_options": transport_options,
+        "broker_connection_retry_on_startup": True,
+        "task_ignore_result": True,
+        "task_serializer": "json",
+        "accept_content": ["json"],
+        # No loss: acknowledge after the work is done; a killed worker's task goes back.
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "task_default_queue": NORMAL_QUEUE,
+        "task_create_missing_queues": True,
+        "worker_hijack_root_logger": False,
+        "beat_schedule": beat_schedule(config),
+        "timezone": "UTC",
+        "include": ["workers.tasks"],
+    }
