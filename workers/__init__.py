@@ -38,12 +38,13 @@ def celery_settings(config) -> dict:
     }
     if broker.startswith("filesystem://"):
         folder = Path(config["CELERY_BROKER_FOLDER"])
-        for sub in ("queue", "processed"):
+        for sub in ("queue", "processed", "control"):
             (folder / sub).mkdir(parents=True, exist_ok=True)
         transport_options = {
             "data_folder_in": str(folder / "queue"),
             "data_folder_out": str(folder / "queue"),
             "processed_folder": str(folder / "processed"),
+            "control_folder": str(folder / "control"),
             "store_processed": False,
         }
     if broker.startswith("redis"):

@@ -18,9 +18,11 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 import notifications
 from notifications import base
+from notifications._http import retry_after
 from notifications.email import EmailChannel
 from notifications.in_app import InAppChannel
 from notifications.sms import MAX_LENGTH, SmsChannel
@@ -207,6 +209,16 @@ def test_webhook_does_not_follow_redirects(http_server):
     assert len(http_server.requests) == 1
 
 
+def test_retry_after_accepts_seconds_and_http_dates():
+    now = 1_700_000_000.0
+    assert retry_after("7", now) == 7
+    assert retry_after("Tue, 14 Nov 2023 22:14:20 GMT", now) == 7  # now + 7 s
+    assert retry_after("Tue, 14 Nov 2023 22:13:00 GMT", now) == 0  # already past
+    assert retry_after("soon", now) is None
+    assert retry_after("nan", now) is None
+    assert retry_after(None, now) is None
+
+
 def test_webhook_connection_refused_is_retryable(closed_port):
     with pytest.raises(notifications.DeliveryError) as caught:
         WebhookChannel(timeout=2).send(message(recipient=f"http://127.0.0.1:{closed_port}/"))
@@ -305,6 +317,35 @@ def test_email_refused_recipient_classified_by_reply_code(smtp_server, recipient
     with pytest.raises(notifications.DeliveryError) as caught:
         EmailChannel("127.0.0.1", port, timeout=2).send(message("email", recipient))
     assert caught.value.permanent is permanent
+
+
+def test_email_logs_in_when_a_user_is_configured():
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        ok = (auth_data.login, auth_data.password) == (b"meldecentral", "hemmeligt-æ".encode())
+        return AuthResult(success=ok)
+
+    mailbox = Mailbox()
+    controller = _LocalSMTP(
+        mailbox,
+        hostname="127.0.0.1",
+        port=0,
+        authenticator=authenticator,
+        auth_require_tls=False,  # test only: the client below deliberately skips STARTTLS
+        auth_required=True,
+    )
+    controller.start()
+    try:
+        good = EmailChannel("127.0.0.1", controller.port, "meldecentral", "hemmeligt-æ", timeout=2)
+        good.send(message("email", "vej@kommune.test"))
+        assert len(mailbox.envelopes) == 1
+
+        bad = EmailChannel("127.0.0.1", controller.port, "meldecentral", "forkert", timeout=2)
+        with pytest.raises(notifications.DeliveryError) as caught:
+            bad.send(message("email", "vej@kommune.test"))
+        assert caught.value.permanent is True  # 535: the server's final word
+        assert len(mailbox.envelopes) == 1
+    finally:
+        controller.stop()
 
 
 def test_email_connection_refused_is_retryable(closed_port):
