@@ -40,6 +40,25 @@ class Config:
     OUTBOX_RELAY = "thread"  # "off": events stay in the outbox until the sweeper runs
     OUTBOX_SWEEP_AFTER_SECONDS = 30
     OUTBOX_SWEEP_EVERY_SECONDS = 10
+    OUTBOX_REPUBLISH_AFTER_SECONDS = 300
+    DELIVERY_MAX_ATTEMPTS = 6
+    DELIVERY_BACKOFF_BASE = 5.0  # seconds; doubles per attempt, with jitter
+    DELIVERY_BACKOFF_CAP = 900.0
+    DELIVERY_SWEEP_EVERY_SECONDS = 15
+    DELIVERY_SWEEP_GRACE_SECONDS = 60
+    ESCALATION_EVERY_SECONDS = 60
+    # Notification channels (see notifications.configure); unset means "not configured" and
+    # such deliveries are dead-lettered where coordinators see them.
+    SMTP_HOST: str | None = None
+    SMTP_PORT: int | None = None
+    SMTP_USER: str | None = None
+    SMTP_PASSWORD: str | None = None
+    SMTP_STARTTLS = False
+    MAIL_FROM = "meldecentral@localhost"
+    SMS_GATEWAY_URL: str | None = None
+    SMS_GATEWAY_TOKEN: str | None = None
+    SMS_SENDER: str | None = None
+    HTTP_TIMEOUT = 5.0
     TESTING = False
     DEBUG = False
 
@@ -105,6 +124,33 @@ def load_config(name: str | None = None, env: dict | None = None) -> dict:
         settings["CELERY_BROKER_URL"] = env["REDIS_URL"]
         settings["CELERY_RESULT_BACKEND"] = env["REDIS_URL"]
         settings["RATELIMIT_STORAGE_URI"] = env["REDIS_URL"]
-    if env.get("PUBLIC_BASE_URL"):
-        settings["PUBLIC_BASE_URL"] = env["PUBLIC_BASE_URL"]
+    for key in (
+        "PUBLIC_BASE_URL",
+        "SMTP_HOST",
+        "SMTP_PORT",
+        "SMTP_USER",
+        "SMTP_PASSWORD",
+        "SMTP_STARTTLS",
+        "MAIL_FROM",
+        "SMS_GATEWAY_URL",
+        "SMS_GATEWAY_TOKEN",
+        "SMS_SENDER",
+        "OUTBOX_RELAY",
+    ):
+        if env.get(key):
+            settings[key] = env[key]
+    # Numeric knobs an operator (or a test) may tune from the environment.
+    for key in (
+        "OUTBOX_SWEEP_AFTER_SECONDS",
+        "OUTBOX_SWEEP_EVERY_SECONDS",
+        "OUTBOX_REPUBLISH_AFTER_SECONDS",
+        "DELIVERY_MAX_ATTEMPTS",
+        "DELIVERY_BACKOFF_BASE",
+        "DELIVERY_BACKOFF_CAP",
+        "DELIVERY_SWEEP_EVERY_SECONDS",
+        "DELIVERY_SWEEP_GRACE_SECONDS",
+        "ESCALATION_EVERY_SECONDS",
+    ):
+        if env.get(key):
+            settings[key] = type(settings[key])(float(env[key]))
     return settings

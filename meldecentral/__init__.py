@@ -108,9 +108,14 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def register_workers(app: Flask) -> None:
+    import notifications
+    from meldecentral.services.delivery import store_in_app
+    from notifications.in_app import InAppChannel
     from workers import init_celery
     from workers.relay import install_relay
 
+    notifications.configure(app.config)
+    notifications.register(InAppChannel(store_in_app))
     init_celery(app)
     install_relay(app)
 

@@ -7,6 +7,7 @@ so "Vandskade på Østerbro" arrives intact. SMTP failures are sorted by their r
 
 from __future__ import annotations
 
+import base64
 import re
 import smtplib
 import ssl
@@ -79,18 +80,35 @@ class EmailChannel:
         mail.set_content(message.body, charset="utf-8")
         return mail
 
+    def _login(self, smtp: smtplib.SMTP) -> None:
+        """Log in; smtplib can only send ASCII credentials, so "æøå" go via UTF-8 AUTH PLAIN."""
+        username, password = self.username or "", self.password or ""
+        if username.isascii() and password.isascii():
+            smtp.login(username, password)
+            return
+        smtp.ehlo_or_helo_if_needed()
+        if "PLAIN" not in smtp.esmtp_features.get("auth", "").upper().split():
+            raise smtplib.SMTPNotSupportedError("non-ASCII credentials need AUTH PLAIN")
+        token = base64.b64encode(f"\0{username}\0{password}".encode()).decode("ascii")
+        code, reply = smtp.docmd("AUTH", f"PLAIN {token}")
+        if code != 235:  # RFC 4954: 235 = authentication succeeded
+            raise smtplib.SMTPAuthenticationError(code, reply)
+
     def send(self, message: Message) -> str:
         """One SMTP session per message: simple, and nothing stale to recover after errors."""
         if not self.host:
             raise DeliveryError("SMTP_HOST is not configured", permanent=True)
-        mail = self.build(message)
+        try:
+            mail = self.build(message)
+        except ValueError as exc:  # e.g. a line break in MAIL_FROM: header injection refused
+            raise DeliveryError(f"cannot build the e-mail: {exc}", permanent=True) from None
         where = f"SMTP {self.host}:{self.port}"
         try:
             with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
                 if self.starttls:
                     smtp.starttls(context=ssl.create_default_context())
                 if self.username:
-                    smtp.login(self.username, self.password or "")
+                    self._login(smtp)
                 refused = smtp.send_message(mail)
         except smtplib.SMTPRecipientsRefused as exc:
             code, reply = next(iter(exc.recipients.values()), (550, b"recipient refused"))

@@ -25,15 +25,18 @@ from workers import NORMAL_QUEUE, URGENT_QUEUE
 log = logging.getLogger(__name__)
 
 
-def publish_events(ids: list[int]) -> int:
-    """Send one ``handle_event`` task per unpublished event; returns how many were sent.
-    Stops at the first broker failure (the rest stay for the sweeper)."""
+def publish_events(ids: list[int], *, force: bool = False) -> int:
+    """Send one ``handle_event`` task per event not yet published (with ``force``: not yet
+    handled); returns how many were sent. Stops at the first broker failure (the rest stay for
+    the sweeper)."""
     from workers.tasks import handle_event
 
     sent = 0
     for event_id in ids:
         event = db.session.get(OutboxEvent, event_id)
-        if event is None or event.published_at is not None:
+        if event is None or event.handled_at is not None:
+            continue
+        if event.published_at is not None and not force:
             continue
         event.publish_attempts += 1
         try:
@@ -53,11 +56,21 @@ def publish_events(ids: list[int]) -> int:
     return sent
 
 
-def unpublished_ids(older_than_seconds: float, limit: int = 500) -> list[int]:
-    cutoff = clock.now() - timedelta(seconds=older_than_seconds)
+def unpublished_ids(
+    after_seconds: float, republish_after_seconds: float, limit: int = 500
+) -> list[int]:
+    """Events unpublished for ``after_seconds``, or published but unhandled for
+    ``republish_after_seconds``."""
+    now = clock.now()
+    cutoff = now - timedelta(seconds=after_seconds)
+    republish = now - timedelta(seconds=republish_after_seconds)
     query = (
         sa.select(OutboxEvent.id)
-        .where(OutboxEvent.published_at.is_(None), OutboxEvent.created_at <= cutoff)
+        .where(
+            OutboxEvent.handled_at.is_(None),
+            OutboxEvent.created_at <= cutoff,
+            sa.or_(OutboxEvent.published_at.is_(None), OutboxEvent.published_at <= republish),
+        )
         .order_by(OutboxEvent.urgent.desc(), OutboxEvent.id)
         .limit(limit)
     )

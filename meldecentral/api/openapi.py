@@ -87,8 +87,8 @@ def build_spec() -> dict:
             "post": {
                 "summary": "Submit a report (anonymous resident, or staff with a token)",
                 "description": NOT_EMERGENCY
-                + " A report that says it is happening now and involves "
-                "violence, weapons, fire or a child in danger is answered 422 with code 'emergency'.",
+                + " A report that says it is happening now and involves violence, weapons, "
+                "fire or a child in danger is answered 422 with code 'emergency'.",
                 "operationId": "submitReport",
                 "parameters": [
                     {

@@ -10,13 +10,24 @@ from meldecentral.api.auth import current_actor, require_staff
 from meldecentral.api.errors import ApiError
 from meldecentral.api.util import json_body
 from meldecentral.extensions import db
-from meldecentral.models import Assignment, Category, District, Note, Report, ReportEvent, Unit
+from meldecentral.models import (
+    Assignment,
+    Category,
+    District,
+    Note,
+    Report,
+    ReportEvent,
+    RoutingDecision,
+    Unit,
+)
+from meldecentral.schemas.delivery import RoutingDecisionOutSchema
 from meldecentral.schemas.reports import (
     AssignmentOutSchema,
     ContactOutSchema,
     EventOutSchema,
     NoteInSchema,
     NoteOutSchema,
+    ReportChangeInSchema,
     ReportInSchema,
     ReportListQuerySchema,
     ReportOutSchema,
@@ -112,6 +123,12 @@ def _dump_report(actor, report: Report) -> dict:
         sa.select(ReportEvent).where(ReportEvent.report_id == report.id).order_by(ReportEvent.id)
     ).all()
     out["history"] = EventOutSchema(many=True).dump(history)
+    decisions = db.session.scalars(
+        sa.select(RoutingDecision)
+        .where(RoutingDecision.report_id == report.id)
+        .order_by(RoutingDecision.id)
+    ).all()
+    out["routing"] = RoutingDecisionOutSchema(many=True).dump(decisions)
     contact = report.contact if access.may_see_contact(actor, report) else None
     if contact is not None and contact.anonymised_at is None:
         out["contact"] = ContactOutSchema().dump(contact)
@@ -215,3 +232,12 @@ def route_report(report_id: int):
     followup.assign_units(actor, report_id, data["units"], reason=data["reason"])
     report = access.get_visible_report(actor, report_id)
     return _dump_report(actor, report), 201
+
+
+@bp.patch("/reports/<int:report_id>")
+def change_report(report_id: int):
+    """Coordinators: correct the category or the place; the report is routed again."""
+    actor = require_staff()
+    data = ReportChangeInSchema().load(json_body())
+    followup.change_category_or_place(actor, report_id, **data)
+    return _dump_report(actor, access.get_visible_report(actor, report_id))

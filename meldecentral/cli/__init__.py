@@ -13,7 +13,7 @@ from meldecentral.services import geo, users
 from meldecentral.services.errors import ValidationFailed
 
 
-def _municipality(code: str | None):
+def municipality_for(code: str | None):
     code = code or current_app.config["DEFAULT_MUNICIPALITY"]
     municipality = users.municipality_by_code(code)
     if municipality is None:
@@ -51,7 +51,7 @@ def register(app: Flask) -> None:
         """Create or update districts from a GeoJSON FeatureCollection."""
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            created, updated = geo.import_districts(_municipality(municipality), data)
+            created, updated = geo.import_districts(municipality_for(municipality), data)
         except (ValueError, geo.GeoJSONError) as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo(f"districts: {created} created, {updated} updated")
@@ -74,7 +74,7 @@ def register(app: Flask) -> None:
     def users_create(email, name, role, unit, municipality, password):
         try:
             user = users.create_user(
-                municipality=_municipality(municipality),
+                municipality=municipality_for(municipality),
                 email=email,
                 name=name,
                 role=role,
@@ -104,5 +104,7 @@ def register(app: Flask) -> None:
         click.echo(users.create_token(user, name))
 
     from meldecentral.cli.demo import demo_group
+    from meldecentral.cli.routing import routing_group
 
     app.cli.add_command(demo_group)
+    app.cli.add_command(routing_group)

@@ -13,9 +13,9 @@ from shapely.geometry import Point, shape
 from meldecentral import clock
 from meldecentral.domain import roles, workflow
 from meldecentral.extensions import db
-from meldecentral.models import District, Report, User
-from meldecentral.services import followup, reports, setup, users
-from meldecentral.services.actor import SYSTEM, Actor
+from meldecentral.models import District, OutboxEvent, Report, RoutingDecision, User
+from meldecentral.services import followup, reports, routing, setup, users
+from meldecentral.services.actor import Actor
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - demo data only; documented in the README
 DEMO_USERS = [
@@ -93,7 +93,6 @@ def _ensure_users(municipality) -> None:
 def load_demo(count: int, seed: int = 2026) -> int:
     municipality = setup.load_reference_data()
     _ensure_users(municipality)
-    config = setup.demo_config()
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
     districts = db.session.scalars(
         sa.select(District).filter_by(municipality_id=municipality.id)
@@ -130,12 +129,7 @@ def load_demo(count: int, seed: int = 2026) -> int:
         age = (now - created).days
         if age > 2:
             with clock.at(created + timedelta(minutes=rng.randint(1, 30))):
-                followup.assign_units(
-                    SYSTEM,
-                    report.id,
-                    config["default_units"][code],
-                    reason="demo: the category's default units",
-                )
+                routing.route_report(report.id)
         if age > 14:
             c = Actor.for_user(coordinator)
             for a in list(db.session.get(Report, report.id).assignments):
@@ -146,7 +140,20 @@ def load_demo(count: int, seed: int = 2026) -> int:
                         followup.transition_assignment(
                             c, a.id, workflow.CLOSED, outcome=rng.choice(OUTCOMES)
                         )
+    _mark_history_handled()
     return count
+
+
+def _mark_history_handled() -> None:
+    """The demo's past is history: only reports still unrouted are left for the workers, so
+    starting the stack does not send a year of alerts."""
+    routed = set(db.session.scalars(sa.select(RoutingDecision.report_id)))
+    now = clock.now()
+    for event in db.session.scalars(sa.select(OutboxEvent).where(OutboxEvent.handled_at.is_(None))):
+        if event.payload.get("report_id") in routed:
+            event.published_at = event.published_at or now
+            event.handled_at = now
+    db.session.commit()
 
 
 @click.group("demo")

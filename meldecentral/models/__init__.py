@@ -2,6 +2,7 @@
 
 from meldecentral.models.audit import AccessLog
 from meldecentral.models.base import UTCDateTime, utcnow
+from meldecentral.models.delivery import Delivery, DeliveryAttempt, InAppNotification
 from meldecentral.models.org import Category, Unit
 from meldecentral.models.outbox import OutboxEvent
 from meldecentral.models.place import District, Municipality
@@ -13,6 +14,7 @@ from meldecentral.models.report import (
     ReporterContact,
     ReportEvent,
 )
+from meldecentral.models.routing import RoutingDecision, RoutingRule
 from meldecentral.models.user import ApiToken, User
 
 __all__ = [
@@ -20,6 +22,11 @@ __all__ = [
     "ApiToken",
     "Assignment",
     "Category",
+    "Delivery",
+    "DeliveryAttempt",
+    "InAppNotification",
+    "RoutingDecision",
+    "RoutingRule",
     "District",
     "EmergencyRedirect",
     "Municipality",

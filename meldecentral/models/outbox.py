@@ -12,7 +12,7 @@ from meldecentral.models.base import Model, UTCDateTime, utcnow
 
 class OutboxEvent(Model):
     __tablename__ = "outbox_event"
-    __table_args__ = (sa.Index("ix_outbox_unpublished", "published_at", "created_at"),)
+    __table_args__ = (sa.Index("ix_outbox_unhandled", "handled_at", "created_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     topic: Mapped[str] = mapped_column(sa.String(50))
     payload: Mapped[dict] = mapped_column(sa.JSON)  # ids only, never personal data
@@ -21,3 +21,6 @@ class OutboxEvent(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     publish_attempts: Mapped[int] = mapped_column(default=0)
+    # Set by the consumer when done; a published event never handled (its task was lost, e.g.
+    # with a Redis restart) is published again by the sweeper.
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

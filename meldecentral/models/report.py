@@ -86,6 +86,7 @@ class Assignment(Model):
     outcome: Mapped[str | None] = mapped_column(sa.Text)  # visible to the reporter
     reason: Mapped[str | None] = mapped_column(sa.String(500))  # why it was routed here
     ack_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    escalation_level: Mapped[int] = mapped_column(default=0)  # 1 unit reminded, 2 coordinators
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

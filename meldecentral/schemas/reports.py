@@ -218,3 +218,17 @@ class RouteInSchema(Schema):
     reason = fields.Str(
         validate=validate.Length(min=1, max=500), load_default="routed by hand by a coordinator"
     )
+
+
+class ReportChangeInSchema(Schema):
+    category = fields.Str(validate=validate.Length(min=1, max=20))
+    lat = fields.Float(validate=validate.Range(-90, 90))
+    lon = fields.Float(validate=validate.Range(-180, 180))
+    district = fields.Int(validate=validate.Range(1, 999))
+
+    @validates_schema
+    def _something(self, data, **_kw):
+        if (data.get("lat") is None) != (data.get("lon") is None):
+            raise ValidationError("give both lat and lon, or neither", "location")
+        if not data:
+            raise ValidationError("change the category, the point or the district", "_schema")

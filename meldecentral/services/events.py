@@ -1,9 +1,10 @@
 """Domain events through a transactional outbox.
 
 ``record`` adds an OutboxEvent to the current session, so the event commits or rolls back with
-the change it describes. After a commit, every hook in the app's ``extensions["outbox_hooks"]`` is
-handed the new event ids; the worker side registers one that relays them to Celery. If that fails (the broker is
-down), nothing is lost: the sweeper republishes whatever stays unpublished.
+the change it describes. After a commit, every hook in the app's
+``extensions["outbox_hooks"]`` is handed the new event ids; the worker side registers one that
+relays them to Celery. If that fails (the broker is down), nothing is lost: the sweeper
+republishes whatever stays unpublished.
 """
 
 from __future__ import annotations

@@ -44,7 +44,7 @@ def request_fingerprint(data: dict) -> str:
     return _hash(json.dumps(data, sort_keys=True, default=str))
 
 
-def _resolve_category(municipality_id: int, code: str) -> Category:
+def resolve_category(municipality_id: int, code: str) -> Category:
     category = db.session.scalar(
         sa.select(Category).filter_by(municipality_id=municipality_id, code=code, active=True)
     )
@@ -53,7 +53,7 @@ def _resolve_category(municipality_id: int, code: str) -> Category:
     return category
 
 
-def _resolve_district(municipality_id: int, data: dict) -> int | None:
+def resolve_district(municipality_id: int, data: dict) -> int | None:
     lat, lon = data.get("lat"), data.get("lon")
     if lat is not None and lon is not None:
         district_id = geo.district_for_point(municipality_id, lon, lat)
@@ -99,8 +99,8 @@ def submit_report(actor: Actor, data: dict, *, idempotency_key: str | None = Non
         if existing is not None:
             return _replay(existing, fingerprint)
 
-    category = _resolve_category(municipality_id, data["category"])
-    district_id = _resolve_district(municipality_id, data)
+    category = resolve_category(municipality_id, data["category"])
+    district_id = resolve_district(municipality_id, data)
 
     if is_emergency(
         happening_now=data.get("happening_now", False),

@@ -58,6 +58,14 @@ def load_reference_data(config: dict | None = None) -> Municipality:
                 )
             )
     db.session.commit()
+    from meldecentral.models import RoutingRule
+    from meldecentral.services import routing
+
+    if not db.session.scalar(
+        sa.select(RoutingRule.id).filter_by(municipality_id=municipality.id).limit(1)
+    ):
+        rules = yaml.safe_load((DATA / "routing_rules.yaml").read_text(encoding="utf-8"))
+        routing.replace_rules(municipality.id, rules)
     geojson = json.loads((DATA / "copenhagen-bydele.geojson").read_text(encoding="utf-8"))
     if m["code"] == "kbh":
         geo.import_districts(municipality, geojson)

@@ -10,8 +10,8 @@ from meldecentral.models import (
     EmergencyRedirect,
     OutboxEvent,
     Report,
-    ReportEvent,
     ReporterContact,
+    ReportEvent,
 )
 from tests.conftest import NORREBRO, OUTSIDE, auth
 

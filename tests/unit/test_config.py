@@ -12,8 +12,11 @@ def test_production_refuses_to_start_without_its_environment():
 def test_production_takes_urls_from_the_environment():
     cfg = load_config(
         "production",
-        env={"DATABASE_URL": "postgres://u@h/db", "REDIS_URL": "redis://h:6379/0",
-             "SECRET_KEY": "s" * 32},
+        env={
+            "DATABASE_URL": "postgres://u@h/db",
+            "REDIS_URL": "redis://h:6379/0",
+            "SECRET_KEY": "s" * 32,
+        },
     )
     assert cfg["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
     assert cfg["CELERY_BROKER_URL"] == "redis://h:6379/0"

@@ -52,8 +52,13 @@ def _cases(statuses, allowed) -> list:
 
 def _gen(statuses, allowed):
     for current, target, role in itertools.product(statuses, statuses, ALL_ACTORS):
-        yield pytest.param(current, target, role, (current, target, role) in allowed,
-                           id=f"{current}->{target}:{role}")
+        yield pytest.param(
+            current,
+            target,
+            role,
+            (current, target, role) in allowed,
+            id=f"{current}->{target}:{role}",
+        )
 
 
 @pytest.mark.parametrize("current,target,role,ok", _cases(wf.REPORT_STATUSES, REPORT_ALLOWED))

@@ -1,0 +1,59 @@
+"""Routing rules (administrators) and undelivered notifications (coordinators)."""
+
+from __future__ import annotations
+
+from flask import request
+
+from meldecentral.api import bp
+from meldecentral.api.auth import require_staff
+from meldecentral.api.errors import ApiError
+from meldecentral.api.util import json_body
+from meldecentral.domain import roles
+from meldecentral.domain.routing import rule_to_dict
+from meldecentral.schemas.delivery import DeliveryOutSchema
+from meldecentral.services import delivery, routing
+
+
+def _require(role: str):
+    actor = require_staff()
+    if actor.role != role:
+        raise ApiError(403, "forbidden", f"only the {role} role may do this")
+    return actor
+
+
+@bp.get("/routing/rules")
+def get_rules():
+    actor = _require(roles.ADMIN)
+    rules = routing.load_rules(actor.municipality_id)
+    return {"rules": [rule_to_dict(r) for r in rules]}
+
+
+@bp.put("/routing/rules")
+def put_rules():
+    actor = _require(roles.ADMIN)
+    body = json_body()
+    if not isinstance(body.get("rules"), list):
+        raise ApiError(422, "validation_error", "invalid rules", {"rules": ["a list of rules"]})
+    rules = routing.replace_rules(actor.municipality_id, body["rules"])
+    return {"rules": [rule_to_dict(r) for r in rules]}
+
+
+@bp.get("/deliveries/dead")
+def dead_letters():
+    actor = require_staff()
+    limit = request.args.get("limit", 200, type=int)
+    return {
+        "items": DeliveryOutSchema(many=True).dump(
+            delivery.dead_letters(actor, limit=max(1, min(limit, 500)))
+        )
+    }
+
+
+@bp.post("/deliveries/<int:delivery_id>/resend")
+def resend(delivery_id: int):
+    from workers.tasks import enqueue_deliveries
+
+    actor = require_staff()
+    d = delivery.resend(actor, delivery_id)
+    enqueue_deliveries([d.id])
+    return DeliveryOutSchema().dump(d)

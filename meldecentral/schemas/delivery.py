@@ -1,0 +1,34 @@
+from marshmallow import Schema, fields
+
+
+class AttemptOutSchema(Schema):
+    started_at = fields.AwareDateTime()
+    duration_ms = fields.Int()
+    ok = fields.Bool()
+    receipt = fields.Str(allow_none=True)
+    error = fields.Str(allow_none=True)
+
+
+class DeliveryOutSchema(Schema):
+    id = fields.Int()
+    report_id = fields.Int(allow_none=True)
+    assignment_id = fields.Int(allow_none=True)
+    unit = fields.Function(lambda d: d.unit.code if d.unit else None, allow_none=True)
+    audience = fields.Str()
+    channel = fields.Str()
+    status = fields.Str()
+    attempts = fields.Int()
+    last_error = fields.Str(allow_none=True)
+    created_at = fields.AwareDateTime()
+    sent_at = fields.AwareDateTime(allow_none=True)
+    dead_at = fields.AwareDateTime(allow_none=True)
+    attempt_log = fields.List(fields.Nested(AttemptOutSchema))
+
+
+class RoutingDecisionOutSchema(Schema):
+    trigger = fields.Str()
+    units = fields.List(fields.Str())
+    added_units = fields.List(fields.Str())
+    unrouted = fields.Bool()
+    explanation = fields.Str()
+    created_at = fields.AwareDateTime()

@@ -1,0 +1,203 @@
+"""Sending a Delivery: claim it (a lease, so two workers never send it at once), send through
+its channel, log the attempt, then mark it sent, schedule a retry with backoff and jitter, or
+dead-letter it where coordinators see it and can resend."""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+import notifications
+from meldecentral import clock
+from meldecentral.extensions import db
+from meldecentral.models import Delivery, DeliveryAttempt, InAppNotification, ReporterContact
+from meldecentral.models.delivery import DEAD, PENDING, SENDING, SENT
+from meldecentral.services.actor import Actor
+from meldecentral.services.errors import Forbidden, NotFound
+from meldecentral.services.notify import UNIT_ADDRESS
+from notifications import DeliveryError, Message
+
+LEASE = timedelta(seconds=120)
+
+
+@dataclass
+class Outcome:
+    status: str  # sent | pending (retry in retry_in seconds) | dead | skipped
+    retry_in: float | None = None
+
+
+def backoff(attempt: int, base: float, cap: float) -> float:
+    """Exponential backoff with full jitter (AWS architecture blog): random in [b/2, b]."""
+    ceiling = min(cap, base * 2 ** (attempt - 1))
+    return random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not security
+
+
+def _claim(delivery_id: int) -> Delivery | None:
+    now = clock.now()
+    delivery = db.session.scalar(
+        sa.select(Delivery).where(Delivery.id == delivery_id).with_for_update()
+    )
+    if delivery is None or delivery.status in (SENT, DEAD):
+        db.session.rollback()
+        return None
+    if delivery.status == SENDING and delivery.lease_until and delivery.lease_until > now:
+        db.session.rollback()
+        return None
+    delivery.status = SENDING
+    delivery.lease_until = now + LEASE
+    db.session.commit()
+    return delivery
+
+
+def _recipient(delivery: Delivery) -> str | None:
+    if delivery.audience != "reporter":
+        return delivery.recipient
+    contact = db.session.scalar(
+        sa.select(ReporterContact).where(ReporterContact.report_id == delivery.report_id)
+    )
+    if contact is None or contact.anonymised_at is not None:
+        return None
+    return contact.email if delivery.channel == "email" else contact.phone
+
+
+def _message(delivery: Delivery, recipient: str) -> Message:
+    secret = (
+        delivery.unit.webhook_secret if delivery.unit and delivery.channel == "webhook" else None
+    )
+    return Message(
+        channel=delivery.channel,
+        recipient=recipient,
+        subject=delivery.subject,
+        body=delivery.body,
+        payload=delivery.payload,
+        message_id=f"msg_{delivery.id}",
+        secret=secret,
+    )
+
+
+def attempt(delivery_id: int) -> Outcome:
+    delivery = _claim(delivery_id)
+    if delivery is None:
+        return Outcome("skipped")
+    config = current_app.config
+    started = clock.now()
+    t0 = time.monotonic()
+    receipt, error, permanent, hint = None, None, False, None
+    recipient = _recipient(delivery)
+    try:
+        if not recipient:
+            raise DeliveryError(f"no {delivery.channel} address configured", permanent=True)
+        receipt = notifications.get(delivery.channel).send(_message(delivery, recipient))
+    except DeliveryError as exc:
+        error, permanent, hint = exc.reason, exc.permanent, exc.retry_after
+    except KeyError as exc:
+        error, permanent = str(exc), True
+    duration_ms = int((time.monotonic() - t0) * 1000)
+    db.session.add(
+        DeliveryAttempt(
+            delivery_id=delivery.id,
+            started_at=started,
+            duration_ms=duration_ms,
+            ok=error is None,
+            receipt=(receipt or "")[:200] or None,
+            error=(error or "")[:500] or None,
+        )
+    )
+    delivery.attempts += 1
+    delivery.lease_until = None
+    now = clock.now()
+    if error is None:
+        delivery.status, delivery.sent_at, delivery.last_error = SENT, now, None
+        outcome = Outcome(SENT)
+    elif permanent or delivery.attempts >= config["DELIVERY_MAX_ATTEMPTS"]:
+        delivery.status, delivery.dead_at, delivery.last_error = DEAD, now, error[:500]
+        outcome = Outcome(DEAD)
+    else:
+        delay = backoff(
+            delivery.attempts, config["DELIVERY_BACKOFF_BASE"], config["DELIVERY_BACKOFF_CAP"]
+        )
+        if hint:
+            delay = max(delay, min(hint, config["DELIVERY_BACKOFF_CAP"]))
+        delivery.status, delivery.last_error = PENDING, error[:500]
+        delivery.next_attempt_at = now + timedelta(seconds=delay)
+        outcome = Outcome(PENDING, delay)
+    db.session.commit()
+    return outcome
+
+
+def due_for_retry(grace_seconds: float, limit: int = 500) -> list[int]:
+    """Pending deliveries whose retry time has passed (their task was lost or is late), and
+    sending ones whose lease ran out (the worker died mid-send)."""
+    now = clock.now()
+    cutoff = now - timedelta(seconds=grace_seconds)
+    query = (
+        sa.select(Delivery.id)
+        .where(
+            sa.or_(
+                sa.and_(
+                    Delivery.status == PENDING,
+                    sa.or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= cutoff),
+                    Delivery.created_at <= cutoff,
+                ),
+                sa.and_(Delivery.status == SENDING, Delivery.lease_until <= now),
+            )
+        )
+        .order_by(Delivery.urgent.desc(), Delivery.id)
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))
+
+
+def dead_letters(actor: Actor, limit: int = 200) -> list[Delivery]:
+    if actor.role != "coordinator":
+        raise Forbidden("only coordinators see undelivered notifications")
+    return list(
+        db.session.scalars(
+            sa.select(Delivery)
+            .where(Delivery.status == DEAD)
+            .order_by(Delivery.dead_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+def resend(actor: Actor, delivery_id: int) -> Delivery:
+    """A coordinator sends a dead-lettered notification again (after fixing the address)."""
+    if actor.role != "coordinator":
+        raise Forbidden("only coordinators resend notifications")
+    delivery = db.session.get(Delivery, delivery_id)
+    if delivery is None or delivery.status != DEAD:
+        raise NotFound("no such undelivered notification")
+    if delivery.audience == "unit" and delivery.unit is not None:
+        # Take the unit's current address: the usual fix is correcting it.
+        attr = UNIT_ADDRESS.get(delivery.channel)
+        if attr:
+            delivery.recipient = getattr(delivery.unit, attr)
+    delivery.status, delivery.attempts, delivery.dead_at = PENDING, 0, None
+    delivery.next_attempt_at = None
+    db.session.commit()
+    return delivery
+
+
+def store_in_app(message: Message) -> None:
+    """The in-app channel's store: one row per delivery (idempotent)."""
+    delivery_id = int(message.message_id.removeprefix("msg_"))
+    exists = db.session.scalar(
+        sa.select(InAppNotification.id).where(InAppNotification.delivery_id == delivery_id)
+    )
+    if exists:
+        return
+    db.session.add(
+        InAppNotification(
+            unit_id=int(message.recipient),
+            delivery_id=delivery_id,
+            subject=message.subject,
+            link=message.payload.get("link"),
+        )
+    )
+    db.session.flush()

@@ -1,0 +1,168 @@
+"""Who is told what. Deciding is separate from sending: this module only creates Delivery rows
+(deduplicated by a key per reason, recipient and channel); ``services.delivery`` sends them.
+
+Payloads and texts are thin: ids, reference, category, district, urgency and a link; never the
+report's text or anyone's personal data.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from meldecentral.extensions import db
+from meldecentral.models import Assignment, Delivery, Report, Unit
+
+# Channels a unit may use, and where each finds the unit's address.
+UNIT_ADDRESS = {"email": "email", "sms": "sms_number", "webhook": "webhook_url", "in_app": None}
+
+
+def _link(path: str) -> str:
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
+
+
+def thin_payload(report: Report, event: str, **extra) -> dict:
+    return {
+        "type": event,
+        "report_id": report.id,
+        "reference": report.reference,
+        "category": report.category.code,
+        "district": report.district.number if report.district else None,
+        "urgency": report.urgency,
+        "link": _link(f"/staff/reports/{report.id}"),
+        **extra,
+    }
+
+
+def _insert_ignoring_duplicates(rows: list[dict]) -> list[int]:
+    """Insert deliveries; a row whose dedupe_key exists already is skipped. Returns new ids."""
+    if not rows:
+        return []
+    dialect = db.engine.dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = (
+        insert(Delivery)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(Delivery.id)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def _unit_rows(
+    unit: Unit, report: Report, reason: str, subject: str, payload: dict, assignment_id: int | None
+) -> list[dict]:
+    channels = (unit.channels or {}).get(report.urgency) or []
+    rows = []
+    for channel in channels:
+        attr = UNIT_ADDRESS.get(channel, "missing")
+        recipient = str(unit.id) if attr is None else getattr(unit, attr, None)
+        rows.append(
+            {
+                "dedupe_key": f"{reason}:{unit.code}:{channel}",
+                "report_id": report.id,
+                "assignment_id": assignment_id,
+                "unit_id": unit.id,
+                "audience": "unit",
+                "channel": channel,
+                # No address configured: kept, and dead-lettered on the first attempt, so that a
+                # coordinator sees the gap instead of the alert vanishing.
+                "recipient": recipient,
+                "subject": subject,
+                "body": f"{subject}\n{payload['link']}",
+                "payload": payload,
+                "urgent": report.urgency == "high",
+                "status": "pending",
+                "attempts": 0,
+            }
+        )
+    return rows
+
+
+def plan_assignment_alert(assignment_id: int) -> list[int]:
+    """A report was routed to a unit: tell the unit on its channels for this urgency."""
+    assignment = db.session.get(Assignment, assignment_id)
+    if assignment is None:
+        return []
+    report, unit = assignment.report, assignment.unit
+    district = report.district.name if report.district else "-"
+    subject = (
+        f"[{report.urgency.upper()}] Ny melding {report.reference}: "
+        f"{report.category.code}, {district}"
+    )
+    payload = thin_payload(
+        report,
+        "assignment.routed",
+        assignment_id=assignment.id,
+        unit=unit.code,
+        ack_deadline=assignment.ack_deadline.isoformat() if assignment.ack_deadline else None,
+    )
+    rows = _unit_rows(unit, report, f"assigned:{assignment.id}", subject, payload, assignment.id)
+    ids = _insert_ignoring_duplicates(rows)
+    db.session.commit()
+    return ids
+
+
+def plan_overdue_reminder(assignment_id: int, level: int, to_unit_code: str) -> list[int]:
+    """Escalation: remind the unit (level 1), then tell the coordinators (level 2)."""
+    assignment = db.session.get(Assignment, assignment_id)
+    if assignment is None:
+        return []
+    report = assignment.report
+    unit = db.session.scalar(
+        sa.select(Unit).filter_by(municipality_id=report.municipality_id, code=to_unit_code)
+    )
+    if unit is None:
+        return []
+    subject = f"Overskredet frist: {report.reference} ({assignment.unit.code}) er ikke kvitteret"
+    payload = thin_payload(
+        report,
+        "assignment.overdue",
+        assignment_id=assignment.id,
+        unit=assignment.unit.code,
+        level=level,
+    )
+    rows = _unit_rows(
+        unit, report, f"overdue:{assignment.id}:{level}", subject, payload, assignment.id
+    )
+    ids = _insert_ignoring_duplicates(rows)
+    db.session.commit()
+    return ids
+
+
+def plan_reporter_update(report_id: int, reason: str) -> list[int]:
+    """A public update or an outcome: tell a reporter who left contact details and asked to be
+    told. The address is not copied; the delivery looks it up when it sends."""
+    report = db.session.get(Report, report_id)
+    contact = report.contact if report else None
+    if contact is None or not contact.wants_updates or contact.anonymised_at is not None:
+        return []
+    channel = "email" if contact.email else "sms" if contact.phone else None
+    if channel is None:
+        return []
+    track = _link(f"/track/{report.reference}")
+    subject = f"Nyt i din sag {report.reference} / News on your report {report.reference}"
+    body = (
+        f"Der er nyt i din sag {report.reference}. Se den her: {track}\n"
+        f"There is news on your report {report.reference}: {track}"
+    )
+    row = {
+        "dedupe_key": f"reporter:{reason}",
+        "report_id": report.id,
+        "assignment_id": None,
+        "unit_id": None,
+        "audience": "reporter",
+        "channel": channel,
+        "recipient": None,
+        "subject": subject,
+        "body": body,
+        "payload": {"type": "report.update", "reference": report.reference, "link": track},
+        "urgent": False,
+        "status": "pending",
+        "attempts": 0,
+    }
+    ids = _insert_ignoring_duplicates([row])
+    db.session.commit()
+    return ids

@@ -1,0 +1,154 @@
+"""Routing: apply the municipality's rules to a report, store the decision with its trace, and
+assign the units (with acknowledgement deadlines)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from meldecentral import clock
+from meldecentral.domain import deadlines, workflow
+from meldecentral.domain.routing import Decision, ReportFacts, Rule, decide, parse_rules
+from meldecentral.extensions import db
+from meldecentral.models import Report, RoutingDecision, RoutingRule, Unit
+from meldecentral.services import followup, history
+from meldecentral.services.actor import SYSTEM
+from meldecentral.services.errors import ValidationFailed
+
+CHILD_CATEGORIES = ("UNG", "FAMILIE")
+CHILD_UNIT = "BBU"
+
+
+def load_rules(municipality_id: int) -> list[Rule]:
+    rows = db.session.scalars(
+        sa.select(RoutingRule.definition)
+        .where(RoutingRule.municipality_id == municipality_id)
+        .order_by(RoutingRule.position)
+    ).all()
+    return parse_rules(list(rows)) if rows else []
+
+
+def replace_rules(municipality_id: int, definitions: list[dict]) -> list[Rule]:
+    """Validate and store a whole rule set (the admin API and the CLI import use this)."""
+    known = db.session.scalars(
+        sa.select(Unit.code).where(Unit.municipality_id == municipality_id)
+    ).all()
+    try:
+        rules = parse_rules(definitions, known_units=known)
+    except ValueError as exc:
+        field = getattr(exc, "field", None) or "rules"
+        raise ValidationFailed("invalid routing rules", {field: [str(exc)]}) from None
+    db.session.execute(sa.delete(RoutingRule).where(RoutingRule.municipality_id == municipality_id))
+    for position, definition in enumerate(definitions):
+        db.session.add(
+            RoutingRule(municipality_id=municipality_id, position=position, definition=definition)
+        )
+    db.session.commit()
+    return rules
+
+
+def facts_of(report: Report) -> ReportFacts:
+    return ReportFacts(
+        category=report.category.code,
+        district=report.district.number if report.district else None,
+        lat=report.lat,
+        lon=report.lon,
+        minor_involved=report.minor_involved,
+        person_named=report.person_named,
+        housing_estate=report.housing_estate,
+        interpreter_language=report.interpreter_language,
+        urgency=report.urgency,
+        kind=report.kind,
+        created_at=report.created_at,
+    )
+
+
+def deadline_for(report: Report, unit_code: str, now: datetime) -> datetime:
+    due = deadlines.ack_deadline(now, report.urgency)
+    if unit_code == CHILD_UNIT and (
+        report.minor_involved or report.category.code in CHILD_CATEGORIES
+    ):
+        # A concern about a child is screened by children's services within 24 hours.
+        due = min(due, deadlines.child_screening_deadline(now))
+    return due
+
+
+def route_report(report_id: int, trigger: str = "created") -> RoutingDecision | None:
+    """Idempotent: a report already routed on creation is not routed again by a redelivered
+    event; a change (category, place) routes again and only adds units not yet assigned."""
+    # Lock the report: two deliveries of one event must not route it twice.
+    report = db.session.scalar(
+        sa.select(Report).where(Report.id == report_id).with_for_update(of=Report)
+    )
+    if report is None or report.status in (workflow.REJECTED, workflow.MERGED):
+        return None
+    if trigger == "created" and db.session.scalar(
+        sa.select(RoutingDecision.id).where(RoutingDecision.report_id == report_id).limit(1)
+    ):
+        return None
+    decision = decide(load_rules(report.municipality_id), facts_of(report))
+    assigned = {a.unit.code for a in report.assignments}
+    added = [u for u in decision.units if u not in assigned]
+    row = _store(report, decision, trigger, added)
+    if added:
+        now = clock.now()
+        followup.assign_units(
+            SYSTEM,
+            report.id,
+            added,
+            reason=decision.explain(),
+            deadlines={code: deadline_for(report, code, now) for code in added},
+        )
+    else:
+        if decision.unrouted:
+            history.append(report.id, SYSTEM, "unrouted", data={"why": decision.explain()})
+        db.session.commit()
+    return row
+
+
+def _store(report: Report, decision: Decision, trigger: str, added: list[str]) -> RoutingDecision:
+    row = RoutingDecision(
+        report_id=report.id,
+        trigger=trigger,
+        units=list(decision.units),
+        added_units=added,
+        matched=[asdict(m) for m in decision.matched],
+        unrouted=decision.unrouted,
+        explanation=decision.explain(),
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def dry_run(
+    municipality_id: int, definitions: list[dict] | None, since: datetime, limit: int = 100_000
+) -> list[dict]:
+    """Replays ``definitions`` (or the stored rules) over past reports and lists each report
+    whose units would differ from the units it has now. Changes nothing."""
+    rules = parse_rules(definitions) if definitions is not None else load_rules(municipality_id)
+    reports = db.session.scalars(
+        sa.select(Report)
+        .where(Report.municipality_id == municipality_id, Report.created_at >= since)
+        .order_by(Report.id)
+        .limit(limit)
+    ).all()
+    changes = []
+    for report in reports:
+        now_units = sorted({a.unit.code for a in report.assignments})
+        decision = decide(rules, facts_of(report))
+        would = sorted(decision.units)
+        if would != now_units:
+            changes.append(
+                {
+                    "report_id": report.id,
+                    "reference": report.reference,
+                    "category": report.category.code,
+                    "now": now_units,
+                    "would": would,
+                    "why": decision.explain(),
+                }
+            )
+    return changes
