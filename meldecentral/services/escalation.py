@@ -39,7 +39,9 @@ def escalate_overdue(limit: int = 1000) -> list[tuple[int, int]]:
     done = []
     for assignment_id in candidates:
         assignment = db.session.scalar(
-            sa.select(Assignment).where(Assignment.id == assignment_id).with_for_update()
+            sa.select(Assignment)
+            .where(Assignment.id == assignment_id)
+            .with_for_update(of=Assignment)
         )
         level = _due_level(assignment, now)
         if assignment.status != workflow.ROUTED or level <= assignment.escalation_level:

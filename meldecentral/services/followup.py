@@ -14,7 +14,7 @@ from meldecentral.domain import roles, workflow
 from meldecentral.domain.workflow import TransitionError
 from meldecentral.extensions import db
 from meldecentral.models import Assignment, Note, Report, Unit
-from meldecentral.services import access, events, history
+from meldecentral.services import access, deadlines, events, history
 from meldecentral.services.actor import SYSTEM, Actor
 from meldecentral.services.errors import Forbidden, NotFound, ValidationFailed
 
@@ -143,7 +143,6 @@ def assign_units(
     unit_codes: list[str],
     *,
     reason: str,
-    deadlines: dict[str, datetime] | None = None,
 ) -> list[Assignment]:
     """Route a report to units (by a coordinator, or by the rules as SYSTEM). Idempotent: a unit
     that already has the report is not assigned twice."""
@@ -168,6 +167,7 @@ def assign_units(
         raise TransitionError("not_allowed", f"a {report.status} report cannot be routed")
     existing = {a.unit_id for a in report.assignments}
     created = []
+    now = _now()
     for unit in units:
         if unit.id in existing:
             continue
@@ -176,8 +176,8 @@ def assign_units(
             unit_id=unit.id,
             status=workflow.ROUTED,
             reason=reason,
-            created_at=_now(),
-            ack_deadline=(deadlines or {}).get(unit.code),
+            created_at=now,
+            ack_deadline=deadlines.deadline_for(report, unit.code, now),
         )
         report.assignments.append(assignment)
         db.session.flush()

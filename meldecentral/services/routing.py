@@ -8,17 +8,13 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from meldecentral import clock
-from meldecentral.domain import deadlines, workflow
+from meldecentral.domain import workflow
 from meldecentral.domain.routing import Decision, ReportFacts, Rule, decide, parse_rules
 from meldecentral.extensions import db
 from meldecentral.models import Report, RoutingDecision, RoutingRule, Unit
 from meldecentral.services import followup, history
 from meldecentral.services.actor import SYSTEM
 from meldecentral.services.errors import ValidationFailed
-
-CHILD_CATEGORIES = ("UNG", "FAMILIE")
-CHILD_UNIT = "BBU"
 
 
 def load_rules(municipality_id: int) -> list[Rule]:
@@ -65,16 +61,6 @@ def facts_of(report: Report) -> ReportFacts:
     )
 
 
-def deadline_for(report: Report, unit_code: str, now: datetime) -> datetime:
-    due = deadlines.ack_deadline(now, report.urgency)
-    if unit_code == CHILD_UNIT and (
-        report.minor_involved or report.category.code in CHILD_CATEGORIES
-    ):
-        # A concern about a child is screened by children's services within 24 hours.
-        due = min(due, deadlines.child_screening_deadline(now))
-    return due
-
-
 def route_report(report_id: int, trigger: str = "created") -> RoutingDecision | None:
     """Idempotent: a report already routed on creation is not routed again by a redelivered
     event; a change (category, place) routes again and only adds units not yet assigned."""
@@ -93,14 +79,7 @@ def route_report(report_id: int, trigger: str = "created") -> RoutingDecision | 
     added = [u for u in decision.units if u not in assigned]
     row = _store(report, decision, trigger, added)
     if added:
-        now = clock.now()
-        followup.assign_units(
-            SYSTEM,
-            report.id,
-            added,
-            reason=decision.explain(),
-            deadlines={code: deadline_for(report, code, now) for code in added},
-        )
+        followup.assign_units(SYSTEM, report.id, added, reason=decision.explain())
     else:
         if decision.unrouted:
             history.append(report.id, SYSTEM, "unrouted", data={"why": decision.explain()})

@@ -1,0 +1,327 @@
+"""Routing, notifications and escalation, driven in-process (no broker) on SQLite and
+PostgreSQL. The same code under a real Celery worker is in tests/workers/."""
+
+import json
+import threading
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import sqlalchemy as sa
+
+from meldecentral import clock
+from meldecentral.extensions import db
+from meldecentral.models import (
+    Assignment,
+    Delivery,
+    OutboxEvent,
+    Report,
+    ReportEvent,
+    RoutingDecision,
+    Unit,
+)
+from meldecentral.services import delivery, escalation
+from notifications.webhook import verify
+from tests.conftest import NORREBRO, auth
+from workers.handlers import handle
+
+
+def drain() -> list[int]:
+    """Handle every unhandled outbox event (as the worker would); return delivery ids."""
+    out = []
+    while True:
+        ids = db.session.scalars(
+            sa.select(OutboxEvent.id).where(OutboxEvent.handled_at.is_(None)).order_by("id")
+        ).all()
+        if not ids:
+            return out
+        for event_id in ids:
+            out += handle(event_id)
+
+
+def submit(client, **over):
+    body = {"category": "VOLD", "text": "Overfald ved stationen i går.", **NORREBRO, **over}
+    res = client.post("/api/v1/reports", json=body)
+    assert res.status_code == 201, res.json
+    return db.session.get(Report, res.json["id"])
+
+
+def units_of(report_id):
+    return sorted(
+        db.session.scalars(
+            sa.select(Unit.code).join(Assignment).where(Assignment.report_id == report_id)
+        )
+    )
+
+
+def test_violence_in_norrebro_goes_to_the_police_with_a_trace(client):
+    report = submit(client)
+    drain()
+    assert units_of(report.id) == ["POLICE"]
+    decision = db.session.scalars(sa.select(RoutingDecision)).one()
+    assert decision.explanation.startswith("routed to POLICE because rule 11")
+    assert "category VOLD" in decision.explanation
+    assignment = db.session.scalars(sa.select(Assignment)).one()
+    # high urgency: 4 hours on the clock
+    assert assignment.ack_deadline - assignment.created_at == timedelta(hours=4)
+    assert assignment.reason == decision.explanation
+    db.session.refresh(report)
+    assert report.status == "routed"
+
+
+def test_young_person_goes_to_ssp_and_bbu_with_a_24h_screening(client):
+    report = submit(client, category="UNG", minor_involved=True)
+    drain()
+    assert units_of(report.id) == ["BBU", "SSP"]
+    bbu = db.session.scalar(sa.select(Assignment).join(Unit).where(Unit.code == "BBU"))
+    assert bbu.ack_deadline - bbu.created_at <= timedelta(hours=24)
+
+
+def test_redelivered_events_create_nothing_twice(client):
+    report = submit(client)
+    drain()
+    before = (units_of(report.id), db.session.scalar(sa.select(sa.func.count(Delivery.id))))
+    # every event handled again, as after a redelivery
+    db.session.execute(sa.update(OutboxEvent).values(handled_at=None))
+    db.session.commit()
+    drain()
+    after = (units_of(report.id), db.session.scalar(sa.select(sa.func.count(Delivery.id))))
+    assert before == after and before[1] > 0
+    assert db.session.scalar(sa.select(sa.func.count(RoutingDecision.id))) == 1
+
+
+def test_what_no_rule_matches_waits_for_the_coordinators(client, app, make_user):
+    from meldecentral.services import routing
+
+    municipality_id = db.session.scalar(sa.select(Unit.municipality_id).limit(1))
+    routing.replace_rules(
+        municipality_id,
+        [{"id": 1, "name": "Only VOLD", "order": 1, "categories": ["VOLD"], "units": ["POLICE"]}],
+    )
+    report = submit(client, category="NABO")
+    drain()
+    assert units_of(report.id) == []
+    db.session.refresh(report)
+    assert report.status == "received"
+    decision = db.session.scalars(sa.select(RoutingDecision)).one()
+    assert decision.unrouted and "coordinators" in decision.explanation
+    _, coord = make_user("coordinator")
+    detail = client.get(f"/api/v1/reports/{report.id}", headers=auth(coord)).json
+    assert detail["routing"][0]["unrouted"] is True
+
+
+def test_changing_the_category_routes_again(client, make_user):
+    _, coord = make_user("coordinator")
+    report = submit(client, category="NABO", housing_estate=True)
+    drain()
+    assert units_of(report.id) == ["HOUSING"]
+    res = client.patch(
+        f"/api/v1/reports/{report.id}",
+        json={"category": "NARKO", "lat": 55.66, "lon": 12.61},
+        headers=auth(coord),
+    )
+    assert res.status_code == 200, res.json
+    drain()
+    assert units_of(report.id) == ["HOUSING", "POLICE"]
+    detail = client.get(f"/api/v1/reports/{report.id}", headers=auth(coord)).json
+    assert [r["trigger"] for r in detail["routing"]] == ["created", "changed"]
+    assert detail["routing"][1]["added_units"] == ["POLICE"]
+    assert detail["district"] == 9 and detail["category"] == "NARKO"
+    changed = [h for h in detail["history"] if h["action"] == "changed"][0]
+    assert changed["data"]["category"] == ["NABO", "NARKO"]
+    # the text as submitted is unchanged
+    assert detail["text"] == "Overfald ved stationen i går."
+
+
+def test_change_refused_for_a_unit_member(client, make_user):
+    _, police = make_user("unit_member", "POLICE")
+    report = submit(client)
+    drain()
+    res = client.patch(
+        f"/api/v1/reports/{report.id}", json={"category": "NABO"}, headers=auth(police)
+    )
+    assert res.status_code == 403
+
+
+class Receiver:
+    """A local webhook receiver that answers with a scripted list of status codes."""
+
+    def __init__(self, codes):
+        self.codes = list(codes)
+        self.requests = []
+        receiver = self
+
+        class H(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.requests.append((dict(self.headers), body))
+                code = receiver.codes.pop(0) if receiver.codes else 200
+                self.send_response(code)
+                self.end_headers()
+
+            def log_message(self, *a):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+
+
+@pytest.fixture
+def police_webhook(app):
+    police = db.session.scalar(sa.select(Unit).filter_by(code="POLICE"))
+    police.channels = {"high": ["webhook"], "normal": ["webhook"], "low": ["webhook"]}
+    police.webhook_secret = "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    receivers = []
+
+    def make(codes=()):
+        r = Receiver(codes)
+        receivers.append(r)
+        police.webhook_url = r.url
+        db.session.commit()
+        return r
+
+    yield make
+    for r in receivers:
+        r.close()
+
+
+def run_deliveries(ids, rounds=10):
+    """Attempt each delivery, and retry the pending ones at once (time moved forward)."""
+    outcomes = []
+    for _ in range(rounds):
+        pending = []
+        for i in ids:
+            with clock.at(clock.now() + timedelta(hours=1)):
+                o = delivery.attempt(i)
+            outcomes.append(o.status)
+            if o.status == "pending":
+                pending.append(i)
+        ids = pending
+        if not ids:
+            break
+    return outcomes
+
+
+def test_webhook_retries_then_delivers_once(client, app, police_webhook):
+    receiver = police_webhook([500, 500, 500, 200])
+    submit(client)
+    ids = drain()
+    assert len(ids) == 1
+    assert run_deliveries(ids) == ["pending", "pending", "pending", "sent"]
+    d = db.session.get(Delivery, ids[0])
+    assert d.status == "sent" and d.attempts == 4
+    assert [a.ok for a in d.attempt_log] == [False, False, False, True]
+    assert len(receiver.requests) == 4
+    headers, body = receiver.requests[-1]
+    assert verify("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", headers, body)
+    payload = json.loads(body)
+    assert payload["reference"].startswith("MC-") and payload["category"] == "VOLD"
+    assert "Overfald" not in body.decode()  # never the report's text
+    # all four tries carried the same webhook-id, so the receiver can deduplicate
+    assert len({h["webhook-id"] for h, _ in receiver.requests}) == 1
+
+
+def test_receiver_down_for_good_is_dead_lettered_and_resendable(
+    client, app, police_webhook, make_user
+):
+    receiver = police_webhook([500] * 20)
+    submit(client)
+    ids = drain()
+    statuses = run_deliveries(ids)
+    assert statuses[-1] == "dead" and len(statuses) == app.config["DELIVERY_MAX_ATTEMPTS"]
+    _, coord = make_user("coordinator")
+    _, police = make_user("unit_member", "POLICE")
+    dead = client.get("/api/v1/deliveries/dead", headers=auth(coord)).json["items"]
+    assert [d["id"] for d in dead] == ids and dead[0]["last_error"]
+    assert len(dead[0]["attempt_log"]) == app.config["DELIVERY_MAX_ATTEMPTS"]
+    assert client.get("/api/v1/deliveries/dead", headers=auth(police)).status_code == 403
+    receiver.codes = []  # fixed
+    res = client.post(f"/api/v1/deliveries/{ids[0]}/resend", headers=auth(coord))
+    assert res.status_code == 200 and res.json["status"] == "pending"
+    assert run_deliveries(ids) == ["sent"]
+    assert client.get("/api/v1/deliveries/dead", headers=auth(coord)).json["items"] == []
+
+
+def test_a_unit_without_an_address_is_visible_not_silent(client, app):
+    submit(client)  # POLICE has no SMS number or webhook in the demo configuration
+    ids = drain()
+    assert ids
+    statuses = {delivery.attempt(i).status for i in ids}
+    assert statuses == {"dead"}
+    errors = set(db.session.scalars(sa.select(Delivery.last_error)))
+    assert any("no webhook address" in e or "no sms address" in e for e in errors)
+
+
+def test_reporter_is_told_of_public_updates_and_outcome(client, make_user):
+    _, coord = make_user("coordinator")
+    _, police = make_user("unit_member", "POLICE")
+    report = submit(client, contact={"email": "borger@example.org"})
+    drain()
+    assignment = db.session.scalars(sa.select(Assignment)).one()
+    client.post(
+        f"/api/v1/assignments/{assignment.id}/transitions",
+        json={"status": "acknowledged"},
+        headers=auth(police),
+    )
+    client.post(
+        f"/api/v1/reports/{report.id}/notes",
+        json={"body": "Vi kigger på det.", "visibility": "public"},
+        headers=auth(police),
+    )
+    client.post(
+        f"/api/v1/reports/{report.id}/notes",
+        json={"body": "internt", "visibility": "internal"},
+        headers=auth(police),
+    )
+    client.post(
+        f"/api/v1/assignments/{assignment.id}/transitions",
+        json={"status": "closed", "outcome": "Patruljering øget."},
+        headers=auth(police),
+    )
+    drain()
+    to_reporter = db.session.scalars(
+        sa.select(Delivery).where(Delivery.audience == "reporter").order_by(Delivery.id)
+    ).all()
+    assert [d.dedupe_key.split(":")[1] for d in to_reporter] == ["note", "closed"]
+    for d in to_reporter:
+        assert d.recipient is None  # looked up when sending, never copied
+        assert "borger@" not in d.body and report.reference in d.body
+
+
+def test_escalation_of_an_overdue_assignment(client):
+    report = submit(client)  # high urgency: 4 hours
+    drain()
+    assignment = db.session.scalars(sa.select(Assignment)).one()
+    assert escalation.escalate_overdue() == []
+    with clock.at(assignment.ack_deadline + timedelta(minutes=1)):
+        assert escalation.escalate_overdue() == [(assignment.id, 1)]
+        assert escalation.escalate_overdue() == []  # once only
+    with clock.at(assignment.ack_deadline + timedelta(hours=2, minutes=1)):
+        assert escalation.escalate_overdue() == [(assignment.id, 2)]
+    steps = db.session.scalars(
+        sa.select(ReportEvent).where(
+            ReportEvent.report_id == report.id, ReportEvent.action == "escalated"
+        )
+    ).all()
+    assert [(s.data["level"], s.data["to"]) for s in steps] == [(1, "POLICE"), (2, "COORD")]
+    keys = set(db.session.scalars(sa.select(Delivery.dedupe_key)))
+    assert f"overdue:{assignment.id}:1:POLICE:email" not in keys  # high: webhook and sms
+    assert any(k.startswith(f"overdue:{assignment.id}:2:COORD:") for k in keys)
+
+
+def test_acknowledged_in_time_is_not_escalated(client, make_user):
+    _, police = make_user("unit_member", "POLICE")
+    submit(client)
+    drain()
+    assignment = db.session.scalars(sa.select(Assignment)).one()
+    client.post(
+        f"/api/v1/assignments/{assignment.id}/transitions",
+        json={"status": "acknowledged"},
+        headers=auth(police),
+    )
+    with clock.at(assignment.ack_deadline + timedelta(days=3)):
+        assert escalation.escalate_overdue() == []
