@@ -37,6 +37,9 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = 3600 * 8
+    # Longer than any retry delay (DELIVERY_BACKOFF_CAP), so a waiting retry is not handed out
+    # twice; a task lost with a dead worker is recovered sooner by the database sweepers.
+    CELERY_VISIBILITY_TIMEOUT = 4 * 3600
     OUTBOX_RELAY = "thread"  # "off": events stay in the outbox until the sweeper runs
     OUTBOX_SWEEP_AFTER_SECONDS = 30
     OUTBOX_SWEEP_EVERY_SECONDS = 10

@@ -105,27 +105,39 @@ def client(app):
     return app.test_client()
 
 
+_counter = iter(range(1, 1_000_000))
+
+
+def create_staff(role: str, unit: str | None = None):
+    """A staff user and an API token, in the current app context."""
+    from meldecentral.services import users
+
+    municipality = users.municipality_by_code("kbh")
+    n = next(_counter)
+    user = users.create_user(
+        municipality=municipality,
+        email=f"{role}{n}@test.example",
+        name=f"{role} {n}",
+        role=role,
+        password="correct horse battery staple",
+        unit_code=unit,
+    )
+    return user, users.create_token(user, "test")
+
+
+@pytest.fixture
+def make_user_in():
+    def make(app, role: str, unit: str | None = None):
+        with app.app_context():
+            return create_staff(role, unit)
+
+    return make
+
+
 @pytest.fixture
 def make_user(app):
     """make_user(role, unit=None) -> (user, token)"""
-    from meldecentral.services import users
-
-    counter = iter(range(1, 10_000))
-
-    def make(role: str, unit: str | None = None):
-        municipality = users.municipality_by_code("kbh")
-        n = next(counter)
-        user = users.create_user(
-            municipality=municipality,
-            email=f"{role}{n}@test.example",
-            name=f"{role} {n}",
-            role=role,
-            password="correct horse battery staple",
-            unit_code=unit,
-        )
-        return user, users.create_token(user, "test")
-
-    return make
+    return create_staff
 
 
 def auth(token: str | None) -> dict:

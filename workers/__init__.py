@@ -32,10 +32,7 @@ def celery_settings(config) -> dict:
     from workers.schedule import beat_schedule
 
     broker = config["CELERY_BROKER_URL"]
-    transport_options: dict = {
-        # Longer than any retry delay or task, so a slow task is not handed out twice.
-        "visibility_timeout": 4 * 3600,
-    }
+    transport_options: dict = {"visibility_timeout": int(config["CELERY_VISIBILITY_TIMEOUT"])}
     if broker.startswith("filesystem://"):
         folder = Path(config["CELERY_BROKER_FOLDER"])
         for sub in ("queue", "processed", "control"):

@@ -15,7 +15,7 @@ import threading
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app
 
 from meldecentral import clock
 from meldecentral.extensions import db
@@ -29,8 +29,7 @@ def publish_events(ids: list[int], *, force: bool = False) -> int:
     """Send one ``handle_event`` task per event not yet published (with ``force``: not yet
     handled); returns how many were sent. Stops at the first broker failure (the rest stay for
     the sweeper)."""
-    from workers.tasks import handle_event
-
+    celery = current_app.extensions["celery"]
     sent = 0
     for event_id in ids:
         event = db.session.get(OutboxEvent, event_id)
@@ -40,7 +39,8 @@ def publish_events(ids: list[int], *, force: bool = False) -> int:
             continue
         event.publish_attempts += 1
         try:
-            handle_event.apply_async(
+            celery.send_task(
+                "workers.tasks.handle_event",
                 args=[event.id],
                 queue=URGENT_QUEUE if event.urgent else NORMAL_QUEUE,
                 headers={"request_id": event.request_id},

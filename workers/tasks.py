@@ -18,10 +18,12 @@ log = logging.getLogger(__name__)
 
 def enqueue_deliveries(ids: list[int], countdown: float | None = None) -> None:
     """Best effort: a delivery whose task is lost is picked up by ``sweep_deliveries``."""
+    celery = current_app.extensions["celery"]
     for delivery_id in ids:
         urgent = db.session.scalar(db.select(Delivery.urgent).where(Delivery.id == delivery_id))
         try:
-            deliver.apply_async(
+            celery.send_task(
+                "workers.tasks.deliver",
                 args=[delivery_id],
                 queue=URGENT_QUEUE if urgent else NORMAL_QUEUE,
                 countdown=countdown,
@@ -49,12 +51,7 @@ def handle_event(event_id: int) -> None:
 def deliver(delivery_id: int) -> str:
     outcome = delivery.attempt(delivery_id)
     if outcome.status == "pending":
-        d = db.session.get(Delivery, delivery_id)
-        deliver.apply_async(
-            args=[delivery_id],
-            countdown=outcome.retry_in,
-            queue=URGENT_QUEUE if d.urgent else NORMAL_QUEUE,
-        )
+        enqueue_deliveries([delivery_id], countdown=outcome.retry_in)
     return outcome.status
 
 
