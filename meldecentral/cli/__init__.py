@@ -12,6 +12,8 @@ from meldecentral.extensions import db
 from meldecentral.services import geo, users
 from meldecentral.services.errors import ValidationFailed
 
+GENERATE = "new"  # as --webhook-secret: generate a secret
+
 
 def municipality_for(code: str | None):
     code = code or current_app.config["DEFAULT_MUNICIPALITY"]
@@ -102,6 +104,57 @@ def register(app: Flask) -> None:
         if user is None:
             raise click.ClickException("no such user")
         click.echo(users.create_token(user, name))
+
+    @app.cli.group("units")
+    def units_group():
+        """Units and their notification channels."""
+
+    @units_group.command("set")
+    @click.argument("code")
+    @click.option("--email", default=None)
+    @click.option("--sms", "sms_number", default=None)
+    @click.option("--webhook-url", default=None)
+    @click.option("--webhook-secret", default=None, help="whsec_...; 'new' generates one")
+    @click.option(
+        "--channels",
+        "channel_specs",
+        multiple=True,
+        help="URGENCY=CH[,CH]: e.g. high=webhook,sms (repeatable)",
+    )
+    @click.option("--municipality", default=None)
+    def units_set(
+        code, email, sms_number, webhook_url, webhook_secret, channel_specs, municipality
+    ):
+        """Set a unit's addresses and its channels per urgency."""
+        import sqlalchemy as sa
+
+        from meldecentral.models import Unit
+        from notifications.webhook import new_secret
+
+        m = municipality_for(municipality)
+        unit = db.session.scalar(sa.select(Unit).filter_by(municipality_id=m.id, code=code))
+        if unit is None:
+            raise click.ClickException(f"no unit {code!r}")
+        if email is not None:
+            unit.email = email or None
+        if sms_number is not None:
+            unit.sms_number = sms_number or None
+        if webhook_url is not None:
+            unit.webhook_url = webhook_url or None
+        if webhook_secret is not None:
+            generate = webhook_secret == GENERATE
+            unit.webhook_secret = new_secret() if generate else webhook_secret
+            if generate:
+                click.echo(f"webhook secret: {unit.webhook_secret}")
+        channels = dict(unit.channels or {})
+        for spec in channel_specs:
+            urgency, _, names = spec.partition("=")
+            if urgency not in ("low", "normal", "high") or not names:
+                raise click.ClickException(f"bad --channels {spec!r}; e.g. high=webhook,sms")
+            channels[urgency] = [n for n in names.split(",") if n]
+        unit.channels = channels
+        db.session.commit()
+        click.echo(f"unit {code}: channels {channels}")
 
     from meldecentral.cli.demo import demo_group
     from meldecentral.cli.routing import routing_group
