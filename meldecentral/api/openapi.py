@@ -7,6 +7,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields
 
 from meldecentral.schemas import reports as s
+from meldecentral.schemas.delivery import DeliveryOutSchema
 
 
 class ErrorBodySchema(Schema):
@@ -24,6 +25,16 @@ class ReportPageSchema(Schema):
     page = fields.Int()
     per_page = fields.Int()
     total = fields.Int()
+
+
+class DeliveryListSchema(Schema):
+    items = fields.List(fields.Nested(DeliveryOutSchema))
+
+
+class RuleListSchema(Schema):
+    rules = fields.List(
+        fields.Dict(), required=True, metadata={"description": "rules as in docs/routing.md"}
+    )
 
 
 class CategoryListSchema(Schema):
@@ -259,6 +270,104 @@ def build_spec() -> dict:
                         "description": "GeoJSON",
                         "content": {"application/geo+json": {"schema": {"type": "object"}}},
                     }
+                },
+            }
+        },
+    )
+    spec.components.schema("ReportChangeIn", schema=s.ReportChangeInSchema)
+    spec.components.schema("Delivery", schema=DeliveryOutSchema)
+    spec.components.schema("DeliveryList", schema=DeliveryListSchema)
+    spec.components.schema("RuleList", schema=RuleListSchema)
+    spec.path(
+        path="/reports/{report_id}",
+        parameters=[{"name": "report_id", **ID_PARAM}],
+        operations={
+            "patch": {
+                "summary": "Coordinators: correct the category or the place (routes again)",
+                "operationId": "changeReport",
+                "security": STAFF,
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": "ReportChangeIn"}},
+                },
+                "responses": {
+                    "200": _json("Report"),
+                    "400": _err("malformed JSON"),
+                    "403": _err("your role may not"),
+                    "409": _err("the report is closed"),
+                    **common,
+                },
+            }
+        },
+    )
+    spec.path(
+        path="/routing/rules",
+        operations={
+            "get": {
+                "summary": "Administrators: the routing rules",
+                "operationId": "getRules",
+                "security": STAFF,
+                "responses": {
+                    "200": _json("RuleList"),
+                    "401": common["401"],
+                    "403": _err("administrators only"),
+                },
+            },
+            "put": {
+                "summary": "Administrators: replace the routing rules (validated as a whole)",
+                "operationId": "putRules",
+                "security": STAFF,
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": "RuleList"}},
+                },
+                "responses": {
+                    "200": _json("RuleList"),
+                    "400": _err("malformed JSON"),
+                    "401": common["401"],
+                    "403": _err("administrators only"),
+                    "415": common["415"],
+                    "422": _err("invalid rules"),
+                },
+            },
+        },
+    )
+    spec.path(
+        path="/deliveries/dead",
+        operations={
+            "get": {
+                "summary": "Coordinators: notifications that could not be delivered",
+                "operationId": "deadLetters",
+                "security": STAFF,
+                "parameters": [
+                    {
+                        "in": "query",
+                        "name": "limit",
+                        "required": False,
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 500},
+                    }
+                ],
+                "responses": {
+                    "200": _json("DeliveryList"),
+                    "401": common["401"],
+                    "403": _err("coordinators only"),
+                },
+            }
+        },
+    )
+    spec.path(
+        path="/deliveries/{delivery_id}/resend",
+        parameters=[{"name": "delivery_id", **ID_PARAM}],
+        operations={
+            "post": {
+                "summary": "Coordinators: send a dead-lettered notification again",
+                "operationId": "resendDelivery",
+                "security": STAFF,
+                "responses": {
+                    "200": _json("Delivery"),
+                    "401": common["401"],
+                    "403": _err("coordinators only"),
+                    "404": common["404"],
                 },
             }
         },
