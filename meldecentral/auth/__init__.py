@@ -16,3 +16,15 @@ def load_user(value: str) -> User | None:
     if user is None or not user.active or user.session_version != int(version):
         return None
     return user
+
+
+def register(app) -> None:
+    """The sign-in pages; unauthenticated visitors of staff pages are sent there."""
+    from flask_babel import lazy_gettext
+
+    from meldecentral.auth.views import bp
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = lazy_gettext("Please sign in to see this page.")
+    login_manager.login_message_category = "info"
+    app.register_blueprint(bp)

@@ -1,0 +1,192 @@
+"""Administration: users, units, categories and routing rules of the administrator's own
+municipality. Every function checks the role; the pages only show what these allow."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+import yaml
+
+from meldecentral.domain import roles
+from meldecentral.extensions import db
+from meldecentral.models import Category, Municipality, RoutingRule, Unit, User
+from meldecentral.services import routing, signin, users
+from meldecentral.services.actor import Actor
+from meldecentral.services.errors import Forbidden, NotFound, ValidationFailed
+from meldecentral.services.notify import UNIT_ADDRESS
+
+URGENCIES = ("high", "normal", "low")
+CHANNELS = tuple(UNIT_ADDRESS)
+
+
+def _require_admin(actor: Actor) -> None:
+    if actor.role != roles.ADMIN:
+        raise Forbidden("only administrators")
+
+
+def _own(actor: Actor, model, object_id: int):
+    row = db.session.get(model, object_id)
+    if row is None or row.municipality_id != actor.municipality_id:
+        raise NotFound("no such record")
+    return row
+
+
+def list_users(actor: Actor) -> list[User]:
+    _require_admin(actor)
+    return list(
+        db.session.scalars(
+            sa.select(User).filter_by(municipality_id=actor.municipality_id).order_by(User.email)
+        )
+    )
+
+
+def list_units(actor: Actor) -> list[Unit]:
+    _require_admin(actor)
+    return list(
+        db.session.scalars(
+            sa.select(Unit).filter_by(municipality_id=actor.municipality_id).order_by(Unit.code)
+        )
+    )
+
+
+def list_categories(actor: Actor) -> list[Category]:
+    _require_admin(actor)
+    return list(
+        db.session.scalars(
+            sa.select(Category)
+            .filter_by(municipality_id=actor.municipality_id)
+            .order_by(Category.code)
+        )
+    )
+
+
+def create_user(actor: Actor, data: dict) -> User:
+    _require_admin(actor)
+    municipality = db.session.get(Municipality, actor.municipality_id)
+    return users.create_user(
+        municipality=municipality,
+        email=data["email"],
+        name=data["name"],
+        role=data["role"],
+        password=data["password"],
+        unit_code=data.get("unit") or None,
+    )
+
+
+def deactivate_user(actor: Actor, user_id: int) -> User:
+    _require_admin(actor)
+    user = _own(actor, User, user_id)
+    if user.id == actor.user_id:
+        raise ValidationFailed("cannot deactivate yourself", {"user": ["that is you"]})
+    user.active = False
+    user.session_version += 1  # ends the sessions the user has now
+    db.session.commit()
+    return user
+
+
+def activate_user(actor: Actor, user_id: int) -> User:
+    _require_admin(actor)
+    user = _own(actor, User, user_id)
+    user.active = True
+    db.session.commit()
+    return user
+
+
+def unlock_user(actor: Actor, user_id: int) -> User:
+    _require_admin(actor)
+    user = _own(actor, User, user_id)
+    signin.succeeded(user)  # clears the failure count and the lock
+    return user
+
+
+def reset_totp(actor: Actor, user_id: int) -> User:
+    """The user lost their phone: the next sign-in enrols a new authenticator."""
+    _require_admin(actor)
+    user = _own(actor, User, user_id)
+    user.totp_secret = None
+    user.session_version += 1
+    db.session.commit()
+    return user
+
+
+def update_unit(actor: Actor, unit_id: int, data: dict) -> Unit:
+    """``data``: name, email, sms_number, webhook_url, webhook_secret (empty keeps the old
+    one), active, and channels as {urgency: [channel, ...]}."""
+    _require_admin(actor)
+    unit = _own(actor, Unit, unit_id)
+    channels = data.get("channels") or {}
+    errors: dict[str, list[str]] = {}
+    for urgency, chosen in channels.items():
+        if urgency not in URGENCIES:
+            errors.setdefault("channels", []).append(f"unknown urgency {urgency!r}")
+        for channel in chosen:
+            if channel not in CHANNELS:
+                errors.setdefault(f"channels_{urgency}", []).append(f"unknown channel {channel!r}")
+            elif UNIT_ADDRESS[channel] and not data.get(UNIT_ADDRESS[channel]):
+                errors.setdefault(f"channels_{urgency}", []).append(
+                    f"{channel} needs an address ({UNIT_ADDRESS[channel]})"
+                )
+    if errors:
+        raise ValidationFailed("invalid unit", errors)
+    unit.name = data["name"]
+    unit.email = data.get("email") or None
+    unit.sms_number = data.get("sms_number") or None
+    unit.webhook_url = data.get("webhook_url") or None
+    if data.get("webhook_secret"):
+        unit.webhook_secret = data["webhook_secret"]
+    unit.active = bool(data.get("active", True))
+    unit.channels = {u: list(channels.get(u, [])) for u in URGENCIES}
+    db.session.commit()
+    return unit
+
+
+def save_category(actor: Actor, category_id: int | None, data: dict) -> Category:
+    """Create (``category_id`` None) or update a category's labels, urgency and state."""
+    _require_admin(actor)
+    if data["default_urgency"] not in URGENCIES:
+        raise ValidationFailed("invalid category", {"default_urgency": ["high, normal or low"]})
+    if category_id is None:
+        code = data["code"].strip().upper()
+        exists = db.session.scalar(
+            sa.select(Category.id).filter_by(municipality_id=actor.municipality_id, code=code)
+        )
+        if exists:
+            raise ValidationFailed("invalid category", {"code": ["already in use"]})
+        category = Category(municipality_id=actor.municipality_id, code=code)
+        db.session.add(category)
+    else:
+        category = _own(actor, Category, category_id)
+    category.label_da = data["label_da"]
+    category.label_en = data["label_en"]
+    category.kind = data["kind"]
+    category.default_urgency = data["default_urgency"]
+    category.emergency_when_now = bool(data.get("emergency_when_now"))
+    category.active = bool(data.get("active", True))
+    db.session.commit()
+    return category
+
+
+def rules_text(actor: Actor) -> str:
+    """The stored rule definitions as YAML, as an administrator edits them."""
+    _require_admin(actor)
+    definitions = db.session.scalars(
+        sa.select(RoutingRule.definition)
+        .where(RoutingRule.municipality_id == actor.municipality_id)
+        .order_by(RoutingRule.position)
+    ).all()
+    return yaml.safe_dump(list(definitions), allow_unicode=True, sort_keys=False)
+
+
+def save_rules_text(actor: Actor, text: str) -> int:
+    """Parse YAML (JSON is YAML too), validate and replace the rule set. Returns the count."""
+    _require_admin(actor)
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ValidationFailed(
+            "invalid rules", {"rules": [f"not valid YAML/JSON: {exc}"]}
+        ) from None
+    if isinstance(data, dict) and "rules" in data:
+        data = data["rules"]
+    if not isinstance(data, list):
+        raise ValidationFailed("invalid rules", {"rules": ["a list of rules"]})
+    return len(routing.replace_rules(actor.municipality_id, data))

@@ -1,0 +1,309 @@
+/* The report forms' script. Everything here is an extra: without it the form posts as usual.
+   - "Use my position": browser geolocation, the district named by the server (/place), and a
+     Leaflet map (loaded only now, so the form's first load stays small) to move the pin.
+   - Street workers: a report is put in a queue on the phone (localStorage) first and sent from
+     there with an Idempotency-Key, so a report made without network is sent once, when the
+     network returns, and never twice. */
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+
+  var form = document.querySelector("form[data-report-form]");
+  var outboxEl = document.querySelector("[data-outbox]");
+  var d = form ? form.dataset : {};
+
+  function msg(name, value) {
+    var text = d[name] || "";
+    return value === undefined ? text : text.replace(/__[A-Z]+__/, value);
+  }
+
+  /* ---------- position, district and map ---------- */
+  var map = null, marker = null, leafletLoading = null;
+
+  function placeStatus(text) {
+    var el = form.querySelector("[data-place-status]");
+    if (el) el.textContent = text;
+  }
+
+  function setPoint(lat, lon) {
+    form.elements.lat.value = lat.toFixed(6);
+    form.elements.lon.value = lon.toFixed(6);
+    fetch(d.placeUrl + "?lat=" + lat + "&lon=" + lon, { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (place) {
+        if (place.district) {
+          form.elements.district.value = String(place.district);
+          placeStatus(msg("msgDistrict", place.name));
+        } else {
+          placeStatus(msg("msgOutside"));
+        }
+      })
+      .catch(function () { placeStatus(msg("msgPlaceLater")); });
+  }
+
+  function loadLeaflet() {
+    if (window.L) return Promise.resolve(window.L);
+    if (leafletLoading) return leafletLoading;
+    leafletLoading = new Promise(function (resolve, reject) {
+      var css = document.createElement("link");
+      css.rel = "stylesheet";
+      css.href = d.leafletCss;
+      document.head.appendChild(css);
+      var js = document.createElement("script");
+      js.src = d.leafletJs;
+      js.onload = function () { resolve(window.L); };
+      js.onerror = function () { leafletLoading = null; reject(new Error("leaflet")); };
+      document.head.appendChild(js);
+    });
+    return leafletLoading;
+  }
+
+  function showMap(lat, lon) {
+    var el = form.querySelector("[data-map]");
+    loadLeaflet().then(function (L) {
+      el.hidden = false;
+      if (!map) {
+        map = L.map(el, { zoomControl: true }).setView([lat, lon], 16);
+        // Without tiles (no network, blocked) the map is grey but the pin still works.
+        L.tileLayer(d.tiles, { maxZoom: 19, attribution: d.attribution }).addTo(map);
+        marker = L.marker([lat, lon], { draggable: true, keyboard: true }).addTo(map);
+        marker.on("dragend", function () {
+          var p = marker.getLatLng();
+          setPoint(p.lat, p.lng);
+        });
+        map.on("click", function (e) {
+          marker.setLatLng(e.latlng);
+          setPoint(e.latlng.lat, e.latlng.lng);
+        });
+      } else {
+        map.setView([lat, lon], 16);
+        marker.setLatLng([lat, lon]);
+      }
+    }).catch(function () { placeStatus(msg("msgNoMap")); });
+  }
+
+  function locate() {
+    if (!navigator.geolocation) { placeStatus(msg("msgNoPosition")); return; }
+    placeStatus(msg("msgLocating"));
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      var lat = pos.coords.latitude, lon = pos.coords.longitude;
+      setPoint(lat, lon);
+      showMap(lat, lon);
+    }, function () {
+      placeStatus(msg("msgNoPosition"));
+    }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
+  }
+
+  if (form) {
+    var locateButton = form.querySelector("[data-locate]");
+    if (locateButton) locateButton.addEventListener("click", locate);
+    // Choosing a district by hand means "not where I am": forget the point.
+    form.elements.district.addEventListener("change", function () {
+      form.elements.lat.value = "";
+      form.elements.lon.value = "";
+      if (map) { form.querySelector("[data-map]").hidden = true; }
+      placeStatus("");
+    });
+  }
+
+  /* ---------- the on-phone queue (street workers) ---------- */
+  var user = (form && d.user) || (outboxEl && outboxEl.dataset.user);
+  if (!user) return;
+  var KEY = "mc-outbox-" + user;
+  var queueForm = form && d.queueEndpoint ? form : null;
+  var flushing = false;
+
+  function load() {
+    try { return JSON.parse(localStorage.getItem(KEY) || "[]"); } catch (e) { return []; }
+  }
+  function save(items) { localStorage.setItem(KEY, JSON.stringify(items)); }
+
+  function newKey() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var b = new Uint8Array(16);
+    crypto.getRandomValues(b);
+    return Array.prototype.map.call(b, function (x) { return ("0" + x.toString(16)).slice(-2); }).join("");
+  }
+
+  function render() {
+    if (!outboxEl) return;
+    var items = load();
+    outboxEl.hidden = items.length === 0;
+    outboxEl.querySelector("[data-outbox-count]").textContent = String(items.length);
+    var list = outboxEl.querySelector("[data-outbox-list]");
+    list.textContent = "";
+    items.forEach(function (item) {
+      var li = document.createElement("li");
+      var when = new Date(item.createdAt);
+      li.textContent = when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) +
+        " · " + item.label;
+      li.dataset.key = item.key;
+      if (item.error) {
+        li.className = "failed";
+        li.textContent += " · " + msg("msgFailed", item.error);
+        if (queueForm) {
+          var b = document.createElement("button");
+          b.type = "button";
+          b.className = "button small secondary";
+          b.textContent = msg("msgDiscard");
+          b.addEventListener("click", function () {
+            save(load().filter(function (x) { return x.key !== item.key; }));
+            render();
+          });
+          li.appendChild(document.createTextNode(" "));
+          li.appendChild(b);
+        }
+      }
+      list.appendChild(li);
+    });
+  }
+
+  if (!queueForm) {  // "My reports": show what is waiting; the form page sends it
+    render();
+    window.addEventListener("storage", render);
+    return;
+  }
+
+  var csrf = (document.querySelector("meta[name=csrf-token]") || {}).content || "";
+
+  function collect() {
+    var f = form.elements, body = {
+      category: (form.querySelector("input[name=category]:checked") || {}).value,
+      text: f.text.value.trim(),
+      happening_now: f.happening_now.checked,
+      child_in_danger: f.child_in_danger.checked,
+      minor_involved: f.minor_involved.checked,
+      person_named: f.person_named.checked,
+      housing_estate: f.housing_estate.checked,
+      language: document.documentElement.lang
+    };
+    if (f.lat.value && f.lon.value) {
+      body.lat = parseFloat(f.lat.value);
+      body.lon = parseFloat(f.lon.value);
+    } else if (f.district.value) {
+      body.district = parseInt(f.district.value, 10);
+    }
+    if (f.address_text.value.trim()) body.address_text = f.address_text.value.trim();
+    if (f.interpreter_language.value) body.interpreter_language = f.interpreter_language.value;
+    return body;
+  }
+
+  function problem(text) {
+    var el = form.querySelector("[data-form-problem]");
+    el.textContent = text;
+    el.hidden = !text;
+  }
+
+  function sentNotice(reference, url) {
+    var box = document.querySelector("[data-sent]");
+    var p = document.createElement("p");
+    p.className = "flash ok";
+    var a = document.createElement("a");
+    a.href = url;
+    a.textContent = msg("msgSent", reference);
+    a.dataset.sentReference = reference;
+    p.appendChild(a);
+    box.insertBefore(p, box.firstChild);
+  }
+
+  function refreshToken() {
+    return fetch(d.csrfUrl, { credentials: "same-origin" })
+      .then(function (r) { if (!r.ok) throw new Error("csrf"); return r.json(); })
+      .then(function (j) { csrf = j.token; });
+  }
+
+  function post(item) {
+    return fetch(d.queueEndpoint, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: {
+        "Content-Type": "application/json",
+        "Accept": "application/json",
+        "X-CSRFToken": csrf,
+        "Idempotency-Key": item.key
+      },
+      body: JSON.stringify(item.body)
+    });
+  }
+
+  function forget(key) { save(load().filter(function (x) { return x.key !== key; })); }
+  function mark(key, error) {
+    save(load().map(function (x) { if (x.key === key) x.error = error; return x; }));
+  }
+
+  // Sends what waits, oldest first. A network failure stops the round; the rest waits for
+  // the next one (the "online" event, a timer, the next page load).
+  async function flush() {
+    if (flushing) return;
+    flushing = true;
+    try {
+      for (var item of load()) {
+        if (item.error) continue;
+        var res;
+        try {
+          res = await post(item);
+          if (res.status === 400) {  // the page's CSRF token expired while offline
+            await refreshToken();
+            res = await post(item);
+          }
+        } catch (e) {
+          problem(msg("msgWaiting"));
+          break;
+        }
+        var json = await res.json().catch(function () { return {}; });
+        if (res.status === 200 || res.status === 201) {
+          forget(item.key);
+          sentNotice(json.reference, json.url);
+          problem("");
+        } else if (res.status === 401) {
+          problem(msg("msgRelogin"));
+          break;
+        } else if (res.status === 422 && json.error && json.error.code === "emergency") {
+          forget(item.key);
+          window.location.href = json.error.redirect;
+          return;
+        } else if (res.status >= 400 && res.status < 500) {
+          mark(item.key, (json.error && json.error.message) || String(res.status));
+        } else {
+          break;  // server trouble: try again later
+        }
+        render();
+      }
+    } finally {
+      flushing = false;
+      render();
+    }
+  }
+
+  form.addEventListener("submit", function (event) {
+    var photo = form.elements.photo;
+    if (photo && photo.files && photo.files.length) return;  // a photo goes as a plain POST
+    var body = collect();
+    if (!body.category || !body.text || (body.lat === undefined && body.district === undefined)) {
+      if (!navigator.onLine) {  // no network to ask the server: say it here
+        event.preventDefault();
+        problem(msg("msgMissing"));
+      }
+      return;  // otherwise the server answers with the form and its problems named
+    }
+    event.preventDefault();
+    var checked = form.querySelector("input[name=category]:checked");
+    var label = checked ? checked.parentNode.textContent.trim() : body.category;
+    var items = load();
+    items.push({ key: newKey(), createdAt: new Date().toISOString(), label: label, body: body });
+    save(items);
+    form.reset();
+    form.querySelector("[data-map]").hidden = true;
+    placeStatus("");
+    render();
+    window.scrollTo(0, 0);
+    flush();
+  });
+
+  var sendNow = document.querySelector("[data-outbox-send]");
+  if (sendNow) sendNow.addEventListener("click", flush);
+  window.addEventListener("online", flush);
+  setInterval(flush, 20000);
+  render();
+  flush();
+})();

@@ -1,0 +1,120 @@
+"""The HTML pages. Each view loads its input with a form (and the API's schema where there is
+one), calls one service, and maps the service's errors to the page: a field's problem next to
+the field, a report one may not see as 404."""
+
+from __future__ import annotations
+
+import importlib
+
+from flask import Blueprint, Flask, jsonify, render_template, request
+from flask_babel import force_locale, get_locale
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+
+from meldecentral import clock
+from meldecentral.domain.workflow import TransitionError
+from meldecentral.i18n import LANGUAGE_NAMES, text_direction
+from meldecentral.services.errors import Forbidden, NotFound, ServiceError
+
+ROUTE_MODULES = ("public", "staff", "triage", "inbox", "admin")
+
+public_bp = Blueprint("public", __name__)
+staff_bp = Blueprint("staff", __name__, url_prefix="/staff")
+admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def register(app: Flask) -> None:
+    from meldecentral.web import common, formatting, labels
+
+    # The view modules add their routes to the blueprints above when imported.
+    for name in ROUTE_MODULES:
+        importlib.import_module(f"meldecentral.web.{name}")
+
+    for bp in (public_bp, staff_bp, admin_bp):
+        app.register_blueprint(bp)
+
+    # Helpers for templates and the macros they import (which see globals, not the context).
+    app.jinja_env.globals.update(
+        labels=labels,
+        label=labels.label,
+        category_label=common.category_label,
+        when=formatting.when,
+        deadline_text=formatting.deadline_text,
+        is_overdue=formatting.is_overdue,
+        emergency_notice=emergency_notice,
+        language_names=LANGUAGE_NAMES,
+    )
+
+    @app.context_processor
+    def _page_globals():
+        locale = get_locale()
+        return {
+            "lang": locale.language if locale else "da",
+            "text_dir": text_direction(locale),
+            "languages": app.config["LANGUAGES"],
+            "now": clock.now(),
+            "map_tiles": app.config["MAP_TILE_URL"],
+            "map_attribution": app.config["MAP_TILE_ATTRIBUTION"],
+        }
+
+
+def emergency_notice() -> list[tuple[str, str]]:
+    """The 112/114 notice in Danish first, then in the page's language (English on a Danish
+    page), so that it is read whatever language the visitor chose."""
+    locale = get_locale()
+    current = locale.language if locale else "da"
+    out = []
+    for code in ("da", current if current != "da" else "en"):
+        with force_locale(code):
+            out.append(
+                (
+                    code,
+                    _(
+                        "Not an emergency service. Danger to life, a crime happening now, fire "
+                        "or weapons: call 112. Police, not urgent: call 114."
+                    ),
+                )
+            )
+    return out
+
+
+def error_page(status: int, message: str):
+    if request.path.startswith("/staff/api/"):
+        return jsonify({"error": {"code": str(status), "message": message}}), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def install_error_handlers(bp: Blueprint) -> None:
+    @bp.errorhandler(CSRFError)
+    def _csrf(exc):
+        return error_page(
+            400,
+            _(
+                "The form had expired or did not come from this site. Go back, reload the "
+                "page and try again."
+            ),
+        )
+
+    @bp.errorhandler(404)
+    @bp.errorhandler(NotFound)
+    def _not_found(exc):
+        return error_page(404, _("There is nothing here, or it is not yours to see."))
+
+    @bp.errorhandler(403)
+    @bp.errorhandler(Forbidden)
+    def _forbidden(exc):
+        return error_page(403, _("Your role does not give access to this page."))
+
+    @bp.errorhandler(TransitionError)
+    def _transition(exc):
+        return error_page(409, _("That step is not possible from the current status."))
+
+    @bp.errorhandler(ServiceError)
+    def _service(exc):
+        return error_page(exc.status, exc.message)
+
+
+# Set up once, at import: a blueprint can be registered on many apps (tests make several) but
+# not changed after its first registration.
+for _bp in (public_bp, staff_bp, admin_bp):
+    install_error_handlers(_bp)

@@ -1,0 +1,174 @@
+"""The administrators' area: users, units, categories and routing rules, as plain forms."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from meldecentral.domain import roles
+from meldecentral.services import admin as service
+from meldecentral.services import signin
+from meldecentral.services.errors import ValidationFailed
+from meldecentral.web import admin_bp as bp
+from meldecentral.web.common import actor, apply_errors, roles_required
+from meldecentral.web.forms import ActionForm, CategoryForm, RulesForm, UnitForm, UserForm
+from meldecentral.web.labels import ROLE
+
+ADMIN = roles.ADMIN
+USER_ACTIONS = {
+    "deactivate": (service.deactivate_user, _l("User deactivated.")),
+    "activate": (service.activate_user, _l("User activated.")),
+    "unlock": (service.unlock_user, _l("User unlocked.")),
+    "reset-2fa": (service.reset_totp, _l("Two-factor reset: set up again at the next sign-in.")),
+}
+
+
+def _user_form(who, formdata=None) -> UserForm:
+    form = UserForm(formdata=formdata) if formdata is not None else UserForm()
+    form.role.choices = [(r, str(ROLE[r])) for r in roles.STAFF_ROLES]
+    form.unit.choices = [("", "-")] + [(u.code, u.code) for u in service.list_units(who)]
+    return form
+
+
+@bp.route("/", methods=["GET", "POST"])
+@bp.route("/users", methods=["GET", "POST"], endpoint="users")
+@roles_required(ADMIN)
+def users():
+    who = actor()
+    form = _user_form(who)
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                service.create_user(who, form.data)
+            except ValidationFailed as exc:
+                apply_errors(form, exc.fields)
+            else:
+                flash(_("User created."), "ok")
+                return redirect(url_for("admin.users"))
+        status = 422
+    return (
+        render_template(
+            "admin/users.html",
+            form=form,
+            users=service.list_users(who),
+            action_form=ActionForm(),
+            is_locked=signin.is_locked,
+        ),
+        status,
+    )
+
+
+@bp.post("/users/<int:user_id>/<action>")
+@roles_required(ADMIN)
+def user_action(user_id: int, action: str):
+    form = ActionForm()
+    if action not in USER_ACTIONS or not form.validate_on_submit():
+        return redirect(url_for("admin.users"))
+    fn, message = USER_ACTIONS[action]
+    try:
+        fn(actor(), user_id)
+    except ValidationFailed as exc:
+        flash("; ".join(m for ms in exc.fields.values() for m in ms), "error")
+    else:
+        flash(str(message), "ok")
+    return redirect(url_for("admin.users"))
+
+
+@bp.get("/units")
+@roles_required(ADMIN)
+def units():
+    return render_template("admin/units.html", units=service.list_units(actor()))
+
+
+@bp.route("/units/<int:unit_id>", methods=["GET", "POST"])
+@roles_required(ADMIN)
+def unit(unit_id: int):
+    who = actor()
+    row = next((u for u in service.list_units(who) if u.id == unit_id), None)
+    if row is None:
+        return render_template("error.html", status=404, message=_("No such unit.")), 404
+    channels = row.channels or {}
+    form = UnitForm(
+        obj=row,
+        channels_high=channels.get("high", []),
+        channels_normal=channels.get("normal", []),
+        channels_low=channels.get("low", []),
+    )
+    for field in (form.channels_high, form.channels_normal, form.channels_low):
+        field.choices = [(c, c) for c in service.CHANNELS]
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            data = dict(form.data)
+            data["channels"] = {
+                "high": form.channels_high.data or [],
+                "normal": form.channels_normal.data or [],
+                "low": form.channels_low.data or [],
+            }
+            try:
+                service.update_unit(who, unit_id, data)
+            except ValidationFailed as exc:
+                apply_errors(form, exc.fields)
+            else:
+                flash(_("Unit saved."), "ok")
+                return redirect(url_for("admin.units"))
+        status = 422
+    return render_template("admin/unit.html", form=form, unit=row), status
+
+
+@bp.get("/categories")
+@roles_required(ADMIN)
+def categories():
+    return render_template("admin/categories.html", categories=service.list_categories(actor()))
+
+
+@bp.route("/categories/new", methods=["GET", "POST"], defaults={"category_id": None})
+@bp.route("/categories/<int:category_id>", methods=["GET", "POST"])
+@roles_required(ADMIN)
+def category(category_id: int | None):
+    who = actor()
+    row = None
+    if category_id is not None:
+        row = next((c for c in service.list_categories(who) if c.id == category_id), None)
+        if row is None:
+            return render_template("error.html", status=404, message=_("No such category.")), 404
+    form = CategoryForm(obj=row)
+    status = 200
+    if request.method == "POST":
+        if row is None and not (form.code.data or "").strip():
+            form.validate_on_submit()
+            form.code.errors = [*form.code.errors, _("Please fill this in.")]
+        elif form.validate_on_submit():
+            try:
+                service.save_category(who, category_id, form.data)
+            except ValidationFailed as exc:
+                apply_errors(form, exc.fields)
+            else:
+                flash(_("Category saved."), "ok")
+                return redirect(url_for("admin.categories"))
+        status = 422
+    return render_template("admin/category.html", form=form, category=row), status
+
+
+@bp.route("/rules", methods=["GET", "POST"])
+@roles_required(ADMIN)
+def rules():
+    who = actor()
+    form = RulesForm()
+    status = 200
+    if request.method == "GET":
+        form.rules.data = service.rules_text(who)
+    elif form.validate_on_submit():
+        try:
+            count = service.save_rules_text(who, form.rules.data)
+        except ValidationFailed as exc:
+            apply_errors(form, {"rules": [f"{k}: {v}" for k, vs in exc.fields.items() for v in vs]})
+            status = 422
+        else:
+            flash(_("%(n)d rules saved.", n=count), "ok")
+            return redirect(url_for("admin.rules"))
+    else:
+        status = 422
+    return render_template("admin/rules.html", form=form), status

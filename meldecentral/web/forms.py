@@ -1,0 +1,188 @@
+"""The pages' forms (Flask-WTF: every POST form carries a CSRF token). They check what a form
+can check by itself; the JSON schema and the services check the rest, and their errors are put
+next to these fields (``common.apply_errors``)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    FloatField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
+
+from meldecentral.schemas.reports import TEXT_MAX
+
+REQUIRED = _l("Please fill this in.")
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class ActionForm(FlaskForm):
+    """A button and its CSRF token."""
+
+
+class _ReportForm(FlaskForm):
+    category = RadioField(
+        _l("What is it about?"),
+        choices=[],
+        validators=[InputRequired(message=_l("Choose what the report is about."))],
+    )
+    text = TextAreaField(
+        _l("What happened?"),
+        validators=[InputRequired(message=REQUIRED), Length(max=TEXT_MAX)],
+    )
+    happening_now = BooleanField(_l("It is happening now"))
+    child_in_danger = BooleanField(_l("A child is in danger now"))
+    lat = FloatField(widget=HiddenInput(), validators=[Optional(), NumberRange(-90, 90)])
+    lon = FloatField(widget=HiddenInput(), validators=[Optional(), NumberRange(-180, 180)])
+    district = SelectField(_l("District"), choices=[], validators=[Optional()])
+    address_text = StringField(
+        _l("Street, place or landmark (optional)"), validators=[Optional(), Length(max=300)]
+    )
+    minor_involved = BooleanField(_l("A minor (under 18) is involved"))
+    person_named = BooleanField(_l("A person is named"))
+    housing_estate = BooleanField(_l("On a housing estate"))
+    interpreter_language = SelectField(
+        _l("Interpreter needed"), choices=[], validators=[Optional()]
+    )
+
+
+class ResidentReportForm(_ReportForm):
+    contact_name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
+    contact_email = StringField(_l("E-mail"), validators=[Optional(), Length(max=200)])
+    contact_phone = StringField(_l("Phone"), validators=[Optional(), Length(max=20)])
+    wants_updates = BooleanField(_l("Tell me when there is news"), default=True)
+
+
+class StaffReportForm(_ReportForm):
+    photo = FileField(_l("Photo (optional)"))
+
+
+class TrackForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET form: it changes nothing
+
+    reference = StringField(
+        _l("Your reference"), validators=[InputRequired(message=REQUIRED), Length(max=30)]
+    )
+
+
+class LoginForm(FlaskForm):
+    email = StringField(_l("E-mail"), validators=[InputRequired(message=REQUIRED)])
+    password = PasswordField(_l("Password"), validators=[InputRequired(message=REQUIRED)])
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        _l("Six-digit code from your authenticator app"),
+        validators=[InputRequired(message=REQUIRED), Length(max=10)],
+    )
+
+
+class QueueFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    district = SelectField(_l("District"), choices=[], validators=[Optional()])
+    category = SelectField(_l("Category"), choices=[], validators=[Optional()])
+    status = SelectField(_l("Status"), choices=[], validators=[Optional()])
+    unit = SelectField(_l("Unit"), choices=[], validators=[Optional()])
+    overdue = BooleanField(_l("Overdue only"))
+    unrouted = BooleanField(_l("Unrouted only"))
+
+
+class ChangeForm(FlaskForm):
+    category = SelectField(_l("Category"), choices=[])
+    district = SelectField(_l("District"), choices=[], validators=[Optional()])
+
+
+class RouteForm(FlaskForm):
+    units = MultiCheckboxField(_l("Units"), choices=[])
+    reason = StringField(_l("Why (kept in the history)"), validators=[Length(max=500)])
+
+
+class RejectForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason for rejecting"), validators=[InputRequired(message=REQUIRED), Length(max=500)]
+    )
+
+
+class MergeForm(FlaskForm):
+    duplicate_of = StringField(
+        _l("Duplicate of (reference or number)"),
+        validators=[InputRequired(message=REQUIRED), Length(max=30)],
+    )
+
+
+class NoteForm(FlaskForm):
+    body = TextAreaField(
+        _l("Text"), validators=[InputRequired(message=REQUIRED), Length(max=TEXT_MAX)]
+    )
+    visibility = RadioField(
+        _l("Who sees it"),
+        choices=[("internal", _l("Internal note")), ("public", _l("Public update"))],
+        default="internal",
+    )
+
+
+class AssignmentForm(FlaskForm):
+    status = HiddenField(validators=[InputRequired()])
+    outcome = TextAreaField(_l("Outcome (the reporter sees it)"), validators=[Length(max=TEXT_MAX)])
+
+
+class UserForm(FlaskForm):
+    email = StringField(_l("E-mail"), validators=[InputRequired(message=REQUIRED), Length(max=200)])
+    name = StringField(_l("Name"), validators=[InputRequired(message=REQUIRED), Length(max=200)])
+    role = SelectField(_l("Role"), choices=[])
+    unit = SelectField(_l("Unit (unit members)"), choices=[], validators=[Optional()])
+    password = PasswordField(
+        _l("Password (at least 12 characters)"), validators=[InputRequired(message=REQUIRED)]
+    )
+
+
+class UnitForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[InputRequired(message=REQUIRED), Length(max=200)])
+    email = StringField(_l("E-mail"), validators=[Optional(), Length(max=200)])
+    sms_number = StringField(_l("SMS number"), validators=[Optional(), Length(max=40)])
+    webhook_url = StringField(_l("Webhook URL"), validators=[Optional(), Length(max=500)])
+    webhook_secret = PasswordField(
+        _l("Webhook secret (empty keeps the current one)"), validators=[Optional()]
+    )
+    active = BooleanField(_l("Active"))
+    channels_high = MultiCheckboxField(_l("Channels, high urgency"), choices=[])
+    channels_normal = MultiCheckboxField(_l("Channels, normal urgency"), choices=[])
+    channels_low = MultiCheckboxField(_l("Channels, low urgency"), choices=[])
+
+
+class CategoryForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[Optional(), Length(max=20)])
+    label_da = StringField(
+        _l("Label (Danish)"), validators=[InputRequired(message=REQUIRED), Length(max=200)]
+    )
+    label_en = StringField(
+        _l("Label (English)"), validators=[InputRequired(message=REQUIRED), Length(max=200)]
+    )
+    kind = SelectField(_l("Kind"), choices=[("crime", _l("Crime")), ("concern", _l("Concern"))])
+    default_urgency = SelectField(
+        _l("Urgency"), choices=[("high", _l("High")), ("normal", _l("Normal")), ("low", _l("Low"))]
+    )
+    emergency_when_now = BooleanField(_l("An emergency (112) when it is happening now"))
+    active = BooleanField(_l("Active"), default=True)
+
+
+class RulesForm(FlaskForm):
+    rules = TextAreaField(_l("Rules (YAML or JSON)"), validators=[InputRequired(message=REQUIRED)])

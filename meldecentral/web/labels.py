@@ -1,0 +1,78 @@
+"""What people read for the codes the domain uses (statuses, urgencies, roles, history actions),
+through the translation catalogues."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+REPORT_STATUS = {
+    "received": _l("Received"),
+    "triaged": _l("Being assessed"),
+    "routed": _l("Sent to the responsible unit"),
+    "in_progress": _l("Being followed up"),
+    "resolved": _l("Completed"),
+    "rejected": _l("Rejected"),
+    "merged": _l("Merged with another report"),
+}
+
+ASSIGNMENT_STATUS = {
+    "routed": _l("Not yet acknowledged"),
+    "acknowledged": _l("Acknowledged"),
+    "in_progress": _l("In progress"),
+    "closed": _l("Closed"),
+}
+
+# The button that moves an assignment to each status.
+ASSIGNMENT_ACTION = {
+    "acknowledged": _l("Acknowledge"),
+    "in_progress": _l("Mark as in progress"),
+    "closed": _l("Close with an outcome"),
+}
+
+URGENCY = {"high": _l("High"), "normal": _l("Normal"), "low": _l("Low")}
+
+ROLE = {
+    "street_worker": _l("Street worker"),
+    "coordinator": _l("Coordinator"),
+    "unit_member": _l("Unit member"),
+    "admin": _l("Administrator"),
+    "system": _l("System"),
+    "resident": _l("Resident"),
+}
+
+HISTORY_ACTION = {
+    "created": _l("Report received"),
+    "status": _l("Status changed"),
+    "assigned": _l("Sent to a unit"),
+    "assignment_status": _l("Unit status changed"),
+    "note": _l("Note added"),
+    "changed": _l("Category or place corrected"),
+    "escalated": _l("Deadline passed: escalated"),
+    "unrouted": _l("No rule matched: for the coordinators"),
+}
+
+KIND = {"crime": _l("Crime"), "concern": _l("Concern")}
+
+VISIBILITY = {"internal": _l("Internal note"), "public": _l("Public update (the reporter sees it)")}
+
+# Interpreter languages offered on the forms (ISO 639-1 codes, as the API takes them).
+INTERPRETER_LANGUAGES = {
+    "ar": _l("Arabic"),
+    "so": _l("Somali"),
+    "tr": _l("Turkish"),
+    "ur": _l("Urdu"),
+    "fa": _l("Persian (Farsi)"),
+    "ps": _l("Pashto"),
+    "ku": _l("Kurdish"),
+    "pl": _l("Polish"),
+    "ro": _l("Romanian"),
+    "uk": _l("Ukrainian"),
+    "ti": _l("Tigrinya"),
+    "en": _l("English"),
+}
+
+
+def label(table: dict, code: str | None) -> str:
+    if code is None:
+        return ""
+    return str(table.get(code, code))

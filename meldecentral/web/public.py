@@ -1,0 +1,132 @@
+"""Public pages: the resident's report form, the receipt, the 112 answer, tracking, the
+language switch, and the district of a point (for the forms' map)."""
+
+from __future__ import annotations
+
+from flask import (
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from config import ROOT
+from meldecentral.domain.reference import normalise_reference
+from meldecentral.services import lookups, reports, tracking
+from meldecentral.services.errors import EmergencyRedirected, ValidationFailed
+from meldecentral.web import public_bp as bp
+from meldecentral.web.common import actor, apply_errors, resident, safe_next
+from meldecentral.web.forms import ResidentReportForm, TrackForm
+from meldecentral.web.intake import ALIASES, fill_choices, form_data, load
+
+# Front-end packages installed by npm (package.json), served from node_modules. Only these
+# folders are reachable.
+VENDOR = {"leaflet": ROOT / "node_modules" / "leaflet" / "dist"}
+
+
+@bp.get("/")
+def home():
+    return render_template("public/home.html", track_form=TrackForm(formdata=None))
+
+
+@bp.get("/lang/<code>")
+def set_language(code: str):
+    if code in current_app.config["LANGUAGES"]:
+        session["lang"] = code
+    return redirect(safe_next(request.args.get("next"), url_for("public.home")))
+
+
+@bp.route("/report", methods=["GET", "POST"])
+def report_form():
+    form = ResidentReportForm()
+    who = resident()
+    extra = fill_choices(form, who)
+    if form.validate_on_submit():
+        data = load(form, form_data(form, resident=True))
+        if data is not None:
+            try:
+                submission = reports.submit_report(who, data)
+            except EmergencyRedirected:
+                return render_template("public/emergency.html"), 200
+            except ValidationFailed as exc:
+                apply_errors(form, _place_messages(exc.fields), ALIASES)
+            else:
+                session["receipt"] = submission.report.reference
+                return redirect(url_for("public.receipt"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("public/report_form.html", form=form, **extra), status
+
+
+def _place_messages(fields: dict) -> dict:
+    if "location" in fields:
+        fields = {**fields, "location": [_("That position is outside the municipality.")]}
+    return fields
+
+
+@bp.get("/report/receipt")
+def receipt():
+    """Shown once after a report: the reference is kept in the session, not in the address."""
+    reference = session.get("receipt")
+    if not reference:
+        return redirect(url_for("public.report_form"))
+    return render_template("public/receipt.html", reference=reference)
+
+
+@bp.get("/emergency")
+def emergency():
+    return render_template("public/emergency.html")
+
+
+@bp.get("/track")
+def track_form():
+    form = TrackForm(request.args)
+    if request.args and form.validate():
+        reference = normalise_reference(form.reference.data)
+        if reference:
+            return redirect(url_for("public.track", reference=reference))
+        form.reference.errors = [_("That is not a reference. It looks like MC-ABCD-1234.")]
+    status = 422 if request.args else 200
+    return render_template("public/track_form.html", form=form), status
+
+
+@bp.get("/track/<reference>")
+def track(reference: str):
+    view = tracking.track(reference, current_app.config["DEFAULT_MUNICIPALITY"])
+    if view is None:
+        form = TrackForm(formdata=None, reference=reference)
+        form.reference.errors = [_("No report has that reference. Check it and try again.")]
+        return render_template("public/track_form.html", form=form), 404
+    return render_template("public/track.html", view=view)
+
+
+@bp.get("/place")
+def place():
+    """The district of a point, for the forms' "use my position"."""
+    lat = request.args.get("lat", type=float)
+    lon = request.args.get("lon", type=float)
+    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return jsonify({"error": "lat and lon are required"}), 400
+    found = lookups.district_name(actor().municipality_id, lat, lon)
+    if found is None:
+        return jsonify({"district": None, "message": _("Outside the municipality")})
+    return jsonify({"district": found[0], "name": found[1]})
+
+
+@bp.get("/vendor/<package>/<path:filename>")
+def vendor(package: str, filename: str):
+    folder = VENDOR.get(package)
+    if folder is None:
+        abort(404)
+    return send_from_directory(folder, filename, max_age=7 * 24 * 3600)
+
+
+@bp.app_context_processor
+def _signed_in():
+    return {"signed_in": current_user.is_authenticated}

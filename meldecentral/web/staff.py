@@ -1,0 +1,132 @@
+"""The street worker's pages: the report form (plain POST without JavaScript; with it, a JSON
+POST from an on-phone queue with an Idempotency-Key, so a report made without signal is sent
+once when the signal returns) and "my reports"."""
+
+from __future__ import annotations
+
+from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
+from marshmallow import ValidationError
+
+from meldecentral.domain import roles
+from meldecentral.schemas.reports import ReportInSchema
+from meldecentral.services import access, queues, reports, uploads
+from meldecentral.services.errors import Conflict, EmergencyRedirected, ValidationFailed
+from meldecentral.web import staff_bp as bp
+from meldecentral.web.common import actor, apply_errors, roles_required
+from meldecentral.web.forms import StaffReportForm
+from meldecentral.web.intake import ALIASES, fill_choices, form_data, load
+
+HOME = {
+    roles.STREET_WORKER: "staff.new_report",
+    roles.COORDINATOR: "staff.queue",
+    roles.UNIT_MEMBER: "staff.inbox",
+    roles.ADMIN: "admin.users",
+}
+
+
+@bp.get("/")
+@login_required
+def home():
+    return redirect(url_for(HOME.get(current_user.role, "public.home")))
+
+
+@bp.route("/report", methods=["GET", "POST"])
+@roles_required(roles.STREET_WORKER)
+def new_report():
+    form = StaffReportForm()
+    who = actor()
+    extra = fill_choices(form, who)
+    if form.validate_on_submit():
+        data = load(form, form_data(form, resident=False))
+        if data is not None:
+            try:
+                submission = reports.submit_report(who, data)
+            except EmergencyRedirected:
+                return render_template("public/emergency.html")
+            except ValidationFailed as exc:
+                apply_errors(form, exc.fields, ALIASES)
+            else:
+                report = submission.report
+                if form.photo.data:
+                    try:
+                        uploads.store_attachment(who, report.id, form.photo.data)
+                    except ValidationFailed as exc:
+                        reason = "; ".join(m for ms in exc.fields.values() for m in ms)
+                        flash(
+                            _(
+                                "The report is sent, but not the photo: %(reason)s",
+                                reason=reason or exc.message,
+                            ),
+                            "error",
+                        )
+                return redirect(url_for("staff.sent", report_id=report.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("staff/report_form.html", form=form, **extra), status
+
+
+@bp.get("/report/sent/<int:report_id>")
+@roles_required(roles.STREET_WORKER)
+def sent(report_id: int):
+    report = access.get_visible_report(actor(), report_id)
+    return render_template("staff/sent.html", report=report)
+
+
+@bp.get("/api/csrf")
+@login_required
+def csrf_token():
+    """A fresh token for a queued report whose page token expired while the phone was offline."""
+    return jsonify({"token": generate_csrf()})
+
+
+@bp.post("/api/reports")
+def api_submit():
+    """Same-origin JSON for the form's on-phone queue: the session authenticates, the
+    X-CSRFToken header protects, the Idempotency-Key makes a resend return the same report."""
+    if not current_user.is_authenticated:
+        return _json_error(401, "unauthorized", _("Sign in again to send the waiting reports."))
+    if current_user.role != roles.STREET_WORKER:
+        return _json_error(403, "forbidden", _("Your role does not give access to this page."))
+    key = request.headers.get("Idempotency-Key", "")
+    if not 8 <= len(key) <= 100:
+        return _json_error(422, "validation_error", "Idempotency-Key: 8 to 100 characters")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return _json_error(400, "invalid_json", "the body must be a JSON object")
+    body.pop("contact", None)
+    body["language"] = body.get("language") or None
+    try:
+        data = ReportInSchema().load(body)
+        submission = reports.submit_report(actor(), data, idempotency_key=key)
+    except ValidationError as exc:
+        return _json_error(422, "validation_error", _("Please check the report."), exc.messages)
+    except EmergencyRedirected:
+        return _json_error(
+            422, "emergency", _("Call 112 now."), redirect=url_for("public.emergency")
+        )
+    except (ValidationFailed, Conflict) as exc:
+        return _json_error(exc.status, exc.code, exc.message, exc.fields)
+    report = submission.report
+    out = {
+        "id": report.id,
+        "reference": report.reference,
+        "status": report.status,
+        "replayed": submission.replayed,
+        "url": url_for("staff.sent", report_id=report.id),
+    }
+    return jsonify(out), 200 if submission.replayed else 201
+
+
+def _json_error(status: int, code: str, message: str, fields=None, **extra):
+    body = {"error": {"code": code, "message": message, **extra}}
+    if fields:
+        body["error"]["fields"] = fields
+    return jsonify(body), status
+
+
+@bp.get("/mine")
+@roles_required(roles.STREET_WORKER)
+def mine():
+    return render_template("staff/mine.html", reports=queues.my_reports(actor()))

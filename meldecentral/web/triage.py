@@ -1,0 +1,298 @@
+"""The coordinators' work: the triage queue, the report page (shared by every staff role, with
+the actions each role may take), and undelivered notifications."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from meldecentral.domain import roles, workflow
+from meldecentral.domain.workflow import TransitionError
+from meldecentral.services import access, audit, delivery, followup, lookups, queues, reportview
+from meldecentral.services.errors import ValidationFailed
+from meldecentral.web import staff_bp as bp
+from meldecentral.web.common import actor, apply_errors, category_label, roles_required
+from meldecentral.web.forms import (
+    ActionForm,
+    AssignmentForm,
+    ChangeForm,
+    MergeForm,
+    NoteForm,
+    QueueFilterForm,
+    RejectForm,
+    RouteForm,
+)
+from meldecentral.web.labels import REPORT_STATUS
+
+STAFF = (roles.COORDINATOR, roles.UNIT_MEMBER, roles.STREET_WORKER)
+
+
+@bp.get("/queue")
+@roles_required(roles.COORDINATOR)
+def queue():
+    who = actor()
+    form = QueueFilterForm(request.args)
+    form.district.choices = [("", _("All"))] + [
+        (str(d.number), d.name) for d in lookups.districts(who.municipality_id)
+    ]
+    form.category.choices = [("", _("All"))] + [
+        (c.code, category_label(c)) for c in lookups.active_categories(who.municipality_id)
+    ]
+    form.status.choices = [("", _("All open"))] + [
+        (s, str(REPORT_STATUS[s])) for s in workflow.REPORT_STATUSES
+    ]
+    form.unit.choices = [("", _("All"))] + [
+        (u.code, u.code) for u in lookups.active_units(who.municipality_id)
+    ]
+    form.validate()
+    filters = queues.QueueFilter(
+        district=int(form.district.data) if form.district.data else None,
+        category=form.category.data or None,
+        status=form.status.data or None,
+        unit=form.unit.data or None,
+        overdue=bool(form.overdue.data),
+        unrouted=bool(form.unrouted.data),
+    )
+    page = queues.triage_queue(who, filters, page=max(1, request.args.get("page", 1, type=int)))
+    return render_template("staff/queue.html", form=form, page=page)
+
+
+def _forms(report, who):
+    """The action forms this actor sees on this report, prefilled with its choices."""
+    forms = {"note": NoteForm(prefix="note")}
+    if who.role != roles.COORDINATOR:
+        if who.role == roles.STREET_WORKER:
+            forms.pop("note")
+        return forms
+    change = ChangeForm(
+        prefix="change",
+        category=report.category.code,
+        district=str(report.district.number) if report.district else "",
+    )
+    change.category.choices = [
+        (c.code, category_label(c)) for c in lookups.active_categories(who.municipality_id)
+    ]
+    change.district.choices = [("", "-")] + [
+        (str(d.number), f"{d.number}. {d.name}") for d in lookups.districts(who.municipality_id)
+    ]
+    route = RouteForm(prefix="route")
+    assigned = {a.unit.code for a in report.assignments}
+    route.units.choices = [
+        (u.code, f"{u.code}: {u.name}")
+        for u in lookups.active_units(who.municipality_id)
+        if u.code not in assigned
+    ]
+    forms.update(
+        change=change,
+        route=route,
+        reject=RejectForm(prefix="reject"),
+        merge=MergeForm(prefix="merge"),
+        triage=ActionForm(prefix="triage"),
+    )
+    return forms
+
+
+def _render(report, who, forms, status: int = 200):
+    detail = reportview.report_detail(who, report)
+    duplicates = reportview.likely_duplicates(who, report) if who.role == roles.COORDINATOR else []
+    can_move = {
+        a.id: [
+            t
+            for t in workflow.allowed_assignment_targets(a.status, who.role)
+            if who.role == roles.COORDINATOR or a.unit_id == who.unit_id
+        ]
+        for a in report.assignments
+    }
+    return (
+        render_template(
+            "staff/report.html",
+            report=report,
+            detail=detail,
+            forms=forms,
+            duplicates=duplicates,
+            can_move=can_move,
+            assignment_form=AssignmentForm(prefix="a"),
+            report_targets=_report_targets(report, who),
+        ),
+        status,
+    )
+
+
+def _report_targets(report, who) -> set[str]:
+    allowed = workflow.REPORT_TRANSITIONS.get(report.status, {})
+    return {t for t, who_may in allowed.items() if who.role in who_may}
+
+
+def _load(report_id: int):
+    who = actor()
+    return who, access.get_visible_report(who, report_id)
+
+
+@bp.get("/reports/<int:report_id>")
+@roles_required(*STAFF)
+def report(report_id: int):
+    who, rep = _load(report_id)
+    audit.record_access(who, rep, "view", "web")
+    return _render(rep, who, _forms(rep, who))
+
+
+def _back(report_id: int, message: str | None = None):
+    if message:
+        flash(message, "ok")
+    return redirect(url_for("staff.report", report_id=report_id))
+
+
+def _refused(report_id: int, exc: TransitionError):
+    flash(_("That step is not possible from the current status."), "error")
+    return redirect(url_for("staff.report", report_id=report_id))
+
+
+def _again(report_id: int, name: str, form, fields: dict | None = None):
+    """The report page again, with this form's problems next to its fields."""
+    who, rep = _load(report_id)
+    if fields:
+        apply_errors(form, fields)
+    forms = _forms(rep, who)
+    forms[name] = form
+    return _render(rep, who, forms, status=422)
+
+
+@bp.post("/reports/<int:report_id>/change")
+@roles_required(roles.COORDINATOR)
+def change(report_id: int):
+    who, rep = _load(report_id)
+    form = _forms(rep, who)["change"]
+    if not form.validate_on_submit():
+        return _again(report_id, "change", form)
+    current = str(rep.district.number) if rep.district else ""
+    # Only a changed district is sent: a district given replaces the report's point.
+    district = form.district.data if form.district.data != current else None
+    try:
+        followup.change_category_or_place(
+            who,
+            report_id,
+            category=form.category.data,
+            district=int(district) if district else None,
+        )
+    except ValidationFailed as exc:
+        return _again(report_id, "change", form, exc.fields)
+    except TransitionError as exc:
+        return _refused(report_id, exc)
+    return _back(report_id, _("Saved. The report is routed again."))
+
+
+@bp.post("/reports/<int:report_id>/route")
+@roles_required(roles.COORDINATOR)
+def route(report_id: int):
+    who, rep = _load(report_id)
+    form = _forms(rep, who)["route"]
+    if not form.validate_on_submit():
+        return _again(report_id, "route", form)
+    try:
+        followup.assign_units(
+            who,
+            report_id,
+            form.units.data or [],
+            reason=(form.reason.data or "").strip() or "routed by hand by a coordinator",
+        )
+    except ValidationFailed as exc:
+        return _again(report_id, "route", form, exc.fields)
+    except TransitionError as exc:
+        return _refused(report_id, exc)
+    return _back(report_id, _("Sent to the chosen units."))
+
+
+@bp.post("/reports/<int:report_id>/status")
+@roles_required(roles.COORDINATOR)
+def transition(report_id: int):
+    """Triage, reject (with a reason) or merge into another report."""
+    target = request.form.get("target", "")
+    who, rep = _load(report_id)
+    forms = _forms(rep, who)
+    name = {"triaged": "triage", "rejected": "reject", "merged": "merge"}.get(target)
+    if name is None:
+        return _back(report_id)
+    form = forms[name]
+    if not form.validate_on_submit():
+        return _again(report_id, name, form)
+    duplicate_of = None
+    if name == "merge":
+        original = reportview.find_visible(who, form.duplicate_of.data)
+        if original is None:
+            return _again(report_id, name, form, {"duplicate_of": [_("No such report.")]})
+        duplicate_of = original.id
+    try:
+        followup.transition_report(
+            who,
+            report_id,
+            target,
+            reason=form.reason.data if name == "reject" else None,
+            duplicate_of=duplicate_of,
+        )
+    except ValidationFailed as exc:
+        return _again(report_id, name, form, exc.fields)
+    except TransitionError as exc:
+        return _refused(report_id, exc)
+    return _back(report_id, _("Status changed."))
+
+
+@bp.post("/reports/<int:report_id>/notes")
+@roles_required(roles.COORDINATOR, roles.UNIT_MEMBER)
+def note(report_id: int):
+    form = NoteForm(prefix="note")
+    if not form.validate_on_submit():
+        return _again(report_id, "note", form)
+    try:
+        followup.add_note(actor(), report_id, form.body.data.strip(), form.visibility.data)
+    except ValidationFailed as exc:
+        return _again(report_id, "note", form, exc.fields)
+    return _back(report_id, _("Note added."))
+
+
+@bp.post("/assignments/<int:assignment_id>")
+@roles_required(roles.COORDINATOR, roles.UNIT_MEMBER)
+def assignment(assignment_id: int):
+    """A unit (or a coordinator) moves an assignment: acknowledge, in progress, close."""
+    form = AssignmentForm(prefix="a")
+    report_id = request.form.get("report_id", type=int)
+    back = request.form.get("back")
+    if not form.validate_on_submit() or report_id is None:
+        return redirect(url_for("staff.inbox"))
+    try:
+        followup.transition_assignment(
+            actor(), assignment_id, form.status.data, outcome=form.outcome.data
+        )
+    except ValidationFailed:
+        flash(_("Write the outcome the reporter will see, then close."), "error")
+    except TransitionError as exc:
+        return _refused(report_id, exc)
+    else:
+        flash(_("Saved."), "ok")
+    if back == "inbox" and current_user.role == roles.UNIT_MEMBER:
+        return redirect(url_for("staff.inbox"))
+    return redirect(url_for("staff.report", report_id=report_id))
+
+
+@bp.get("/deliveries")
+@roles_required(roles.COORDINATOR)
+def deliveries():
+    return render_template(
+        "staff/deliveries.html", items=delivery.dead_letters(actor()), form=ActionForm()
+    )
+
+
+@bp.post("/deliveries/<int:delivery_id>/resend")
+@roles_required(roles.COORDINATOR)
+def resend(delivery_id: int):
+    form = ActionForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("staff.deliveries"))
+    d = delivery.resend(actor(), delivery_id)
+    # Handing the delivery to the worker is the worker side's job; imported here, not at module
+    # level, so that the pages never depend on Celery being importable (as api/admin.py does).
+    from workers.tasks import enqueue_deliveries
+
+    enqueue_deliveries([d.id])
+    flash(_("Sent again."), "ok")
+    return redirect(url_for("staff.deliveries"))

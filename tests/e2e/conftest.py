@@ -1,0 +1,183 @@
+"""Browser tests: Debian's Chromium driven by Playwright against a live server in a thread,
+on a SQLite file. The browser has no internet: every request that is not to the test server
+(map tiles included) is aborted, so the pages must work without them.
+
+Skipped, with the reason, where Chromium or Playwright is missing; ``make test`` installs both.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from pathlib import Path
+
+import pyotp
+import pytest
+import sqlalchemy as sa
+from werkzeug.serving import make_server
+
+from meldecentral import create_app
+from meldecentral.extensions import db
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {"width": 390, "height": 844}
+# A point in Nørrebro.
+HERE = {"latitude": 55.6960, "longitude": 12.5450}
+PASSWORD = "correct horse battery staple"
+SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+
+try:
+    from playwright.sync_api import sync_playwright
+except ImportError:  # pragma: no cover - reported as a skip
+    sync_playwright = None
+
+
+def _skip_reason() -> str | None:
+    if sync_playwright is None:
+        return "playwright is not installed (pip install -r requirements.txt)"
+    if not os.access(CHROMIUM, os.X_OK):
+        return f"{CHROMIUM} is missing (make install runs apt-get install chromium as root)"
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    reason = _skip_reason()
+    for item in items:
+        if "tests/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+            if reason:
+                item.add_marker(pytest.mark.skip(reason=reason))
+
+
+class Live:
+    """The running app, its URL, and the demo users of the tests."""
+
+    def __init__(self, app, url: str):
+        self.app, self.url = app, url
+        self.users: dict[str, object] = {}
+
+    def totp(self, role: str) -> str:
+        return pyotp.TOTP(self.users[role].totp_secret).now()
+
+    def drain(self) -> None:
+        """Run the outbox handlers as the worker would (routing, notifications)."""
+        from tests.integration.test_routing_flow import drain
+
+        with self.app.app_context():
+            drain()
+            db.session.remove()
+
+    def scalar(self, query):
+        with self.app.app_context():
+            try:
+                return db.session.scalar(query)
+            finally:
+                db.session.remove()
+
+
+@pytest.fixture(scope="session")
+def live(tmp_path_factory):
+    from flask_migrate import upgrade
+
+    from meldecentral.services import setup, users
+
+    path = tmp_path_factory.mktemp("e2e") / "e2e.sqlite"
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    live = Live(app, f"http://127.0.0.1:{server.server_port}")
+    with app.app_context():
+        upgrade()
+        setup.load_reference_data()
+        municipality = users.municipality_by_code("kbh")
+        for role, unit in [
+            ("street_worker", None),
+            ("coordinator", None),
+            ("unit_member", "POLICE"),
+            ("admin", None),
+        ]:
+            user = users.create_user(
+                municipality=municipality,
+                email=f"{unit or role}@e2e.example".lower(),
+                name=f"E2E {unit or role}",
+                role=role,
+                password=PASSWORD,
+                unit_code=unit,
+            )
+            if role != "street_worker":
+                user.totp_secret = pyotp.random_base32()
+            db.session.commit()
+            db.session.refresh(user)
+            db.session.expunge(user)
+            live.users[unit or role] = user
+        db.session.remove()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield live
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def phone(browser, live):
+    """A new phone-sized browser context: geolocation granted, only the test server reachable."""
+    context = browser.new_context(
+        viewport=PHONE,
+        device_scale_factor=1,
+        is_mobile=True,
+        has_touch=True,
+        locale="da-DK",
+        geolocation=HERE,
+        permissions=["geolocation"],
+    )
+    context.set_default_timeout(10_000)
+
+    def only_local(route):
+        if route.request.url.startswith(live.url):
+            route.continue_()
+        else:
+            route.abort()
+
+    context.route("**/*", only_local)
+    yield context
+    context.close()
+
+
+def shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def sign_in(page, live, who: str) -> None:
+    user = live.users[who]
+    page.goto(live.url + "/login")
+    page.fill("#email", user.email)
+    page.fill("#password", PASSWORD)
+    page.click("main button[type=submit]")
+    if user.totp_secret:
+        page.wait_for_url("**/login/code")
+        page.fill("#code", live.totp(who))
+        page.click("main button[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+def count(live, model) -> int:
+    return live.scalar(sa.select(sa.func.count(model.id)))

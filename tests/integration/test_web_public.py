@@ -1,0 +1,126 @@
+"""The public pages with the test client: the resident's form, receipt, 112 answer, tracking,
+and the language switch."""
+
+import re
+
+import sqlalchemy as sa
+
+from meldecentral.extensions import db
+from meldecentral.models import EmergencyRedirect, Report
+from tests.webutil import csrf, text_of
+
+NOTICE_DA = "Ikke en nødtjeneste"
+NOTICE_EN = "Not an emergency service"
+
+
+def report_form(client, **over):
+    data = {
+        "csrf_token": csrf(client, "/report"),
+        "category": "NABO",
+        "text": "Larm og trusler i opgangen hver nat.",
+        "district": "3",
+        "address_text": "Blågårdsgade",
+        **over,
+    }
+    return client.post("/report", data={k: v for k, v in data.items() if v is not None})
+
+
+def test_front_page_is_danish_first_with_the_112_notice(client):
+    html = text_of(client.get("/"))
+    assert '<html lang="da" dir="ltr">' in html
+    assert html.index(NOTICE_DA) < html.index(NOTICE_EN)
+    assert "Lav en melding" in html
+
+
+def test_language_switch_keeps_the_page_and_the_danish_notice_first(client):
+    res = client.get("/lang/en?next=/report")
+    assert res.status_code == 302 and res.headers["Location"] == "/report"
+    html = text_of(client.get("/report"))
+    assert '<html lang="en" dir="ltr">' in html
+    assert "Make a report" in html and "Violence and threats" in html
+    assert html.index(NOTICE_DA) < html.index(NOTICE_EN)
+    # Never an open redirect.
+    assert client.get("/lang/da?next=https://evil.example/").headers["Location"] == "/"
+
+
+def test_categories_come_from_the_database_in_the_ui_language(client):
+    html = text_of(client.get("/report"))
+    assert "Vold og trusler" in html and "Nabokonflikt" in html
+
+
+def test_anonymous_report_receipt_and_tracking(client):
+    res = report_form(client)
+    assert res.status_code == 302 and res.headers["Location"] == "/report/receipt"
+    report = db.session.scalars(sa.select(Report)).one()
+    assert report.source == "resident" and report.contact is None and report.language == "da"
+    assert report.district.number == 3
+    html = text_of(client.get("/report/receipt"))
+    assert report.reference in html
+    page = client.get(f"/track/{report.reference}")
+    assert page.status_code == 200
+    assert "Modtaget" in text_of(page)
+    # A reference typed loosely is found.
+    loose = report.reference.lower().replace("-", " ")
+    res = client.get("/track", query_string={"reference": loose})
+    assert res.headers["Location"] == f"/track/{report.reference}"
+
+
+def test_contact_details_are_optional_and_kept_apart(client):
+    res = report_form(client, contact_email="borger@example.org", wants_updates="y")
+    assert res.status_code == 302
+    report = db.session.scalars(sa.select(Report)).one()
+    assert report.contact.email == "borger@example.org"
+
+
+def test_bad_input_comes_back_with_the_problem_next_to_the_field(client):
+    res = report_form(client, text="", contact_email="not-an-address")
+    assert res.status_code == 422
+    html = text_of(res)
+    assert 'id="text-err"' in html and "Udfyld venligst dette felt." in html
+    # The rest of what was typed is kept.
+    assert 'value="Blågårdsgade"' in html
+    assert re.search(r'<input checked[^>]*value="NABO"', html)
+    assert db.session.scalar(sa.select(sa.func.count(Report.id))) == 0
+
+
+def test_schema_problems_are_named_next_to_their_field(client):
+    res = report_form(client, contact_email="not-an-address")
+    assert res.status_code == 422
+    assert 'id="contact_email-err"' in text_of(res)
+    res = report_form(client, district=None)
+    assert 'id="district-err"' in text_of(res)
+    assert "Vælg en bydel, eller brug din position." in text_of(res)
+
+
+def test_a_point_outside_the_municipality_is_named(client):
+    res = report_form(client, district=None, lat="55.60", lon="12.80")
+    assert res.status_code == 422
+    assert "uden for kommunen" in text_of(res)
+
+
+def test_an_emergency_gets_the_112_page_and_no_report(client):
+    res = report_form(client, category="VOLD", happening_now="y")
+    assert res.status_code == 200
+    html = text_of(res)
+    assert "Ring 112 nu" in html and 'href="tel:112"' in html
+    assert db.session.scalar(sa.select(sa.func.count(Report.id))) == 0
+    assert db.session.scalar(sa.select(sa.func.count(EmergencyRedirect.id))) == 1
+
+
+def test_unknown_reference_is_a_404_with_the_form(client):
+    res = client.get("/track/MC-0000-0000")
+    assert res.status_code == 404
+    assert "Ingen melding har den reference" in text_of(res)
+    res = client.get("/track", query_string={"reference": "hello"})
+    assert res.status_code == 422
+
+
+def test_district_of_a_point(client):
+    assert client.get("/place?lat=55.696&lon=12.545").json == {"district": 3, "name": "Nørrebro"}
+    assert client.get("/place?lat=55.60&lon=12.80").json["district"] is None
+    assert client.get("/place").status_code == 400
+
+
+def test_vendor_files_only_from_known_packages(client):
+    assert client.get("/vendor/nothing/x.js").status_code == 404
+    assert client.get("/vendor/leaflet/../../package.json").status_code == 404

@@ -1,0 +1,337 @@
+"""Staff pages with the test client: the street worker's form and its JSON twin, the triage
+queue and report page, the unit's inbox, undelivered notifications, and who may see what."""
+
+import re
+import uuid
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from meldecentral import clock
+from meldecentral.extensions import db
+from meldecentral.models import AccessLog, Assignment, Delivery, Note, Report
+from meldecentral.services import reportview
+from meldecentral.services.actor import Actor
+from tests.conftest import NORREBRO, create_staff
+from tests.integration.test_routing_flow import drain
+from tests.webutil import csrf, page_client, sign_in, text_of, with_totp
+
+
+def signed_in(app, role, unit=None):
+    user, _ = create_staff(role, unit)
+    if role in ("coordinator", "admin") or unit == "POLICE":
+        with_totp(user)
+    client = page_client(app)
+    assert sign_in(client, user).status_code == 302
+    return client, user
+
+
+def file_report(client, **over):
+    """A report through the form's JSON endpoint, each with an Idempotency-Key of its own."""
+    key = over.pop("key", None) or uuid.uuid4().hex
+    body = {"category": "HAERVAERK", "text": "Knuste ruder i opgangen.", **NORREBRO, **over}
+    res = client.post(
+        "/staff/api/reports",
+        json=body,
+        headers={"X-CSRFToken": csrf(client, "/staff/report"), "Idempotency-Key": key},
+    )
+    assert res.status_code == 201, res.json
+    return db.session.get(Report, res.json["id"])
+
+
+def test_street_worker_form_without_javascript(app):
+    client, user = signed_in(app, "street_worker")
+    html = text_of(client.get("/staff/report"))
+    assert "Brug min position" in html and 'name="district"' in html
+    res = client.post(
+        "/staff/report",
+        data={
+            "csrf_token": csrf(client, "/staff/report"),
+            "category": "GRUPPE",
+            "text": "Gruppe ved kiosken hver aften.",
+            "district": "3",
+            "minor_involved": "y",
+            "interpreter_language": "ar",
+        },
+    )
+    assert res.status_code == 302
+    report = db.session.scalars(sa.select(Report)).one()
+    assert report.source == "staff" and report.reporter_user_id == user.id
+    assert report.minor_involved and report.interpreter_language == "ar"
+    assert report.reference in text_of(client.get(res.headers["Location"]))
+    assert report.reference in text_of(client.get("/staff/mine"))
+
+
+def test_json_endpoint_is_idempotent(app):
+    client, _ = signed_in(app, "street_worker")
+    token = csrf(client, "/staff/report")
+    body = {"category": "NARKO", "text": "Handel ved legepladsen.", **NORREBRO}
+    headers = {"X-CSRFToken": token, "Idempotency-Key": "phone-queue-0001"}
+    first = client.post("/staff/api/reports", json=body, headers=headers)
+    again = client.post("/staff/api/reports", json=body, headers=headers)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json["reference"] == again.json["reference"] and again.json["replayed"]
+    assert db.session.scalar(sa.select(sa.func.count(Report.id))) == 1
+
+
+def test_json_endpoint_needs_csrf_session_and_the_role(app, client):
+    body = {"category": "NARKO", "text": "x", **NORREBRO}
+    res = client.post("/staff/api/reports", json=body, headers={"Idempotency-Key": "12345678"})
+    assert res.status_code == 400  # no CSRF token (and no session)
+    worker, _ = signed_in(app, "street_worker")
+    res = worker.post("/staff/api/reports", json=body, headers={"Idempotency-Key": "12345678"})
+    assert res.status_code == 400 and res.json["error"]["code"] == "400"
+    token = csrf(worker, "/staff/report")
+    res = worker.post(
+        "/staff/api/reports",
+        json={"category": "NARKO"},
+        headers={"X-CSRFToken": token, "Idempotency-Key": "12345678"},
+    )
+    assert res.status_code == 422 and "text" in res.json["error"]["fields"]
+    res = worker.post(
+        "/staff/api/reports",
+        json={**body, "happening_now": True, "category": "VOLD"},
+        headers={"X-CSRFToken": token, "Idempotency-Key": "abcdefgh"},
+    )
+    assert res.status_code == 422 and res.json["error"]["redirect"] == "/emergency"
+    assert db.session.scalar(sa.select(sa.func.count(Report.id))) == 0
+
+
+def test_report_page_is_logged_and_hidden_from_others(app):
+    worker, _ = signed_in(app, "street_worker")
+    report = file_report(worker)
+    drain()  # HAERVAERK, not on an estate: POLICE
+    coord, coordinator = signed_in(app, "coordinator")
+    assert coord.get(f"/staff/reports/{report.id}").status_code == 200
+    police, _ = signed_in(app, "unit_member", "POLICE")
+    assert police.get(f"/staff/reports/{report.id}").status_code == 200
+    ssp, _ = signed_in(app, "unit_member", "SSP")
+    assert ssp.get(f"/staff/reports/{report.id}").status_code == 404
+    other_worker, _ = signed_in(app, "street_worker")
+    assert other_worker.get(f"/staff/reports/{report.id}").status_code == 404
+    assert worker.get(f"/staff/reports/{report.id}").status_code == 200
+    logs = db.session.scalars(sa.select(AccessLog).where(AccessLog.channel == "web")).all()
+    assert len(logs) == 3 and {log.action for log in logs} == {"view"}
+    assert coordinator.id in {log.user_id for log in logs}
+
+
+def test_pages_by_role(app):
+    worker, _ = signed_in(app, "street_worker")
+    assert worker.get("/staff/queue").status_code == 403
+    assert worker.get("/admin/users").status_code == 403
+    assert worker.get("/staff/").headers["Location"] == "/staff/report"
+    unit, _ = signed_in(app, "unit_member", "SSP")
+    assert unit.get("/staff/report").status_code == 403
+    assert unit.get("/staff/").headers["Location"] == "/staff/inbox"
+
+
+def test_coordinator_routes_an_unrouted_report_by_hand(app):
+    worker, _ = signed_in(app, "street_worker")
+    report = file_report(worker, category="UTRYG", text="Mørk sti, lyset er gået.")
+    coord, _ = signed_in(app, "coordinator")
+    queue = text_of(coord.get("/staff/queue", query_string={"unrouted": "y"}))
+    assert report.reference in queue
+    page = f"/staff/reports/{report.id}"
+    token = csrf(coord, page)
+    bad = coord.post(f"{page}/route", data={"route-csrf_token": token, "route-reason": "x"})
+    assert bad.status_code == 422 and "choose at least one unit" in text_of(bad)
+    res = coord.post(
+        f"{page}/route",
+        data={
+            "route-csrf_token": token,
+            "route-units": ["HOUSING", "SSP"],
+            "route-reason": "Estate",
+        },
+    )
+    assert res.status_code == 302
+    units = db.session.scalars(
+        sa.select(Assignment.unit_id).where(Assignment.report_id == report.id)
+    ).all()
+    assert len(units) == 2
+    assert report.reference not in text_of(
+        coord.get("/staff/queue", query_string={"unrouted": "y"})
+    )
+    assert report.reference in text_of(coord.get("/staff/queue", query_string={"unit": "SSP"}))
+
+
+def test_coordinator_rejects_with_a_reason_and_changes_category(app):
+    worker, _ = signed_in(app, "street_worker")
+    report = file_report(worker)
+    coord, _ = signed_in(app, "coordinator")
+    page = f"/staff/reports/{report.id}"
+    token = csrf(coord, page)
+    res = coord.post(
+        f"{page}/change",
+        data={"change-csrf_token": token, "change-category": "NABO", "change-district": "3"},
+    )
+    assert res.status_code == 302
+    db.session.refresh(report)
+    assert report.category.code == "NABO" and report.lat is not None  # same district: point kept
+    res = coord.post(f"{page}/status", data={"reject-csrf_token": token, "target": "rejected"})
+    assert res.status_code == 422 and 'id="reject-reason-err"' in text_of(res)
+    res = coord.post(
+        f"{page}/status",
+        data={
+            "reject-csrf_token": token,
+            "target": "rejected",
+            "reject-reason": "Ikke kommunens sag.",
+        },
+    )
+    assert res.status_code == 302
+    db.session.refresh(report)
+    assert report.status == "rejected"
+
+
+def test_likely_duplicates_and_merge(app):
+    worker, _ = signed_in(app, "street_worker")
+    original = file_report(worker)
+    near = file_report(worker, lat=NORREBRO["lat"] + 0.002)  # ~220 m
+    far = file_report(worker, lat=NORREBRO["lat"] + 0.009)  # ~1 km
+    other = file_report(worker, category="TYVERI")
+    old = file_report(worker)
+    old.created_at = clock.now() - timedelta(days=10)
+    db.session.commit()
+    coordinator, _ = create_staff("coordinator")
+    found = reportview.likely_duplicates(Actor.for_user(coordinator), near)
+    assert [c.report.id for c in found] == [original.id]
+    assert 200 < found[0].distance_m < 250
+    assert far.id not in [c.report.id for c in found] and other.id not in [
+        c.report.id for c in found
+    ]
+    coord, _ = signed_in(app, "coordinator")
+    page = f"/staff/reports/{near.id}"
+    html = text_of(coord.get(page))
+    assert f'data-duplicate="{original.reference}"' in html
+    res = coord.post(
+        f"{page}/status",
+        data={
+            "merge-csrf_token": csrf(coord, page),
+            "target": "merged",
+            "merge-duplicate_of": original.reference,
+        },
+    )
+    assert res.status_code == 302
+    db.session.refresh(near)
+    assert near.status == "merged" and near.duplicate_of_id == original.id
+
+
+def test_unit_inbox_acknowledge_note_and_close(app, client):
+    worker, _ = signed_in(app, "street_worker")
+    report = file_report(worker)
+    drain()
+    police, _ = signed_in(app, "unit_member", "POLICE")
+    ssp, _ = signed_in(app, "unit_member", "SSP")
+    inbox = text_of(police.get("/staff/inbox"))
+    assert report.reference in inbox and re.search(r"Frist: [^<]*\d\d:\d\d", inbox)
+    assert report.reference not in text_of(ssp.get("/staff/inbox"))
+    assignment = db.session.scalars(sa.select(Assignment)).one()
+    token = csrf(police, "/staff/inbox")
+    url = f"/staff/assignments/{assignment.id}"
+    base = {"a-csrf_token": token, "report_id": report.id}
+    assert (
+        police.post(url, data={**base, "a-status": "acknowledged", "back": "inbox"}).status_code
+        == 302
+    )
+    # Another unit cannot move it.
+    ssp.post(
+        url,
+        data={
+            "a-csrf_token": csrf(ssp, "/staff/inbox"),
+            "report_id": report.id,
+            "a-status": "in_progress",
+        },
+    )
+    db.session.refresh(assignment)
+    assert assignment.status == "acknowledged"
+    page = f"/staff/reports/{report.id}"
+    police.post(
+        f"{page}/notes",
+        data={
+            "note-csrf_token": token,
+            "note-body": "Patrulje sendt.",
+            "note-visibility": "public",
+        },
+    )
+    assert db.session.scalar(sa.select(Note.visibility)) == "public"
+    police.post(url, data={**base, "a-status": "closed", "a-outcome": ""})
+    db.session.refresh(assignment)
+    assert assignment.status == "acknowledged"  # an outcome is required
+    police.post(url, data={**base, "a-status": "closed", "a-outcome": "Ruderne er skiftet."})
+    db.session.refresh(assignment)
+    assert assignment.status == "closed"
+    track = text_of(client.get(f"/track/{report.reference}"))
+    assert "Ruderne er skiftet." in track and "Patrulje sendt." in track
+
+
+def test_overdue_deadline_is_said_plainly(app):
+    worker, _ = signed_in(app, "street_worker")
+    report = file_report(worker)
+    drain()
+    police, _ = signed_in(app, "unit_member", "POLICE")
+    assignment = db.session.scalars(sa.select(Assignment)).one()
+    with clock.at(assignment.ack_deadline + timedelta(hours=2, minutes=5)):
+        html = text_of(police.get("/staff/inbox"))
+    assert "Overskredet med 2 t" in html and report.reference in html
+
+
+def test_dead_letters_and_resend(app):
+    worker, _ = signed_in(app, "street_worker")
+    file_report(worker)
+    drain()
+    from meldecentral.services import delivery
+
+    for d in db.session.scalars(sa.select(Delivery)).all():
+        delivery.attempt(d.id)  # no addresses configured in the demo: dead at once
+    dead = db.session.scalars(sa.select(Delivery).where(Delivery.status == "dead")).all()
+    assert dead
+    coord, _ = signed_in(app, "coordinator")
+    html = text_of(coord.get("/staff/deliveries"))
+    assert f'data-delivery="{dead[0].id}"' in html
+    res = coord.post(
+        f"/staff/deliveries/{dead[0].id}/resend",
+        data={"csrf_token": csrf(coord, "/staff/deliveries")},
+    )
+    assert res.status_code == 302
+    db.session.refresh(dead[0])
+    assert dead[0].status == "pending"
+
+
+def test_street_worker_form_with_a_photo(app, tmp_path):
+    import io
+
+    from PIL import Image
+
+    from meldecentral.models import Attachment
+
+    app.config["UPLOAD_FOLDER"] = str(tmp_path)
+    client, _ = signed_in(app, "street_worker")
+    png = io.BytesIO()
+    Image.new("RGB", (40, 30), "red").save(png, "PNG")
+    png.seek(0)
+    res = client.post(
+        "/staff/report",
+        data={
+            "csrf_token": csrf(client, "/staff/report"),
+            "category": "HAERVAERK",
+            "text": "Graffiti på muren.",
+            "district": "3",
+            "photo": (png, "wall.png"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert res.status_code == 302
+    attachment = db.session.scalars(sa.select(Attachment)).one()
+    assert attachment.width == 40
+    bad = client.post(
+        "/staff/report",
+        data={
+            "csrf_token": csrf(client, "/staff/report"),
+            "category": "HAERVAERK",
+            "text": "Graffiti igen.",
+            "district": "3",
+            "photo": (io.BytesIO(b"not an image"), "x.png"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert bad.status_code == 302
+    assert "ikke billedet" in text_of(client.get(bad.headers["Location"]))
