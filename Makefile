@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1
 FLASK := $(BIN)/flask --app wsgi
 export PORT ?= 5000
 
-.PHONY: install run test lint format migrate demo clean
+.PHONY: install run test lint security format migrate demo clean catalogs translations browser prod bench
 
 $(STAMP): requirements.txt
 	@$(PY) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
@@ -14,7 +14,33 @@ $(STAMP): requirements.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
 	rm -f $(VENV)/.installed-*; touch $@
 
-install: $(STAMP)
+install: $(STAMP) node_modules/.package-lock.json catalogs browser
+
+# Front-end packages (Leaflet) from the npm registry, served by the app from node_modules.
+node_modules/.package-lock.json: package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm not found: the report form works, but without its map"; fi
+
+# Translations: compiled at install time (.mo files are not committed).
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard meldecentral/translations/*/LC_MESSAGES/messages.po))
+catalogs: $(CATALOGS)
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel -q compile -i $< -o $@
+
+# After changing texts: extract them and update the catalogues, then translate the new ones.
+translations: install
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l --no-location --sort-output -o messages.pot .
+	$(BIN)/pybabel -q update -i messages.pot -d meldecentral/translations --no-fuzzy-matching
+
+# Debian's Chromium for the browser tests (tests/e2e); never a browser build downloaded by
+# Playwright. Without it (not root, no apt), those tests are skipped and say why.
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && apt-get install -y -qq chromium >/dev/null \
+	      || echo "chromium could not be installed: the browser tests will be skipped"; \
+	  else echo "chromium is missing and we are not root: the browser tests will be skipped"; fi; \
+	fi
 
 migrate: install
 	$(FLASK) db upgrade
@@ -35,8 +61,34 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: lint
+# Static security checks; a finding of medium severity or more (bandit), or any known
+# vulnerability in an installed package (pip-audit, which needs PyPI's JSON API), fails.
+security: install
+	$(BIN)/bandit -q -r meldecentral workers notifications config -ll
+	$(BIN)/pip-audit --progress-spinner off --timeout 15 -f json -o $(VENV)/pip-audit.json
+	@$(BIN)/python -c 'import json; d = json.load(open("$(VENV)/pip-audit.json"))["dependencies"]; \
+	  s = [x for x in d if "skip_reason" in x]; \
+	  print(f"pip-audit: {len(d) - len(s)} packages audited, none vulnerable; {len(s)} could not be looked up")'
+
+test: lint security
 	$(BIN)/pytest
+
+# The production stack (web, a worker per queue, beat; Procfile) against DATABASE_URL and
+# REDIS_URL, after migrating. Prometheus' multiprocess folder is emptied at each start.
+METRICS_DIR ?= $(CURDIR)/instance/metrics
+prod: $(STAMP) node_modules/.package-lock.json catalogs
+	@test -n "$$DATABASE_URL" -a -n "$$REDIS_URL" -a -n "$$SECRET_KEY" \
+	  || { echo "make prod needs DATABASE_URL, REDIS_URL and SECRET_KEY (docs/operations.md)"; exit 1; }
+	MELDECENTRAL_ENV=production $(FLASK) db upgrade
+	rm -rf $(METRICS_DIR) && mkdir -p $(METRICS_DIR)
+	MELDECENTRAL_ENV=production PROMETHEUS_MULTIPROC_DIR=$(METRICS_DIR) $(BIN)/honcho start -f Procfile
+
+# The benchmark (bench/README.md): the production stack on this machine, driven by wrk, one
+# table. BENCH_ARGS=--quick for a shorter run. Needs PostgreSQL and Redis on 127.0.0.1.
+bench: $(STAMP) node_modules/.package-lock.json catalogs
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+	bash bench/services.sh
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

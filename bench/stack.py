@@ -52,6 +52,7 @@ class Stack:
         self.base = f"http://127.0.0.1:{self.port}"
         self.workdir = Path(tempfile.mkdtemp(prefix="mc-bench-"))
         self.procs: dict[str, subprocess.Popen] = {}
+        (self.workdir / "metrics").mkdir()
         self.env = {
             **os.environ,
             "MELDECENTRAL_ENV": "production",
@@ -62,6 +63,12 @@ class Stack:
             "WEB_CONCURRENCY": str(web_workers),
             "OUTBOX_SWEEP_AFTER_SECONDS": "5",
             "OUTBOX_SWEEP_EVERY_SECONDS": "2",
+            # One client address sends everything here: lift the per-address limit (its Redis
+            # round trip still happens on every request).
+            "RATELIMIT_SUBMIT": "1000000/minute",
+            # A backlog of 20,000 takes minutes: do not republish what is merely queued.
+            "OUTBOX_REPUBLISH_AFTER_SECONDS": "3600",
+            "PROMETHEUS_MULTIPROC_DIR": str(self.workdir / "metrics"),
             **(extra_env or {}),
         }
         self.web_workers = web_workers
@@ -101,9 +108,11 @@ class Stack:
             start_new_session=True,
         )
 
-    def start_web(self) -> None:
+    def start_web(self, app: str = "wsgi:app", name: str = "web", ready: str = "/readyz") -> None:
+        """gunicorn with config/gunicorn.py; ``app`` may be the ceiling (bench.ceiling_app:app),
+        served the same way."""
         self._spawn(
-            "web",
+            name,
             [
                 str(BIN / "gunicorn"),
                 "--config",
@@ -114,12 +123,24 @@ class Stack:
                 "/dev/null",
                 "--workers",
                 str(self.web_workers),
-                "wsgi:app",
+                app,
             ],
         )
-        self.wait_http(self.base + "/readyz")
+        if ready:
+            self.wait_http(self.base + ready)
 
-    def start_workers(self) -> None:
+    def stop_process(self, name: str) -> None:
+        proc = self.procs.pop(name, None)
+        if proc is None or proc.poll() is not None:
+            return
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+
+    def start_workers(self, queues: tuple[str, ...] = ("urgent", "normal")) -> None:
         celery = str(BIN / "celery")
         common = [
             "--app",
@@ -131,32 +152,34 @@ class Stack:
             "--without-mingle",
             "--without-heartbeat",
         ]
-        self._spawn(
-            "worker-urgent",
-            [
-                celery,
-                *common,
-                "--queues",
-                "urgent",
-                "--concurrency",
-                str(self.urgent_concurrency),
-                "-n",
-                "urgent@%h",
-            ],
-        )
-        self._spawn(
-            "worker-normal",
-            [
-                celery,
-                *common,
-                "--queues",
-                "normal",
-                "--concurrency",
-                str(self.normal_concurrency),
-                "-n",
-                "normal@%h",
-            ],
-        )
+        if "urgent" in queues:
+            self._spawn(
+                "worker-urgent",
+                [
+                    celery,
+                    *common,
+                    "--queues",
+                    "urgent",
+                    "--concurrency",
+                    str(self.urgent_concurrency),
+                    "-n",
+                    "urgent@%h",
+                ],
+            )
+        if "normal" in queues:
+            self._spawn(
+                "worker-normal",
+                [
+                    celery,
+                    *common,
+                    "--queues",
+                    "normal",
+                    "--concurrency",
+                    str(self.normal_concurrency),
+                    "-n",
+                    "normal@%h",
+                ],
+            )
 
     def start_beat(self) -> None:
         self._spawn(
@@ -187,7 +210,7 @@ class Stack:
     def pids(self) -> dict[str, list[int]]:
         """Each process kind's pids, children included (for memory readings)."""
         out = {}
-        for name, proc in self.procs.items():
+        for name, proc in list(self.procs.items()):
             children = subprocess.run(
                 ["pgrep", "-g", str(proc.pid)], capture_output=True, text=True
             ).stdout.split()

@@ -18,7 +18,9 @@ INSTANCE = ROOT / "instance"
 class Config:
     SECRET_KEY: str | None = None  # development: generated once into instance/secret_key
     SQLALCHEMY_DATABASE_URI = f"sqlite:///{INSTANCE / 'meldecentral.sqlite'}"
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # SQL parameters stay out of logs and exception messages: they are report texts and
+    # contact details.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"hide_parameters": True}
     # Embedded default: a broker that needs no server (kombu's filesystem transport).
     CELERY_BROKER_URL = "filesystem://"
     CELERY_RESULT_BACKEND = None
@@ -33,6 +35,9 @@ class Config:
     TIMEZONE = "Europe/Copenhagen"
     BABEL_DEFAULT_LOCALE = "da"
     LANGUAGES = ("da", "en")
+    # Map tiles for the report form's map (the form works without them: no tiles, no map).
+    MAP_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    MAP_TILE_ATTRIBUTION = "© OpenStreetMap contributors"
     PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -50,6 +55,7 @@ class Config:
     DELIVERY_SWEEP_EVERY_SECONDS = 15
     DELIVERY_SWEEP_GRACE_SECONDS = 60
     ESCALATION_EVERY_SECONDS = 60
+    STATS_REFRESH_EVERY_SECONDS = 60  # recount today's and yesterday's statistics
     # Notification channels (see notifications.configure); unset means "not configured" and
     # such deliveries are dead-lettered where coordinators see them.
     SMTP_HOST: str | None = None
@@ -62,6 +68,34 @@ class Config:
     SMS_GATEWAY_TOKEN: str | None = None
     SMS_SENDER: str | None = None
     HTTP_TIMEOUT = 5.0
+    # Observability (meldecentral/logs.py, meldecentral/metrics.py): JSON lines on stderr, and
+    # /metrics for a bearer token (or, without one, for loopback only).
+    LOG_FORMAT = "json"  # or "plain"
+    LOG_LEVEL = "INFO"
+    METRICS_TOKEN: str | None = None
+    # Attachments (photos): stored outside the web root under generated names, re-encoded
+    # without metadata; see services/uploads.py.
+    UPLOAD_FOLDER = str(INSTANCE / "uploads")
+    UPLOAD_MAX_BYTES = 8 * 1024 * 1024
+    UPLOAD_MAX_PIXELS = 40_000_000  # larger images are refused as decompression bombs
+    UPLOAD_MAX_PER_REPORT = 10
+    # Retention (services/retention.py): after a report is closed, reporter contact details and
+    # attachments go after RETENTION_ANONYMISE_DAYS, the whole report (a tombstone stays) after
+    # RETENTION_DELETE_DAYS. check_settings() refuses values under the floors below.
+    RETENTION_ANONYMISE_DAYS = 180
+    RETENTION_DELETE_DAYS = 5 * 365
+    RETENTION_EVERY_SECONDS = 3600
+    RETENTION_BATCH = 200
+    # Rate limits (Flask-Limiter; see meldecentral/security.py). Per client IP address; behind
+    # a reverse proxy set TRUSTED_PROXIES to the number of proxies that add X-Forwarded-For.
+    RATELIMIT_ENABLED = True
+    RATELIMIT_SUBMIT = "10/minute;100/day"  # anonymous POST /api/v1/reports
+    RATELIMIT_TRACK = "30/minute"  # GET /api/v1/track/<reference>
+    RATELIMIT_SIGNIN = "10/minute"  # staff sign-in POST (security.configured_limit)
+    TRUSTED_PROXIES = 0
+    # Security headers (security.py): HSTS only where every visitor arrives over HTTPS.
+    HSTS_ENABLED = False
+    HSTS_MAX_AGE = 365 * 24 * 3600
     TESTING = False
     DEBUG = False
 
@@ -72,6 +106,7 @@ class DevelopmentConfig(Config):
 
 class TestingConfig(Config):
     TESTING = True
+    LOG_FORMAT = "plain"  # pytest captures the records
     SECRET_KEY = "testing"  # noqa: S105 - test runs only
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     WTF_CSRF_ENABLED = True
@@ -84,6 +119,7 @@ class ProductionConfig(Config):
     SECRET_KEY = None
     SQLALCHEMY_DATABASE_URI = None
     SESSION_COOKIE_SECURE = True
+    HSTS_ENABLED = True
     REQUIRED_ENV = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY")
 
 
@@ -139,6 +175,11 @@ def load_config(name: str | None = None, env: dict | None = None) -> dict:
         "SMS_GATEWAY_TOKEN",
         "SMS_SENDER",
         "OUTBOX_RELAY",
+        "LOG_FORMAT",
+        "LOG_LEVEL",
+        "METRICS_TOKEN",
+        "MAP_TILE_URL",
+        "MAP_TILE_ATTRIBUTION",
     ):
         if env.get(key):
             settings[key] = env[key]
@@ -153,7 +194,46 @@ def load_config(name: str | None = None, env: dict | None = None) -> dict:
         "DELIVERY_SWEEP_EVERY_SECONDS",
         "DELIVERY_SWEEP_GRACE_SECONDS",
         "ESCALATION_EVERY_SECONDS",
+        "STATS_REFRESH_EVERY_SECONDS",
+        "UPLOAD_MAX_BYTES",
+        "UPLOAD_MAX_PIXELS",
+        "RETENTION_ANONYMISE_DAYS",
+        "RETENTION_DELETE_DAYS",
+        "RETENTION_EVERY_SECONDS",
+        "TRUSTED_PROXIES",
     ):
         if env.get(key):
             settings[key] = type(settings[key])(float(env[key]))
+    for key in ("UPLOAD_FOLDER", "RATELIMIT_SUBMIT", "RATELIMIT_TRACK", "RATELIMIT_SIGNIN"):
+        if env.get(key):
+            settings[key] = env[key]
+    check_settings(settings)
     return settings
+
+
+# Retention may be configured longer, never shorter than this: a closed case must stay
+# answerable (complaints, appeals, a reopened concern about a child) for a while.
+RETENTION_ANONYMISE_FLOOR_DAYS = 30
+RETENTION_DELETE_FLOOR_DAYS = 365
+
+
+def check_settings(settings) -> None:
+    """Refuse settings that would break the privacy rules; called by load_config and again by
+    create_app (after a test's overrides)."""
+    anonymise = settings.get("RETENTION_ANONYMISE_DAYS", Config.RETENTION_ANONYMISE_DAYS)
+    delete = settings.get("RETENTION_DELETE_DAYS", Config.RETENTION_DELETE_DAYS)
+    if anonymise < RETENTION_ANONYMISE_FLOOR_DAYS:
+        raise ConfigError(
+            f"RETENTION_ANONYMISE_DAYS={anonymise} is below the floor of "
+            f"{RETENTION_ANONYMISE_FLOOR_DAYS} days"
+        )
+    if delete < RETENTION_DELETE_FLOOR_DAYS:
+        raise ConfigError(
+            f"RETENTION_DELETE_DAYS={delete} is below the floor of "
+            f"{RETENTION_DELETE_FLOOR_DAYS} days"
+        )
+    if delete <= anonymise:
+        raise ConfigError(
+            f"RETENTION_DELETE_DAYS={delete} must be longer than "
+            f"RETENTION_ANONYMISE_DAYS={anonymise}"
+        )

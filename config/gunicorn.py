@@ -1,4 +1,10 @@
-"""gunicorn settings; each can be overridden on the command line or by GUNICORN_CMD_ARGS."""
+"""gunicorn settings; each can be overridden on the command line or by GUNICORN_CMD_ARGS.
+
+gthread workers: a request spends most of its time waiting for PostgreSQL or Redis, so a few
+threads per process keep a core busy without the memory of more processes. Size: one process
+per core (WEB_CONCURRENCY), four threads each (WEB_THREADS); more processes only if a core is
+idle under load. docs/operations.md has the reasoning and the measured figures.
+"""
 
 import multiprocessing
 import os
@@ -9,10 +15,52 @@ threads = int(os.environ.get("WEB_THREADS", "4"))
 worker_class = "gthread"
 timeout = 30
 graceful_timeout = 20
-keepalive = 5
+keepalive = 5  # behind a proxy that reuses connections; keep it below the proxy's idle timeout
+# Recycle a worker now and then (a slow leak cannot grow for ever); jitter so that they do not
+# all restart at once.
 max_requests = 5000
 max_requests_jitter = 500
+# The heartbeat file on tmpfs: a container's disk under load cannot make workers look dead.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108  # nosec B108
+# Requests larger than this are refused before the app reads them (the app's own limits,
+# MAX_CONTENT_LENGTH and MAX_JSON_BODY, are lower).
+limit_request_line = 4094
+limit_request_fields = 100
 accesslog = "-"
 # No query strings in the access log: they may carry a reference or filters.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms rid=%({x-request-id}o)s'
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+# gunicorn's own lines (errors, access) as JSON too, like the app's (meldecentral/logs.py).
+if os.environ.get("LOG_FORMAT", "json") == "json":
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "meldecentral.logs.JsonFormatter"}},
+        "handlers": {
+            "error": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stderr",
+            },
+            "access": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stdout",
+            },
+        },
+        # The app adds its own JSON handler to the root logger (meldecentral/logs.py).
+        "root": {"level": "INFO", "handlers": []},
+        "loggers": {
+            "gunicorn.error": {"handlers": ["error"], "level": "INFO", "propagate": False},
+            "gunicorn.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
+        },
+    }
+
+
+def child_exit(server, worker):
+    """Prometheus multiprocess mode: a dead worker's live gauges must not be summed any more."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -8,7 +8,7 @@ import secrets
 from flask import Flask, g, request
 from werkzeug.exceptions import HTTPException
 
-from config import INSTANCE, load_config
+from config import INSTANCE, check_settings, load_config
 
 
 def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
@@ -16,12 +16,15 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     app.config.from_mapping(load_config(config_name))
     if overrides:
         app.config.update(overrides)
+        check_settings(app.config)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         INSTANCE.mkdir(exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _development_secret()
     register_extensions(app)
     register_request_hooks(app)
+    register_observability(app)
+    register_security(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_cli(app)
@@ -41,7 +44,8 @@ def _development_secret() -> str:
 
 def register_extensions(app: Flask) -> None:
     from meldecentral import auth, models  # noqa: F401  (registers the tables, user loader)
-    from meldecentral.extensions import csrf, db, login_manager, migrate
+    from meldecentral.extensions import babel, csrf, db, login_manager, migrate
+    from meldecentral.i18n import select_locale
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         from meldecentral.db_sqlite import configure_sqlite
@@ -51,6 +55,14 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config["TIMEZONE"])
+    babel.init_app(app, locale_selector=select_locale)
+
+
+def register_security(app: Flask) -> None:
+    from meldecentral.security import register_security as register
+
+    register(app)  # headers, rate limits, bounded <int:> ids (before the blueprints)
 
 
 def register_request_hooks(app: Flask) -> None:
@@ -70,6 +82,15 @@ def register_request_hooks(app: Flask) -> None:
         return response
 
 
+def register_observability(app: Flask) -> None:
+    """JSON logs carrying the request id, and Prometheus metrics at /metrics."""
+    from meldecentral.logs import configure_logging
+    from meldecentral.metrics import register_metrics
+
+    configure_logging(app)
+    register_metrics(app)
+
+
 def register_blueprints(app: Flask) -> None:
     from meldecentral.api import bp as api_bp
     from meldecentral.extensions import csrf
@@ -79,6 +100,11 @@ def register_blueprints(app: Flask) -> None:
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(health_bp)
+    # HTML pages: public, staff, admin and sign-in (every form carries a CSRF token).
+    from meldecentral import auth, web
+
+    auth.register(app)
+    web.register(app)
 
 
 def register_error_handlers(app: Flask) -> None:

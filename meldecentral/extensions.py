@@ -1,5 +1,8 @@
 """Unbound extension objects; ``create_app`` initialises them."""
 
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -20,3 +23,12 @@ db = SQLAlchemy(metadata=metadata)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+babel = Babel()
+# Rate limits per client address (see meldecentral.security). Storage down (Redis): requests
+# are served, a warning is logged, and limits are counted in this process's memory meanwhile.
+limiter = Limiter(
+    key_func=get_remote_address,
+    swallow_errors=True,
+    in_memory_fallback_enabled=True,
+    headers_enabled=True,
+)

@@ -11,6 +11,8 @@ from pathlib import Path
 from celery import Celery, Task
 from flask import Flask
 
+from meldecentral.logs import request_id_var
+
 URGENT_QUEUE = "urgent"
 NORMAL_QUEUE = "normal"
 
@@ -18,14 +20,27 @@ NORMAL_QUEUE = "normal"
 def init_celery(app: Flask) -> Celery:
     class FlaskTask(Task):
         def __call__(self, *args, **kwargs):
-            with app.app_context():
-                return self.run(*args, **kwargs)
+            # The id of the web request that caused this task (sent as a header by the relay)
+            # goes into the task's log records and into the events it records.
+            token = request_id_var.set(_request_id_of(self.request))
+            try:
+                with app.app_context():
+                    return self.run(*args, **kwargs)
+            finally:
+                request_id_var.reset(token)
 
     celery = Celery(app.import_name, task_cls=FlaskTask)
     celery.config_from_object(celery_settings(app.config))
     celery.set_default()
     app.extensions["celery"] = celery
     return celery
+
+
+def _request_id_of(task_request) -> str | None:
+    rid = getattr(task_request, "request_id", None)
+    if rid is None:
+        rid = (getattr(task_request, "headers", None) or {}).get("request_id")
+    return rid if isinstance(rid, str) else None
 
 
 def celery_settings(config) -> dict:

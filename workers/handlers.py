@@ -6,10 +6,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+import sqlalchemy as sa
+
 from meldecentral import clock
 from meldecentral.extensions import db
 from meldecentral.models import OutboxEvent
-from meldecentral.services import events, notify, routing
+from meldecentral.services import events, notify, routing, stats
 
 log = logging.getLogger(__name__)
 
@@ -25,18 +27,28 @@ def handles(topic: str):
 
 
 def handle(event_id: int) -> list[int]:
-    """Runs the event's handler; returns the ids of deliveries to send now."""
-    event = db.session.get(OutboxEvent, event_id)
-    if event is None:
-        log.warning("outbox event %s not found", event_id)
+    """Runs the event's handler; returns the ids of deliveries to send now.
+
+    The event is claimed by the same statement that reads it (``UPDATE ... WHERE handled_at IS
+    NULL RETURNING``), in the transaction the handler commits: the handler's work and "handled"
+    commit together or not at all, and a second worker given the same event waits for the first
+    and then finds nothing to do."""
+    row = db.session.execute(
+        sa.update(OutboxEvent)
+        .where(OutboxEvent.id == event_id, OutboxEvent.handled_at.is_(None))
+        .values(handled_at=clock.now())
+        .returning(OutboxEvent.topic, OutboxEvent.payload)
+    ).first()
+    if row is None:
+        db.session.rollback()
         return []
-    if event.handled_at is not None:
-        return []
-    handler = HANDLERS.get(event.topic)
-    deliveries = handler(dict(event.payload)) if handler else []
-    event = db.session.get(OutboxEvent, event_id)
-    event.handled_at = clock.now()
-    db.session.commit()
+    handler = HANDLERS.get(row.topic)
+    try:
+        deliveries = handler(dict(row.payload)) if handler else []
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
     return deliveries
 
 
@@ -49,6 +61,15 @@ def _route_new(payload: dict) -> list[int]:
 @handles(events.REPORT_CHANGED)
 def _route_changed(payload: dict) -> list[int]:
     routing.route_report(payload["report_id"], trigger="changed")
+    stats.refresh_report_day(payload["report_id"])  # category or district may have changed
+    return []
+
+
+@handles(events.REPORT_STATUS_CHANGED)
+def _status_changed(payload: dict) -> list[int]:
+    # Rejected and merged reports are left out of the statistics: recount when that changes.
+    if {payload.get("from"), payload.get("to")} & set(stats.NOT_COUNTED):
+        stats.refresh_report_day(payload["report_id"])
     return []
 
 

@@ -12,6 +12,8 @@ import logging
 import os
 import queue
 import threading
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -28,16 +30,17 @@ log = logging.getLogger(__name__)
 def publish_events(ids: list[int], *, force: bool = False) -> int:
     """Send one ``handle_event`` task per event not yet published (with ``force``: not yet
     handled); returns how many were sent. Stops at the first broker failure (the rest stay for
-    the sweeper)."""
+    the sweeper). One query reads the events and one statement marks them published, however
+    many there are."""
     celery = current_app.extensions["celery"]
-    sent = 0
-    for event_id in ids:
-        event = db.session.get(OutboxEvent, event_id)
-        if event is None or event.handled_at is not None:
-            continue
-        if event.published_at is not None and not force:
-            continue
-        event.publish_attempts += 1
+    query = sa.select(
+        OutboxEvent.id, OutboxEvent.urgent, OutboxEvent.request_id, OutboxEvent.published_at
+    ).where(OutboxEvent.id.in_(ids), OutboxEvent.handled_at.is_(None))
+    rows = sorted(db.session.execute(query).all(), key=lambda r: (not r.urgent, r.id))
+    todo = [r for r in rows if force or r.published_at is None]
+    sent: list[int] = []
+    failed = False
+    for event in todo:
         try:
             celery.send_task(
                 "workers.tasks.handle_event",
@@ -45,15 +48,46 @@ def publish_events(ids: list[int], *, force: bool = False) -> int:
                 queue=URGENT_QUEUE if event.urgent else NORMAL_QUEUE,
                 headers={"request_id": event.request_id},
                 retry=False,
+                # No result is kept (task_ignore_result); saying so here also spares the
+                # result backend a subscription per task.
+                ignore_result=True,
             )
         except Exception:  # noqa: BLE001 - broker down: the sweeper retries later
-            db.session.commit()  # keep the attempt count
             log.warning("broker unavailable; event %s left for the sweeper", event.id)
-            return sent
-        event.published_at = clock.now()
-        db.session.commit()
-        sent += 1
-    return sent
+            failed = True
+            break
+        sent.append(event.id)
+    if sent:
+        db.session.execute(
+            sa.update(OutboxEvent)
+            .where(OutboxEvent.id.in_(sent))
+            .values(published_at=clock.now(), publish_attempts=OutboxEvent.publish_attempts + 1)
+        )
+    if failed:
+        db.session.execute(
+            sa.update(OutboxEvent)
+            .where(OutboxEvent.id == todo[len(sent)].id)
+            .values(publish_attempts=OutboxEvent.publish_attempts + 1)
+        )
+    db.session.commit()
+    return len(sent)
+
+
+_inline: ContextVar[list[int] | None] = ContextVar("mc_outbox_inline", default=None)
+
+
+@contextmanager
+def inline_events():
+    """While active (in a worker task), events committed in this context are not published:
+    their ids are collected in the yielded list for the task to handle them itself, which
+    saves a broker round trip and a task per event. Should the task die first, they are still
+    unpublished in the outbox, and the sweeper publishes them."""
+    collected: list[int] = []
+    token = _inline.set(collected)
+    try:
+        yield collected
+    finally:
+        _inline.reset(token)
 
 
 def unpublished_ids(
@@ -87,6 +121,10 @@ class OutboxRelay:
         self._lock = threading.Lock()
 
     def submit(self, ids: list[int]) -> None:
+        collecting = _inline.get()
+        if collecting is not None:
+            collecting.extend(ids)
+            return
         self._ensure_thread()
         self._queue.put(list(ids))
 
@@ -103,6 +141,12 @@ class OutboxRelay:
     def _run(self) -> None:
         while True:
             ids = self._queue.get()
+            # Under load, publish what has queued up meanwhile in the same round trips.
+            while len(ids) < 200:
+                try:
+                    ids += self._queue.get_nowait()
+                except queue.Empty:
+                    break
             try:
                 with self.app.app_context():
                     publish_events(ids)

@@ -15,9 +15,19 @@ def beat_schedule(config) -> dict:
             "schedule": float(config.get("DELIVERY_SWEEP_EVERY_SECONDS", 15)),
             "options": {"queue": "urgent", "expires": 30},
         },
+        "refresh-stats": {
+            "task": "workers.tasks.refresh_stats",
+            "schedule": float(config.get("STATS_REFRESH_EVERY_SECONDS", 60)),
+            "options": {"queue": "normal", "expires": 120},
+        },
         "escalate-overdue": {
             "task": "workers.tasks.escalate_overdue",
             "schedule": float(config.get("ESCALATION_EVERY_SECONDS", 60)),
             "options": {"queue": "normal", "expires": 120},
+        },
+        "apply-retention": {
+            "task": "workers.tasks.apply_retention",
+            "schedule": float(config.get("RETENTION_EVERY_SECONDS", 3600)),
+            "options": {"queue": "normal", "expires": 1800},
         },
     }

@@ -4,8 +4,9 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from meldecentral.api import admin, errors, meta, reports, util  # noqa: E402  (routes on bp)
+# Importing the modules puts their routes on bp.
+from meldecentral.api import admin, attachments, errors, meta, queues, reports, util  # noqa: E402
 
 bp.before_request(util.limit_body_size)
 
-__all__ = ["admin", "bp", "errors", "meta", "reports"]
+__all__ = ["admin", "attachments", "bp", "errors", "meta", "queues", "reports"]

@@ -10,7 +10,7 @@ from meldecentral.api.errors import ApiError
 from meldecentral.api.util import json_body
 from meldecentral.domain import roles
 from meldecentral.domain.routing import rule_to_dict
-from meldecentral.schemas.delivery import DeliveryOutSchema
+from meldecentral.schemas.delivery import DeadLettersQuerySchema, DeliveryOutSchema
 from meldecentral.services import delivery, routing
 
 
@@ -41,12 +41,8 @@ def put_rules():
 @bp.get("/deliveries/dead")
 def dead_letters():
     actor = require_staff()
-    limit = request.args.get("limit", 200, type=int)
-    return {
-        "items": DeliveryOutSchema(many=True).dump(
-            delivery.dead_letters(actor, limit=max(1, min(limit, 500)))
-        )
-    }
+    limit = DeadLettersQuerySchema().load(request.args.to_dict())["limit"]
+    return {"items": DeliveryOutSchema(many=True).dump(delivery.dead_letters(actor, limit=limit))}
 
 
 @bp.post("/deliveries/<int:delivery_id>/resend")

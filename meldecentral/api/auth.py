@@ -22,8 +22,8 @@ def current_actor() -> Actor:
             raise ApiError(401, "unauthorized", "invalid or revoked token")
         actor = Actor.for_user(user)
     else:
-        municipality = users.municipality_by_code(current_app.config["DEFAULT_MUNICIPALITY"])
-        actor = Actor(role="resident", municipality_id=municipality.id if municipality else None)
+        municipality_id = users.municipality_id_by_code(current_app.config["DEFAULT_MUNICIPALITY"])
+        actor = Actor(role="resident", municipality_id=municipality_id)
     request._mc_actor = actor
     return actor
 

@@ -53,4 +53,9 @@ def _transition(exc: TransitionError):
 def http_error_json(exc: HTTPException):
     """Registered app-wide for paths under /api/ (see create_app)."""
     code = (exc.name or "error").lower().replace(" ", "_")
-    return error_response(exc.code or 500, code, exc.description or exc.name)
+    response, status = error_response(exc.code or 500, code, exc.description or exc.name)
+    # Keep what the exception says besides its HTML body: Allow on a 405 (RFC 9110).
+    for name, value in exc.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response, status

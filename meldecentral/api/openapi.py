@@ -7,6 +7,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields
 
 from meldecentral.schemas import reports as s
+from meldecentral.schemas.attachments import AttachmentOutSchema
 from meldecentral.schemas.delivery import DeliveryOutSchema
 
 
@@ -25,6 +26,7 @@ class ReportPageSchema(Schema):
     page = fields.Int()
     per_page = fields.Int()
     total = fields.Int()
+    total_capped = fields.Bool(metadata={"description": "true: there are more than total"})
 
 
 class DeliveryListSchema(Schema):
@@ -55,8 +57,25 @@ def _json(schema, description="OK") -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
+def _limited(description: str) -> dict:
+    return {
+        **_err(description),
+        "headers": {
+            "Retry-After": {
+                "description": "seconds until the limit resets",
+                "schema": {"type": "integer"},
+            }
+        },
+    }
+
+
 STAFF = [{"bearerAuth": []}]
-ID_PARAM = {"in": "path", "required": True, "schema": {"type": "integer"}}
+# Ids are positive and fit PostgreSQL's integer; a larger one is simply not found.
+ID_PARAM = {
+    "in": "path",
+    "required": True,
+    "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+}
 
 
 def build_spec() -> dict:
@@ -71,6 +90,7 @@ def build_spec() -> dict:
     spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     for name, schema in {
         "Error": ErrorSchema,
+        "Attachment": AttachmentOutSchema,  # before Report, which nests it
         "ReportIn": s.ReportInSchema,
         "Submitted": s.SubmittedSchema,
         "Track": s.TrackSchema,
@@ -122,6 +142,7 @@ def build_spec() -> dict:
                     "413": _err("body too large"),
                     "415": common["415"],
                     "422": _err("invalid fields, or an emergency (code 'emergency')"),
+                    "429": _limited("too many submissions from this address; try later"),
                 },
             },
             "get": {
@@ -245,7 +266,11 @@ def build_spec() -> dict:
             "get": {
                 "summary": "Public: follow a report by its receipt reference",
                 "operationId": "track",
-                "responses": {"200": _json("Track"), "404": common["404"]},
+                "responses": {
+                    "200": _json("Track"),
+                    "404": common["404"],
+                    "429": _limited("too many look-ups from this address; try later"),
+                },
             }
         },
     )
@@ -351,6 +376,7 @@ def build_spec() -> dict:
                     "200": _json("DeliveryList"),
                     "401": common["401"],
                     "403": _err("coordinators only"),
+                    "422": _err("invalid limit"),
                 },
             }
         },
@@ -372,4 +398,136 @@ def build_spec() -> dict:
             }
         },
     )
+    _attachment_paths(spec, common)
+    _queue_paths(spec, common)
     return spec.to_dict()
+
+
+def _attachment_paths(spec: APISpec, common: dict) -> None:
+    spec.path(
+        path="/reports/{report_id}/attachments",
+        parameters=[{"name": "report_id", **ID_PARAM}],
+        operations={
+            "post": {
+                "summary": "Add a photo to a report (staff who may see it)",
+                "description": "JPEG, PNG or WebP, at most UPLOAD_MAX_BYTES (8 MB) and 40 "
+                "megapixels. The type is read from the content; the photo is re-encoded "
+                "(JPEG, or PNG with transparency) with its orientation applied and all "
+                "metadata (EXIF, GPS, XMP, ICC profile, comments) removed.",
+                "operationId": "addAttachment",
+                "security": STAFF,
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "multipart/form-data": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {"file": {"type": "string", "format": "binary"}},
+                                "required": ["file"],
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "201": _json("Attachment", "stored"),
+                    "401": common["401"],
+                    "404": common["404"],
+                    "413": _err("file too large (field 'file')"),
+                    "415": _err("not multipart/form-data"),
+                    "422": _err("not an accepted image, too many pixels, or no field 'file'"),
+                },
+            }
+        },
+    )
+    spec.path(
+        path="/attachments/{attachment_id}",
+        parameters=[{"name": "attachment_id", **ID_PARAM}],
+        operations={
+            "get": {
+                "summary": "Download a photo (as an attachment); each download is logged",
+                "operationId": "getAttachment",
+                "security": STAFF,
+                "responses": {
+                    "200": {
+                        "description": "the re-encoded image",
+                        "content": {
+                            "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+                            "image/png": {"schema": {"type": "string", "format": "binary"}},
+                        },
+                    },
+                    "401": common["401"],
+                    "404": common["404"],
+                },
+            }
+        },
+    )
+
+
+def _queue_paths(spec: APISpec, common: dict) -> None:
+    """The work lists and statistics (api/queues.py)."""
+    from meldecentral.schemas import queues as q
+
+    for name, schema in {
+        "TriagePage": q.TriagePageSchema,
+        "Inbox": q.InboxSchema,
+        "DistrictStats": q.DistrictStatsSchema,
+    }.items():
+        spec.components.schema(name, schema=schema)
+    spec.path(
+        path="/triage",
+        operations={
+            "get": {
+                "summary": "Coordinators: the triage queue",
+                "description": "Open reports, the most urgent first, then the earliest "
+                "acknowledgement deadline not yet met (reports with none last), then the "
+                "oldest. 'total' is counted up to a cap (total_capped says there are more).",
+                "operationId": "triageQueue",
+                "security": STAFF,
+                "parameters": [{"in": "query", "schema": q.TriageQuerySchema}],
+                "responses": {
+                    "200": _json("TriagePage"),
+                    "401": common["401"],
+                    "403": _err("coordinators only"),
+                    "422": common["422"],
+                },
+            }
+        },
+    )
+    spec.path(
+        path="/inbox",
+        operations={
+            "get": {
+                "summary": "Unit members: their unit's open assignments",
+                "description": "Unacknowledged assignments first, by deadline; then the ones "
+                "acknowledged or in progress, by deadline.",
+                "operationId": "unitInbox",
+                "security": STAFF,
+                "parameters": [{"in": "query", "schema": q.InboxQuerySchema}],
+                "responses": {
+                    "200": _json("Inbox"),
+                    "401": common["401"],
+                    "403": _err("unit members only"),
+                    "422": common["422"],
+                },
+            }
+        },
+    )
+    spec.path(
+        path="/stats/districts",
+        operations={
+            "get": {
+                "summary": "Staff: reports per district and category, last 30 or 365 days",
+                "description": "Reports received (rejected and merged ones left out) per "
+                "local day, summed over the period. Every district is listed. Read from "
+                "counts the workers keep current, at most a minute behind.",
+                "operationId": "districtStats",
+                "security": STAFF,
+                "parameters": [{"in": "query", "schema": q.StatsQuerySchema}],
+                "responses": {
+                    "200": _json("DistrictStats"),
+                    "401": common["401"],
+                    "422": common["422"],
+                },
+            }
+        },
+    )

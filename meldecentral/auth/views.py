@@ -23,6 +23,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from meldecentral.security import configured_limit
 from meldecentral.services import signin
 from meldecentral.web import install_error_handlers
 from meldecentral.web.common import safe_next
@@ -49,6 +50,7 @@ def refused_message() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@configured_limit("RATELIMIT_SIGNIN", methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("staff.home"))
@@ -109,6 +111,7 @@ def _back_to_login():
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
+@configured_limit("RATELIMIT_SIGNIN", methods=["POST"])
 def code():
     user = _pending()
     if user is None or not user.totp_secret:
@@ -128,6 +131,7 @@ def code():
 
 
 @bp.route("/login/enrol", methods=["GET", "POST"])
+@configured_limit("RATELIMIT_SIGNIN", methods=["POST"])
 def enrol():
     """First sign-in of a role that needs two-factor: show the secret, confirm with a code."""
     user = _pending()

@@ -105,6 +105,20 @@ def register(app: Flask) -> None:
             raise click.ClickException("no such user")
         click.echo(users.create_token(user, name))
 
+    @app.cli.group("stats")
+    def stats_group():
+        """Pre-aggregated statistics (services.stats)."""
+
+    @stats_group.command("rebuild")
+    @click.option("--municipality", default=None)
+    @click.option("--years", default=3, show_default=True)
+    def stats_rebuild(municipality: str | None, years: int):
+        """Recount the daily counts from the reports (after an import or a restore)."""
+        from meldecentral.services import stats
+
+        cells = stats.rebuild(municipality_for(municipality).id, years=years)
+        click.echo(f"statistics rebuilt: {cells} cells")
+
     @app.cli.group("units")
     def units_group():
         """Units and their notification channels."""

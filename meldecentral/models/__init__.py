@@ -1,5 +1,6 @@
 """SQLAlchemy models, one module per aggregate. Importing this package registers them all."""
 
+from meldecentral.models.attachment import Attachment
 from meldecentral.models.audit import AccessLog
 from meldecentral.models.base import UTCDateTime, utcnow
 from meldecentral.models.delivery import Delivery, DeliveryAttempt, InAppNotification
@@ -14,12 +15,15 @@ from meldecentral.models.report import (
     ReporterContact,
     ReportEvent,
 )
+from meldecentral.models.retention import ReportTombstone
 from meldecentral.models.routing import RoutingDecision, RoutingRule
+from meldecentral.models.stats import ReportDailyCount
 from meldecentral.models.user import ApiToken, User
 
 __all__ = [
     "AccessLog",
     "ApiToken",
+    "Attachment",
     "Assignment",
     "Category",
     "Delivery",
@@ -34,7 +38,9 @@ __all__ = [
     "OutboxEvent",
     "Report",
     "ReportEvent",
+    "ReportDailyCount",
     "ReporterContact",
+    "ReportTombstone",
     "Unit",
     "User",
     "UTCDateTime",

@@ -17,11 +17,15 @@ class AccessLog(Model):
         sa.Index("ix_access_log_user", "user_id", "created_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
+    # When retention deletes a report, ON DELETE SET NULL nulls report_id and the row keeps
+    # report_reference. That is the one UPDATE the PostgreSQL append-only trigger lets through
+    # (migration 'attachments, retention'): the FK keeps the ids honest while the report exists,
+    # and no other column of a logged access can ever change.
     report_id: Mapped[int | None] = mapped_column(sa.ForeignKey("report.id", ondelete="SET NULL"))
     report_reference: Mapped[str | None] = mapped_column(sa.String(16))
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     role: Mapped[str] = mapped_column(sa.String(20))
-    action: Mapped[str] = mapped_column(sa.String(20))  # view | export | print | track
+    action: Mapped[str] = mapped_column(sa.String(20))  # view | export | print | track | download
     channel: Mapped[str] = mapped_column(sa.String(10))  # api | web
     request_id: Mapped[str | None] = mapped_column(sa.String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

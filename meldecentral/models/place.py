@@ -22,7 +22,9 @@ class District(Model):
     municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipality.id"))
     number: Mapped[int]
     name: Mapped[str] = mapped_column(sa.String(100))
-    geometry: Mapped[str] = mapped_column(sa.Text)  # GeoJSON geometry, WGS 84
+    # GeoJSON geometry, WGS 84. Deferred: a report loads its district (joined) for the name and
+    # number, and should not drag a few kilobytes of polygon along each time.
+    geometry: Mapped[str] = mapped_column(sa.Text, deferred=True)
     min_lon: Mapped[float]
     min_lat: Mapped[float]
     max_lon: Mapped[float]

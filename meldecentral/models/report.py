@@ -10,6 +10,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from meldecentral.models.base import Model, UTCDateTime, utcnow
 
+# The triage queue's order and the statuses it lists, as literal SQL: the partial index below
+# and the queries in services/queues.py must use the very same expressions for the planner to
+# match them (a bound parameter would not match an index expression or predicate).
+URGENCY_RANK_SQL = "CASE urgency WHEN 'high' THEN 0 WHEN 'normal' THEN 1 ELSE 2 END"
+OPEN_STATUSES_SQL = "status IN ('received', 'triaged', 'routed', 'in_progress')"
+UNROUTED_STATUSES_SQL = "status IN ('received', 'triaged')"  # a report without assignments
+OPEN_ASSIGNMENT_SQL = "status IN ('routed', 'acknowledged', 'in_progress')"
+
 
 class Report(Model):
     __tablename__ = "report"
@@ -17,6 +25,40 @@ class Report(Model):
         sa.Index("ix_report_status_created", "status", "created_at"),
         sa.Index("ix_report_district_created", "district_id", "created_at"),
         sa.Index("ix_report_category_created", "category_id", "created_at"),
+        # The staff list, newest first.
+        sa.Index("ix_report_created", "created_at", "id"),
+        # The triage queue: open reports by urgency, nearest deadline, age (the municipality
+        # first, so that counting the queue can be an index-only scan).
+        sa.Index(
+            "ix_report_triage",
+            "municipality_id",
+            sa.text(f"({URGENCY_RANK_SQL})"),
+            "next_deadline",
+            "created_at",
+            "id",
+            postgresql_where=sa.text(OPEN_STATUSES_SQL),
+            sqlite_where=sa.text(OPEN_STATUSES_SQL),
+        ),
+        # The same order for the "unrouted" filter, over the few reports it can match.
+        sa.Index(
+            "ix_report_triage_unrouted",
+            "municipality_id",
+            sa.text(f"({URGENCY_RANK_SQL})"),
+            "next_deadline",
+            "created_at",
+            "id",
+            postgresql_where=sa.text(UNROUTED_STATUSES_SQL),
+            sqlite_where=sa.text(UNROUTED_STATUSES_SQL),
+        ),
+        # The triage queue filtered by district and/or category.
+        sa.Index(
+            "ix_report_open_place",
+            "municipality_id",
+            "district_id",
+            "category_id",
+            postgresql_where=sa.text(OPEN_STATUSES_SQL),
+            sqlite_where=sa.text(OPEN_STATUSES_SQL),
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipality.id"))
@@ -47,6 +89,9 @@ class Report(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The earliest acknowledgement deadline among its unacknowledged assignments (None when
+    # there is none); kept by services.followup, so that the triage queue is an index scan.
+    next_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     category = relationship("Category", lazy="joined")
     district = relationship("District", lazy="joined")
@@ -78,6 +123,23 @@ class Assignment(Model):
     __table_args__ = (
         sa.UniqueConstraint("report_id", "unit_id", name="uq_assignment_report_unit"),
         sa.Index("ix_assignment_unit_status", "unit_id", "status", "ack_deadline"),
+        # A unit's inbox: open assignments, unacknowledged first, by deadline.
+        sa.Index(
+            "ix_assignment_inbox",
+            "unit_id",
+            sa.text("(status <> 'routed')"),
+            "ack_deadline",
+            "id",
+            postgresql_where=sa.text(OPEN_ASSIGNMENT_SQL),
+            sqlite_where=sa.text(OPEN_ASSIGNMENT_SQL),
+        ),
+        # Overdue assignments (escalation, the overdue filter, the metrics gauge).
+        sa.Index(
+            "ix_assignment_routed_deadline",
+            "ack_deadline",
+            postgresql_where=sa.text("status = 'routed'"),
+            sqlite_where=sa.text("status = 'routed'"),
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     report_id: Mapped[int] = mapped_column(sa.ForeignKey("report.id"))

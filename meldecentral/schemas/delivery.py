@@ -1,4 +1,4 @@
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 
 class AttemptOutSchema(Schema):
@@ -32,3 +32,7 @@ class RoutingDecisionOutSchema(Schema):
     unrouted = fields.Bool()
     explanation = fields.Str()
     created_at = fields.AwareDateTime()
+
+
+class DeadLettersQuerySchema(Schema):
+    limit = fields.Int(load_default=200, validate=validate.Range(min=1, max=500))

@@ -5,9 +5,13 @@ from datetime import UTC, datetime, timedelta
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
+from meldecentral.schemas.attachments import AttachmentOutSchema
+from meldecentral.schemas.delivery import RoutingDecisionOutSchema
+
 URGENCIES = ("low", "normal", "high")
 KINDS = ("crime", "concern")
 TEXT_MAX = 5000
+MAX_ID = 2**31 - 1  # ids fit PostgreSQL's integer
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 _PHONE = re.compile(r"^\+?[0-9 ()-]{6,20}$")
 
@@ -149,6 +153,11 @@ class ReportOutSchema(ReportSummarySchema):
     contact = fields.Nested(
         ContactOutSchema, allow_none=True, metadata={"description": "only for those who must reply"}
     )
+    attachments = fields.List(fields.Nested(AttachmentOutSchema))
+    routing = fields.List(
+        fields.Nested(RoutingDecisionOutSchema),
+        metadata={"description": "why the report went where it went"},
+    )
 
 
 class SubmittedSchema(Schema):
@@ -184,7 +193,7 @@ class ReportListQuerySchema(Schema):
         )
     )
     category = fields.Str()
-    district = fields.Int()
+    district = fields.Int(validate=validate.Range(1, 999))
     unit = fields.Str()
     urgency = fields.Str(validate=validate.OneOf(URGENCIES))
     created_from = fields.AwareDateTime(default_timezone=UTC)
@@ -206,7 +215,7 @@ class NoteInSchema(Schema):
 class ReportTransitionInSchema(Schema):
     status = fields.Str(required=True)
     reason = fields.Str(validate=validate.Length(max=500), load_default=None)
-    duplicate_of = fields.Int(load_default=None)
+    duplicate_of = fields.Int(load_default=None, validate=validate.Range(1, MAX_ID))
 
 
 class RouteInSchema(Schema):

@@ -5,12 +5,14 @@ dead-letter it where coordinators see it and can resend."""
 from __future__ import annotations
 
 import random
+import re
 import time
 from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import lazyload
 
 import notifications
 from meldecentral import clock
@@ -40,7 +42,10 @@ def backoff(attempt: int, base: float, cap: float) -> float:
 def _claim(delivery_id: int) -> Delivery | None:
     now = clock.now()
     delivery = db.session.scalar(
-        sa.select(Delivery).where(Delivery.id == delivery_id).with_for_update()
+        sa.select(Delivery)
+        .where(Delivery.id == delivery_id)
+        .with_for_update()
+        .options(lazyload(Delivery.attempt_log))  # not needed to send
     )
     if delivery is None or delivery.status in (SENT, DEAD):
         db.session.rollback()
@@ -80,6 +85,15 @@ def _message(delivery: Delivery, recipient: str) -> Message:
     )
 
 
+def redact(error: str, recipient: str) -> str:
+    """Receivers quote the address in their errors ("550 <x@y.dk> unknown"); errors are kept
+    and shown to coordinators, the address is the reporter's (or a webhook URL's token)."""
+    variants = {recipient, recipient.replace(" ", "")} - {""}
+    for variant in sorted(variants, key=len, reverse=True):
+        error = re.sub(re.escape(variant), "<recipient>", error, flags=re.IGNORECASE)
+    return error
+
+
 def attempt(delivery_id: int) -> Outcome:
     delivery = _claim(delivery_id)
     if delivery is None:
@@ -97,6 +111,8 @@ def attempt(delivery_id: int) -> Outcome:
         error, permanent, hint = exc.reason, exc.permanent, exc.retry_after
     except KeyError as exc:
         error, permanent = str(exc), True
+    if error and recipient:
+        error = redact(error, recipient)
     duration_ms = int((time.monotonic() - t0) * 1000)
     db.session.add(
         DeliveryAttempt(

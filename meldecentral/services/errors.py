@@ -38,3 +38,8 @@ class Forbidden(ServiceError):
 class EmergencyRedirected(ServiceError):
     status = 422
     code = "emergency"
+
+
+class TooLarge(ServiceError):
+    status = 413
+    code = "too_large"

@@ -12,11 +12,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from flask import current_app, g, has_app_context, has_request_context
+from flask import current_app, has_app_context
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from meldecentral.extensions import db
+from meldecentral.logs import current_request_id
 from meldecentral.models import OutboxEvent
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,8 @@ _IDS_KEY = "mc_outbox_ids"
 
 
 def record(topic: str, payload: dict, *, urgent: bool = False) -> OutboxEvent:
-    request_id = g.get("request_id") if has_request_context() else None
+    # The web request's id, or in a worker the id of the request that caused this task.
+    request_id = current_request_id()
     ev = OutboxEvent(topic=topic, payload=payload, urgent=urgent, request_id=request_id)
     db.session.add(ev)
     db.session.info.setdefault(_PENDING_KEY, []).append(ev)

@@ -45,6 +45,17 @@ def _set_report_status(report: Report, target: str, actor: Actor, **data) -> Non
     events.record(events.REPORT_STATUS_CHANGED, {"report_id": report.id, "from": old, "to": target})
 
 
+def _refresh_next_deadline(report: Report) -> None:
+    """Keep ``report.next_deadline`` (the triage queue's sort key) equal to the earliest deadline
+    among its assignments that still wait for an acknowledgement."""
+    waiting = [
+        a.ack_deadline
+        for a in report.assignments
+        if a.status == workflow.ROUTED and a.ack_deadline is not None
+    ]
+    report.next_deadline = min(waiting) if waiting else None
+
+
 def _follow_assignments(report: Report) -> None:
     target = workflow.derived_report_status(report.status, [a.status for a in report.assignments])
     if target != report.status:
@@ -98,6 +109,7 @@ def transition_assignment(
         {"report_id": report.id, "assignment_id": assignment.id, "from": old, "to": target},
     )
     db.session.flush()
+    _refresh_next_deadline(report)
     _follow_assignments(report)
     db.session.commit()
     return assignment
@@ -200,6 +212,7 @@ def assign_units(
             urgent=report.urgency == "high",
         )
         created.append(assignment)
+    _refresh_next_deadline(report)
     if report.status in (workflow.RECEIVED, workflow.TRIAGED):
         workflow.check_report_transition(report.status, workflow.ROUTED, actor.role)
         _set_report_status(report, workflow.ROUTED, actor)

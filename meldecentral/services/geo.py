@@ -13,6 +13,7 @@ from threading import Lock
 import sqlalchemy as sa
 from shapely import prepare
 from shapely.geometry import Point, shape
+from sqlalchemy.orm import undefer
 
 from meldecentral.extensions import db
 from meldecentral.models import District, Municipality
@@ -113,7 +114,10 @@ def import_districts(municipality: Municipality, geojson: dict) -> tuple[int, in
 
 def districts_geojson(municipality_id: int) -> dict:
     rows = db.session.scalars(
-        sa.select(District).filter_by(municipality_id=municipality_id).order_by(District.number)
+        sa.select(District)
+        .filter_by(municipality_id=municipality_id)
+        .order_by(District.number)
+        .options(undefer(District.geometry))
     ).all()
     return {
         "type": "FeatureCollection",

@@ -8,6 +8,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from meldecentral import clock, metrics
 from meldecentral.domain import workflow
 from meldecentral.domain.routing import Decision, ReportFacts, Rule, decide, parse_rules
 from meldecentral.extensions import db
@@ -16,14 +17,32 @@ from meldecentral.services import followup, history
 from meldecentral.services.actor import SYSTEM
 from meldecentral.services.errors import ValidationFailed
 
+# Parsed rule sets per (database, municipality), with the version they were parsed from:
+# replace_rules writes new rows, so (count, max id) changes with every edit. Checking it is one
+# index-only query; parsing (areas become shapely polygons) is done once per edit and process.
+_rules_cache: dict[tuple[str, int], tuple[tuple, list[Rule]]] = {}
+
 
 def load_rules(municipality_id: int) -> list[Rule]:
+    version = tuple(
+        db.session.execute(
+            sa.select(sa.func.count(RoutingRule.id), sa.func.max(RoutingRule.id)).where(
+                RoutingRule.municipality_id == municipality_id
+            )
+        ).one()
+    )
+    key = (str(db.engine.url), municipality_id)
+    cached = _rules_cache.get(key)
+    if cached is not None and cached[0] == version:
+        return cached[1]
     rows = db.session.scalars(
         sa.select(RoutingRule.definition)
         .where(RoutingRule.municipality_id == municipality_id)
         .order_by(RoutingRule.position)
     ).all()
-    return parse_rules(list(rows)) if rows else []
+    rules = parse_rules(list(rows)) if rows else []
+    _rules_cache[key] = (version, rules)
+    return rules
 
 
 def replace_rules(municipality_id: int, definitions: list[dict]) -> list[Rule]:
@@ -79,7 +98,10 @@ def route_report(report_id: int, trigger: str = "created") -> RoutingDecision | 
     added = [u for u in decision.units if u not in assigned]
     row = _store(report, decision, trigger, added)
     if added:
+        created_at = report.created_at
         followup.assign_units(SYSTEM, report.id, added, reason=decision.explain())
+        if trigger == "created":  # report created -> assignments stored
+            metrics.observe_routing((clock.now() - created_at).total_seconds())
     else:
         if decision.unrouted:
             history.append(report.id, SYSTEM, "unrouted", data={"why": decision.explain()})

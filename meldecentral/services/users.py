@@ -8,6 +8,7 @@ import secrets
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.orm import joinedload
 
 from meldecentral import clock
 from meldecentral.domain import roles
@@ -37,6 +38,21 @@ def verify_password(user: User, password: str) -> bool:
 
 def municipality_by_code(code: str) -> Municipality | None:
     return db.session.scalar(sa.select(Municipality).filter_by(code=code))
+
+
+# Municipality ids never change once created: each process remembers the ones it has seen, so
+# an anonymous request (a resident) costs no query to find its municipality.
+_municipality_ids: dict[tuple[str, str], int] = {}
+
+
+def municipality_id_by_code(code: str) -> int | None:
+    key = (str(db.engine.url), code)
+    found = _municipality_ids.get(key)
+    if found is None:
+        found = db.session.scalar(sa.select(Municipality.id).filter_by(code=code))
+        if found is not None:
+            _municipality_ids[key] = found
+    return found
 
 
 def create_user(
@@ -95,7 +111,9 @@ def user_for_token(token: str) -> User | None:
     if not token.startswith(TOKEN_PREFIX):
         return None
     row = db.session.scalar(
-        sa.select(ApiToken).filter_by(token_hash=_token_hash(token), revoked_at=None)
+        sa.select(ApiToken)
+        .filter_by(token_hash=_token_hash(token), revoked_at=None)
+        .options(joinedload(ApiToken.user))  # one query per request, not two
     )
     if row is None or not row.user.active:
         return None

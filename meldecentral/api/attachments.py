@@ -1,0 +1,62 @@
+"""Photos on a report: upload (multipart, field "file") and download (as an attachment)."""
+
+from __future__ import annotations
+
+from flask import current_app, request, send_file, url_for
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from meldecentral.api import bp
+from meldecentral.api.auth import require_staff
+from meldecentral.api.errors import ApiError
+from meldecentral.schemas.attachments import AttachmentOutSchema
+from meldecentral.services import uploads
+
+_MULTIPART_OVERHEAD = 64 * 1024
+
+
+@bp.post("/reports/<int:report_id>/attachments")
+def upload_attachment(report_id: int):
+    actor = require_staff()
+    max_bytes = current_app.config["UPLOAD_MAX_BYTES"]
+    # The blueprint's body limit is for JSON; this endpoint takes a photo (plus form overhead).
+    request.max_content_length = max_bytes + _MULTIPART_OVERHEAD
+    if request.mimetype != "multipart/form-data":
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            "send the photo as multipart/form-data",
+            {"file": ["multipart/form-data with a field named 'file'"]},
+        )
+    try:
+        file = request.files.get("file")
+    except RequestEntityTooLarge:
+        raise ApiError(
+            413, "too_large", "the file is too large", {"file": [f"at most {max_bytes} bytes"]}
+        ) from None
+    if file is None:
+        raise ApiError(
+            422, "validation_error", "no file", {"file": ["required: " + uploads.ACCEPTED_TEXT]}
+        )
+    attachment = uploads.store_attachment(actor, report_id, file)
+    location = url_for("api.download_attachment", attachment_id=attachment.id)
+    return AttachmentOutSchema().dump(attachment), 201, {"Location": location}
+
+
+@bp.get("/attachments/<int:attachment_id>")
+def download_attachment(attachment_id: int):
+    actor = require_staff()
+    attachment, path = uploads.open_attachment(actor, attachment_id)
+    extension = path.suffix
+    response = send_file(
+        path,
+        mimetype=attachment.content_type,
+        as_attachment=True,
+        download_name=f"meldecentral-attachment-{attachment.id}{extension}",
+        conditional=False,
+        etag=False,
+        max_age=0,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    # Opened directly anyway, it runs nothing and loads nothing.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

@@ -1,0 +1,152 @@
+"""Security headers on every response, rate limits, and bounded ids in URLs.
+
+``register_security(app)`` is called by ``create_app`` before the blueprints are registered.
+
+Headers: a Content-Security-Policy that lets a page load scripts, styles and fonts only from
+this site (no inline script or style, no eval), images from this site, ``data:`` URIs and the
+map tile host (taken from MAP_TILE_URL); it may not be framed, embed plugins, change its base
+URL or post forms elsewhere. HSTS where HSTS_ENABLED (production). ``no-store`` on staff and
+tracking pages, the API, and anything served to a signed-in user.
+
+Rate limits: Flask-Limiter, per client address, counted in RATELIMIT_STORAGE_URI (Redis in
+production, memory in development). Views take their limit from the configuration with
+``configured_limit``; for the sign-in form::
+
+    @bp.post("/signin")
+    @configured_limit("RATELIMIT_SIGNIN")
+    def signin(): ...
+
+A limit exceeded answers 429 with a Retry-After header (the API's JSON error shape under
+/api/). If the storage is unreachable the request is served (fail open), a warning is logged
+and the limits are counted in process memory until the storage is back: an outage of Redis
+must not take the reporting form down, and the limits still hold per process.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app, request, session
+from werkzeug.exceptions import NotFound
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
+
+from meldecentral.extensions import limiter
+
+NO_STORE_PREFIXES = ("/api/", "/staff/", "/admin/", "/track", "/report", "/login", "/logout")
+API_MIMETYPES = ("application/json", "application/geo+json")
+PERMISSIONS_POLICY = "geolocation=(self), camera=(self), microphone=()"
+_PLACEHOLDER = re.compile(r"\{[^}]*\}")
+MAX_ID = 2**31 - 1  # PostgreSQL's integer; SQLite overflows past 2**63
+
+
+def tile_origin(url: str | None) -> str | None:
+    """``https://{s}.tile.example.org/{z}/{x}/{y}.png`` -> ``https://*.tile.example.org``."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.netloc:
+        return None
+    host = _PLACEHOLDER.sub("*", parts.netloc)
+    return f"{parts.scheme}://{host}"
+
+
+def content_security_policy(config) -> str:
+    images = ["'self'", "data:"]
+    tiles = tile_origin(config.get("MAP_TILE_URL"))
+    if tiles:
+        images.append(tiles)
+    directives = {
+        "default-src": "'self'",
+        "script-src": "'self'",
+        "style-src": "'self'",
+        "img-src": " ".join(images),
+        "font-src": "'self'",
+        "connect-src": "'self'",
+        "object-src": "'none'",
+        "base-uri": "'self'",
+        "form-action": "'self'",
+        "frame-ancestors": "'none'",
+    }
+    return "; ".join(f"{name} {value}" for name, value in directives.items())
+
+
+def configured_limit(config_key: str, **kwargs):
+    """A Flask-Limiter decorator whose limit string is read from the app's configuration
+    (e.g. RATELIMIT_SIGNIN = "10/minute") at request time."""
+    return limiter.limit(lambda: current_app.config[config_key], **kwargs)
+
+
+@limiter.request_filter
+def _limits_switched_off() -> bool:
+    # Flask-Limiter keeps its on/off switch on the process-wide Limiter; a process may hold
+    # several apps (the tests do), so each request asks its own app.
+    return not current_app.config.get("RATELIMIT_ENABLED", True)
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:...>`` for ids: a number larger than the database can hold names nothing, so it
+    is a 404 (not an overflow error deep in the driver). Raised here rather than through the
+    converter's ``max``: werkzeug would then answer 405 when another method shares the path."""
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if number > MAX_ID:
+            raise NotFound()
+        return number
+
+
+def _set_headers(response):
+    config = current_app.config
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", content_security_policy(config))
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["X-Frame-Options"] = "DENY"
+    headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+    headers["Permissions-Policy"] = PERMISSIONS_POLICY
+    headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    if config.get("HSTS_ENABLED"):
+        headers["Strict-Transport-Security"] = (
+            f"max-age={int(config['HSTS_MAX_AGE'])}; includeSubDomains"
+        )
+    if request.path.startswith("/api/") and response.mimetype in API_MIMETYPES:
+        # Opened in a browser tab, API JSON is a download, never a page (ASVS 14.4.2).
+        headers.setdefault("Content-Disposition", 'attachment; filename="api.json"')
+    if request.endpoint != "static" and (
+        request.path.startswith(NO_STORE_PREFIXES) or "_user_id" in session
+    ):
+        headers["Cache-Control"] = "no-store"
+    return response
+
+
+class _NoResultRows(logging.Filter):
+    """SQLAlchemy logs result rows at DEBUG; rows are reports and contact details. (SQL
+    parameters are hidden by the engine option hide_parameters.)"""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.DEBUG
+
+
+def _keep_personal_data_out_of_logs() -> None:
+    logger = logging.getLogger("sqlalchemy.engine.Engine")
+    if not any(isinstance(f, _NoResultRows) for f in logger.filters):
+        logger.addFilter(_NoResultRows())
+
+
+def register_security(app: Flask) -> None:
+    _keep_personal_data_out_of_logs()
+    app.url_map.converters["int"] = BoundedIntConverter
+    if app.config.get("TRUSTED_PROXIES"):
+        # Take the client address from X-Forwarded-For, as set by that many proxies.
+        n = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)
+    app.after_request(_set_headers)
+    if app.config.get("RATELIMIT_ENABLED", True):
+        if app.config["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://")):
+            # A Redis that does not answer must not hold a request for long.
+            app.config.setdefault(
+                "RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+            )
+        limiter.init_app(app)

@@ -1,0 +1,228 @@
+"""Attachments: photos a staff member adds to a report.
+
+An upload is untrusted. Its declared type and file name are ignored: Pillow identifies it from
+the content (JPEG, PNG or WebP, nothing else), and it is decoded and re-encoded, so what is kept
+is pixels only, with the EXIF orientation applied and no EXIF (GPS position, camera, time), XMP,
+ICC profile or comment left. An image over UPLOAD_MAX_PIXELS is refused before it is decoded
+(a decompression bomb). Files live under UPLOAD_FOLDER, outside the web root, under random
+names; ``open_attachment`` serves them only to those who may see the report and records each
+download in the access log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import os
+import re
+import secrets
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+
+from meldecentral.extensions import db
+from meldecentral.models import Attachment
+from meldecentral.services import access, audit, history
+from meldecentral.services.actor import Actor
+from meldecentral.services.errors import Forbidden, NotFound, TooLarge, ValidationFailed
+
+log = logging.getLogger(__name__)
+
+ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")
+ACCEPTED_TEXT = "a JPEG, PNG or WebP photo"
+_STORAGE_NAME = re.compile(r"^[0-9a-f]{32}\.(jpg|png)$")
+_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png"}
+_CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class CleanImage:
+    data: bytes
+    content_type: str
+    width: int
+    height: int
+
+
+def _refuse(reason: str) -> ValidationFailed:
+    return ValidationFailed("the file was refused", {"file": [reason]})
+
+
+_pillow_hardened = False
+
+
+def _harden_pillow(max_pixels: int) -> None:
+    """Pillow only warns between MAX_IMAGE_PIXELS and twice that; make the warning an error.
+    (Process-wide, installed once; ``sanitise_image`` also checks the size itself.)"""
+    global _pillow_hardened
+    Image.MAX_IMAGE_PIXELS = max_pixels
+    if not _pillow_hardened:
+        warnings.filterwarnings("error", category=Image.DecompressionBombWarning)
+        _pillow_hardened = True
+
+
+def _read_capped(stream, max_bytes: int) -> bytes:
+    buf = io.BytesIO()
+    while chunk := stream.read(_CHUNK):
+        buf.write(chunk)
+        if buf.tell() > max_bytes:
+            raise TooLarge(
+                "the file is too large", {"file": [f"at most {max_bytes // (1024 * 1024)} MB"]}
+            )
+    return buf.getvalue()
+
+
+def _to_srgb(img: Image.Image, mode: str) -> Image.Image:
+    """Convert to ``mode``; with an embedded ICC profile, through it to sRGB first, so that
+    dropping the profile does not shift the colours."""
+    icc = img.info.get("icc_profile")
+    if icc and img.mode in ("RGB", "RGBA", "CMYK", "L"):
+        try:
+            source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            return ImageCms.profileToProfile(
+                img, source, ImageCms.createProfile("sRGB"), outputMode=mode
+            )
+        except (ImageCms.PyCMSError, OSError, ValueError):
+            log.info("ignoring an unusable ICC profile in an upload")
+    return img.convert(mode)
+
+
+def sanitise_image(data: bytes, max_pixels: int) -> CleanImage:
+    """Decode ``data`` (first frame only) and re-encode it without any metadata: JPEG, or PNG
+    when the image has transparency. Raises ValidationFailed naming the field ``file``."""
+    _harden_pillow(max_pixels)
+    try:
+        with Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS) as img:
+            width, height = img.size
+            if width * height > max_pixels:
+                raise Image.DecompressionBombError("too many pixels")
+            img.seek(0)
+            img.load()
+            upright = ImageOps.exif_transpose(img)
+            alpha = upright.mode in ("RGBA", "LA", "PA") or (
+                upright.mode == "P" and "transparency" in upright.info
+            )
+            clean = _to_srgb(upright, "RGBA" if alpha else "RGB")
+    except UnidentifiedImageError:
+        raise _refuse(f"not {ACCEPTED_TEXT}") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise _refuse(
+            f"the image is too large: at most {max_pixels // 1_000_000} megapixels"
+        ) from None
+    except (OSError, ValueError, SyntaxError, EOFError):
+        raise _refuse(f"a damaged or unsupported image; send {ACCEPTED_TEXT}") from None
+    clean.info = {}  # nothing from the original travels on: no EXIF, XMP, ICC, comments
+    out = io.BytesIO()
+    if alpha:
+        clean.save(out, format="PNG")
+        content_type = "image/png"
+    else:
+        clean.save(out, format="JPEG", quality=85)
+        content_type = "image/jpeg"
+    return CleanImage(out.getvalue(), content_type, clean.width, clean.height)
+
+
+def _folder() -> Path:
+    folder = Path(current_app.config["UPLOAD_FOLDER"])
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return folder
+
+
+def _path(storage_name: str) -> Path:
+    # Names are ours, but never build a path from a value that does not look like one.
+    if not _STORAGE_NAME.match(storage_name):
+        raise ValueError(f"not a storage name: {storage_name!r}")
+    return _folder() / storage_name
+
+
+def _write(data: bytes, extension: str) -> str:
+    name = f"{secrets.token_hex(16)}.{extension}"
+    final = _path(name)
+    partial = final.with_name(f".{name}.part")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(partial, final)
+    return name
+
+
+def delete_files(storage_names: list[str]) -> None:
+    """Remove stored files (after their rows are gone). A file already missing is fine."""
+    for name in storage_names:
+        try:
+            _path(name).unlink(missing_ok=True)
+        except (OSError, ValueError):
+            log.warning("could not delete attachment file %s", name, exc_info=True)
+
+
+def store_attachment(actor: Actor, report_id: int, file_storage) -> Attachment:
+    """Staff who may see the report add a photo to it; returns the stored attachment."""
+    report = access.get_visible_report(actor, report_id)
+    if not actor.is_staff:
+        raise Forbidden("only staff add attachments")
+    cfg = current_app.config
+    count = db.session.scalar(
+        sa.select(sa.func.count(Attachment.id)).where(Attachment.report_id == report.id)
+    )
+    if count >= cfg["UPLOAD_MAX_PER_REPORT"]:
+        raise _refuse(f"at most {cfg['UPLOAD_MAX_PER_REPORT']} attachments per report")
+    data = _read_capped(file_storage.stream, cfg["UPLOAD_MAX_BYTES"])
+    if not data:
+        raise _refuse(f"empty; send {ACCEPTED_TEXT}")
+    image = sanitise_image(data, cfg["UPLOAD_MAX_PIXELS"])
+    name = _write(image.data, _EXTENSIONS[image.content_type])
+    try:
+        attachment = Attachment(
+            report_id=report.id,
+            storage_name=name,
+            content_type=image.content_type,
+            size=len(image.data),
+            sha256=hashlib.sha256(image.data).hexdigest(),
+            width=image.width,
+            height=image.height,
+            uploaded_by=actor.user_id,
+        )
+        db.session.add(attachment)
+        db.session.flush()
+        history.append(report.id, actor, "attachment_added", data={"attachment_id": attachment.id})
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        delete_files([name])
+        raise
+    return attachment
+
+
+def list_attachments(report_id: int) -> list[Attachment]:
+    """For a report the caller has already loaded through ``access``."""
+    return list(
+        db.session.scalars(
+            sa.select(Attachment).where(Attachment.report_id == report_id).order_by(Attachment.id)
+        )
+    )
+
+
+def open_attachment(
+    actor: Actor, attachment_id: int, channel: str = "api"
+) -> tuple[Attachment, Path]:
+    """The attachment and its file, for those who may see its report; the download is written
+    to the access log. An attachment one may not see does not exist for them."""
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None:
+        raise NotFound("no such attachment")
+    try:
+        report = access.get_visible_report(actor, attachment.report_id)
+    except NotFound:
+        raise NotFound("no such attachment") from None
+    path = _path(attachment.storage_name)
+    if not path.is_file():
+        log.error("attachment %s: its file is missing", attachment.id)
+        raise NotFound("no such attachment")
+    audit.record_access(actor, report, "download", channel)
+    return attachment, path

@@ -1,0 +1,535 @@
+"""The permission matrix (ASVS V4.1.3, V4.2.1): every role against every endpoint, generated
+from one table. The test walks ``app.url_map`` and fails when a rule (API or page) has no row
+here, so a new endpoint cannot ship without a decision about who may call it.
+
+Each case runs on a fresh world: a street worker's report (with a photo) routed to the police,
+and an undelivered notification. Statuses say what each role gets: 404 where the report does
+not exist for them (need-to-know), 403 where they see it but their role may not act, 401
+without a token.
+
+The HTML pages (rows made with ``Page``) are requested with the role's session cookie, signed
+in through the real /login form (and its TOTP step), never with a token. Their POSTs carry a
+valid CSRF token and the least form data that is valid, so that the status says whether the
+role may, not whether the form was filled in (``test_web_*`` cover a missing token and bad
+data). ``LOGIN`` is a redirect to the sign-in page, what a staff page answers the signed out;
+a plain 302 is any other redirect (after a successful POST, or to the role's home page).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import pytest
+import sqlalchemy as sa
+from PIL import Image
+from werkzeug.datastructures import FileStorage
+
+from meldecentral.domain.routing import rule_to_dict
+from meldecentral.extensions import db
+from meldecentral.models import Category, Delivery, Report, Unit
+from meldecentral.services import followup, reports, routing, signin, uploads
+from meldecentral.services.actor import SYSTEM, Actor
+from tests.conftest import NORREBRO, _reset, auth, create_staff
+from tests.webutil import PASSWORD, PageClient, csrf, page_client, sign_in, with_totp
+
+ROLES = (
+    "anonymous",
+    "street_worker",  # the report's author
+    "other_street_worker",
+    "coordinator",
+    "unit_member",  # of the unit the report is routed to (POLICE)
+    "other_unit_member",  # of another unit (SSP)
+    "admin",
+)
+USERS = {
+    "street_worker": ("street_worker", None),
+    "other_street_worker": ("street_worker", None),
+    "coordinator": ("coordinator", None),
+    "unit_member": ("unit_member", "POLICE"),
+    "other_unit_member": ("unit_member", "SSP"),
+    "admin": ("admin", None),
+}
+
+
+@dataclass
+class World:
+    report_id: int
+    reference: str
+    assignment_id: int
+    attachment_id: int
+    delivery_id: int
+    rules: list
+    category_id: int  # the report's
+    unit_id: int  # COORD: in-app only, so an administrator can save it unchanged
+
+
+def jpeg() -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(buf, "JPEG")
+    return buf.getvalue()
+
+
+def build_world(users: dict) -> World:
+    author = Actor.for_user(users["street_worker"])
+    report = reports.submit_report(
+        author, {"category": "HAERVAERK", "text": "Knust rude.", **NORREBRO}
+    ).report
+    (assignment,) = followup.assign_units(SYSTEM, report.id, ["POLICE"], reason="matrix")
+    photo = uploads.store_attachment(author, report.id, FileStorage(io.BytesIO(jpeg()), "a.jpg"))
+    delivery = Delivery(
+        dedupe_key=f"matrix:{report.id}",
+        report_id=report.id,
+        audience="unit",
+        channel="email",
+        subject="s",
+        body="b",
+        payload={},
+        status="dead",
+    )
+    db.session.add(delivery)
+    db.session.commit()
+    rules = [rule_to_dict(r) for r in routing.load_rules(report.municipality_id)]
+    unit_id = db.session.scalar(
+        sa.select(Unit.id).filter_by(municipality_id=report.municipality_id, code="COORD")
+    )
+    return World(
+        report.id,
+        report.reference,
+        assignment.id,
+        photo.id,
+        delivery.id,
+        rules,
+        report.category_id,
+        unit_id,
+    )
+
+
+Request = Callable[[World], tuple[str, dict]]
+
+
+def json_(path: str, body: Callable[[World], dict] | dict | None = None) -> Request:
+    def make(w: World):
+        data = body(w) if callable(body) else body
+        return path.format(w=w), ({"json": data} if data is not None else {})
+
+    return make
+
+
+def from_outside(path: str) -> Request:
+    return lambda w: (path, {"environ_base": {"REMOTE_ADDR": "203.0.113.9"}})
+
+
+def photo_upload(w: World):
+    return f"/api/v1/reports/{w.report_id}/attachments", {
+        "data": {"file": (io.BytesIO(jpeg()), "b.jpg")},
+        "content_type": "multipart/form-data",
+    }
+
+
+REPORT_BODY = {"category": "NABO", "text": "Larm om natten.", **NORREBRO}
+
+LOGIN = "302 to /login"  # a page's answer to the signed out: go and sign in
+
+Body = dict | Callable[[World], dict] | None
+
+
+@dataclass(frozen=True)
+class Page:
+    """A request to an HTML page, made with the role's session cookie. ``form`` is POSTed with
+    a valid CSRF token in the field ``csrf`` (a form with a prefix has its own, e.g.
+    "note-csrf_token"); ``json`` is POSTed with the token in X-CSRFToken, as the page's script
+    does; ``session`` is put in the session first. ``path`` is formatted with the world, or is
+    a function of it."""
+
+    path: str | Callable[[World], str]
+    form: Body = None
+    csrf: str = "csrf_token"
+    json: Body = None
+    headers: Body = None
+    session: Body = None
+
+    def request(self, w: World, token: str) -> tuple[str, dict]:
+        path = self.path(w) if callable(self.path) else self.path.format(w=w)
+        kwargs: dict = {"headers": {**(_value(self.headers, w) or {})}}
+        if self.form is not None:
+            kwargs["data"] = {**_value(self.form, w), self.csrf: token}
+        if self.json is not None:
+            kwargs["json"] = _value(self.json, w)
+            kwargs["headers"]["X-CSRFToken"] = token
+        return path, kwargs
+
+
+def _value(body: Body, w: World):
+    return body(w) if callable(body) else body
+
+
+def spare_user():
+    """A street worker of no report, for the pages that act on a user (sign-in, unlock)."""
+    user, _ = create_staff("street_worker")
+    return user
+
+
+def category_form(w: World) -> dict:
+    """The report's category as it is: saved unchanged."""
+    c = db.session.get(Category, w.category_id)
+    flags = {"emergency_when_now": c.emergency_when_now, "active": c.active}
+    return {
+        "label_da": c.label_da,
+        "label_en": c.label_en,
+        "kind": c.kind,
+        "default_urgency": c.default_urgency,
+        **{name: "y" for name, on in flags.items() if on},
+    }
+
+
+def unit_form(w: World) -> dict:
+    """The COORD unit as it is: saved unchanged."""
+    u = db.session.get(Unit, w.unit_id)
+    channels = u.channels or {}
+    return {
+        "name": u.name,
+        "email": u.email or "",
+        "sms_number": u.sms_number or "",
+        "webhook_url": u.webhook_url or "",
+        **({"active": "y"} if u.active else {}),
+        **{
+            f"channels_{urgency}": channels.get(urgency, [])
+            for urgency in ("high", "normal", "low")
+        },
+    }
+
+
+def new_user(w: World) -> dict:
+    return {
+        "email": f"matrix{w.report_id}@test.example",
+        "name": "Ny bruger",
+        "role": "street_worker",
+        "unit": "",
+        "password": PASSWORD,
+    }
+
+
+def sign_in_form(w: World) -> dict:
+    return {"email": spare_user().email, "password": PASSWORD}
+
+
+STAFF_REPORT = {"category": "NABO", "text": "Larm om natten.", "district": "3"}
+
+# fmt: off
+# (method, rule): (request, expected status per role in ROLES order; LOGIN: to the sign-in page)
+#                                                  anon  sw   sw2  coord unit unit2 admin
+MATRIX: dict[tuple[str, str], tuple[Request | Page, tuple[int | str, ...]]] = {
+    ("GET", "/api/v1/categories"): (json_("/api/v1/categories"),
+                                                    (200, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/api/v1/districts"): (json_("/api/v1/districts"),
+                                                    (200, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/api/v1/openapi.json"): (json_("/api/v1/openapi.json"),
+                                                    (200, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/api/v1/docs"): (json_("/api/v1/docs"),
+                                                    (200, 200, 200, 200, 200, 200, 200)),
+    ("POST", "/api/v1/reports"): (json_("/api/v1/reports", REPORT_BODY),
+                                                    (201, 201, 201, 201, 201, 201, 201)),
+    ("GET", "/api/v1/reports"): (json_("/api/v1/reports"),
+                                                    (401, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/api/v1/track/<reference>"): (json_("/api/v1/track/{w.reference}"),
+                                                    (200, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/api/v1/reports/<int:report_id>"): (json_("/api/v1/reports/{w.report_id}"),
+                                                    (401, 200, 404, 200, 200, 404, 404)),
+    ("PATCH", "/api/v1/reports/<int:report_id>"): (
+        json_("/api/v1/reports/{w.report_id}", {"category": "NABO"}),
+                                                    (401, 403, 403, 200, 403, 403, 403)),
+    ("POST", "/api/v1/reports/<int:report_id>/transitions"): (
+        json_("/api/v1/reports/{w.report_id}/transitions", {"status": "rejected", "reason": "x"}),
+                                                    (401, 403, 404, 200, 403, 404, 404)),
+    ("POST", "/api/v1/reports/<int:report_id>/assignments"): (
+        json_("/api/v1/reports/{w.report_id}/assignments", {"units": ["SSP"]}),
+                                                    (401, 403, 403, 201, 403, 403, 403)),
+    ("POST", "/api/v1/reports/<int:report_id>/notes"): (
+        json_("/api/v1/reports/{w.report_id}/notes", {"body": "x", "visibility": "internal"}),
+                                                    (401, 201, 404, 201, 201, 404, 404)),
+    ("POST", "/api/v1/reports/<int:report_id>/attachments"): (photo_upload,
+                                                    (401, 201, 404, 201, 201, 404, 404)),
+    ("GET", "/api/v1/attachments/<int:attachment_id>"): (
+        json_("/api/v1/attachments/{w.attachment_id}"),
+                                                    (401, 200, 404, 200, 200, 404, 404)),
+    ("POST", "/api/v1/assignments/<int:assignment_id>/transitions"): (
+        json_("/api/v1/assignments/{w.assignment_id}/transitions", {"status": "acknowledged"}),
+                                                    (401, 403, 404, 200, 200, 404, 404)),
+    ("GET", "/api/v1/routing/rules"): (json_("/api/v1/routing/rules"),
+                                                    (401, 403, 403, 403, 403, 403, 200)),
+    ("PUT", "/api/v1/routing/rules"): (
+        json_("/api/v1/routing/rules", lambda w: {"rules": w.rules}),
+                                                    (401, 403, 403, 403, 403, 403, 200)),
+    ("GET", "/api/v1/deliveries/dead"): (json_("/api/v1/deliveries/dead"),
+                                                    (401, 403, 403, 200, 403, 403, 403)),
+    ("POST", "/api/v1/deliveries/<int:delivery_id>/resend"): (
+        json_("/api/v1/deliveries/{w.delivery_id}/resend"),
+                                                    (401, 403, 403, 200, 403, 403, 403)),
+    ("GET", "/api/v1/triage"): (json_("/api/v1/triage"),
+                                                    (401, 403, 403, 200, 403, 403, 403)),
+    ("GET", "/api/v1/inbox"): (json_("/api/v1/inbox"),
+                                                    (401, 403, 403, 403, 200, 200, 403)),
+    ("GET", "/api/v1/stats/districts"): (json_("/api/v1/stats/districts?days=30"),
+                                                    (401, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/healthz"): (json_("/healthz"),        (200, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/readyz"): (json_("/readyz"),          (200, 200, 200, 200, 200, 200, 200)),
+    # from an outside address, without METRICS_TOKEN: nobody (staff tokens do not count)
+    ("GET", "/metrics"): (from_outside("/metrics"),
+                                                    (403, 403, 403, 403, 403, 403, 403)),
+    ("GET", "/static/<path:filename>"): (json_("/static/css/api-docs.css"),
+                                                    (200, 200, 200, 200, 200, 200, 200)),
+    # Pages: the session cookie of a sign-in through /login; POSTs with a valid CSRF token.
+    ("GET", "/"): (Page("/"),                       (200, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/emergency"): (Page("/emergency"),     (200, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/lang/<code>"): (Page("/lang/en"),     (302, 302, 302, 302, 302, 302, 302)),
+    ("GET", "/place"): (Page("/place?lat=55.696&lon=12.545"),
+                                                    (200, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/report"): (Page("/report"),           (200, 200, 200, 200, 200, 200, 200)),
+    # (a signed-in user files as a resident too)
+    ("POST", "/report"): (Page("/report", form=STAFF_REPORT),
+                                                    (302, 302, 302, 302, 302, 302, 302)),
+    ("GET", "/report/receipt"): (
+        Page("/report/receipt", session=lambda w: {"receipt": w.reference}),
+                                                    (200, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/track"): (Page("/track"),             (200, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/track/<reference>"): (Page("/track/{w.reference}"),
+                                                    (200, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/vendor/<package>/<path:filename>"): (Page("/vendor/leaflet/leaflet.js"),
+                                                    (200, 200, 200, 200, 200, 200, 200)),
+    # Signing in: the signed in are sent home; without a password step, no code step.
+    ("GET", "/login"): (Page("/login"),             (200, 302, 302, 302, 302, 302, 302)),
+    ("POST", "/login"): (Page("/login", form=sign_in_form),
+                                                    (302, 302, 302, 302, 302, 302, 302)),
+    ("GET", "/login/code"): (Page("/login/code"),
+                                                    (LOGIN,) * 7),
+    ("POST", "/login/code"): (Page("/login/code", form={"code": "123456"}),
+                                                    (LOGIN,) * 7),
+    ("GET", "/login/enrol"): (Page("/login/enrol"),
+                                                    (LOGIN,) * 7),
+    ("POST", "/login/enrol"): (Page("/login/enrol", form={"code": "123456"}),
+                                                    (LOGIN,) * 7),
+    ("POST", "/logout"): (Page("/logout", form={}),
+                                                    (LOGIN,) * 7),
+    # Staff pages
+    ("GET", "/staff/"): (Page("/staff/"),           (LOGIN, 302, 302, 302, 302, 302, 302)),
+    ("GET", "/staff/api/csrf"): (Page("/staff/api/csrf"),
+                                                    (LOGIN, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/staff/report"): (Page("/staff/report"),
+                                                    (LOGIN, 200, 200, 403, 403, 403, 403)),
+    ("POST", "/staff/report"): (Page("/staff/report", form=STAFF_REPORT),
+                                                    (LOGIN, 302, 302, 403, 403, 403, 403)),
+    ("POST", "/staff/api/reports"): (
+        Page("/staff/api/reports", json=REPORT_BODY,
+             headers=lambda w: {"Idempotency-Key": f"matrix-{w.report_id}"}),
+                                                    (401, 201, 201, 403, 403, 403, 403)),
+    ("GET", "/staff/report/sent/<int:report_id>"): (Page("/staff/report/sent/{w.report_id}"),
+                                                    (LOGIN, 200, 404, 403, 403, 403, 403)),
+    ("GET", "/staff/mine"): (Page("/staff/mine"),   (LOGIN, 200, 200, 403, 403, 403, 403)),
+    # (filtered to one page: the reports earlier cases left behind must not decide the outcome)
+    ("GET", "/staff/queue"): (Page("/staff/queue?status=merged"),
+                                                    (LOGIN, 403, 403, 200, 403, 403, 403)),
+    ("GET", "/staff/inbox"): (Page("/staff/inbox"), (LOGIN, 403, 403, 403, 200, 200, 403)),
+    ("GET", "/staff/reports/<int:report_id>"): (Page("/staff/reports/{w.report_id}"),
+                                                    (LOGIN, 200, 404, 200, 200, 404, 403)),
+    ("POST", "/staff/reports/<int:report_id>/change"): (
+        Page("/staff/reports/{w.report_id}/change", csrf="change-csrf_token",
+             form={"change-category": "NABO", "change-district": "3"}),
+                                                    (LOGIN, 403, 403, 302, 403, 403, 403)),
+    ("POST", "/staff/reports/<int:report_id>/route"): (
+        Page("/staff/reports/{w.report_id}/route", csrf="route-csrf_token",
+             form={"route-units": ["SSP"], "route-reason": "matrix"}),
+                                                    (LOGIN, 403, 403, 302, 403, 403, 403)),
+    ("POST", "/staff/reports/<int:report_id>/status"): (
+        Page("/staff/reports/{w.report_id}/status", csrf="reject-csrf_token",
+             form={"target": "rejected", "reject-reason": "Ikke kommunens sag."}),
+                                                    (LOGIN, 403, 403, 302, 403, 403, 403)),
+    ("POST", "/staff/reports/<int:report_id>/notes"): (
+        Page("/staff/reports/{w.report_id}/notes", csrf="note-csrf_token",
+             form={"note-body": "Set.", "note-visibility": "internal"}),
+                                                    (LOGIN, 403, 403, 302, 302, 404, 403)),
+    ("POST", "/staff/assignments/<int:assignment_id>"): (
+        Page("/staff/assignments/{w.assignment_id}", csrf="a-csrf_token",
+             form=lambda w: {"a-status": "acknowledged", "report_id": w.report_id}),
+                                                    (LOGIN, 403, 403, 302, 302, 404, 403)),
+    ("GET", "/staff/deliveries"): (Page("/staff/deliveries"),
+                                                    (LOGIN, 403, 403, 200, 403, 403, 403)),
+    ("POST", "/staff/deliveries/<int:delivery_id>/resend"): (
+        Page("/staff/deliveries/{w.delivery_id}/resend", form={}),
+                                                    (LOGIN, 403, 403, 302, 403, 403, 403)),
+    # Administration
+    ("GET", "/admin/"): (Page("/admin/"),           (LOGIN, 403, 403, 403, 403, 403, 200)),
+    ("POST", "/admin/"): (Page("/admin/", form=new_user),
+                                                    (LOGIN, 403, 403, 403, 403, 403, 302)),
+    ("GET", "/admin/users"): (Page("/admin/users"), (LOGIN, 403, 403, 403, 403, 403, 200)),
+    ("POST", "/admin/users"): (Page("/admin/users", form=new_user),
+                                                    (LOGIN, 403, 403, 403, 403, 403, 302)),
+    ("POST", "/admin/users/<int:user_id>/<action>"): (
+        Page(lambda w: f"/admin/users/{spare_user().id}/unlock", form={}),
+                                                    (LOGIN, 403, 403, 403, 403, 403, 302)),
+    ("GET", "/admin/units"): (Page("/admin/units"), (LOGIN, 403, 403, 403, 403, 403, 200)),
+    ("GET", "/admin/units/<int:unit_id>"): (Page("/admin/units/{w.unit_id}"),
+                                                    (LOGIN, 403, 403, 403, 403, 403, 200)),
+    ("POST", "/admin/units/<int:unit_id>"): (Page("/admin/units/{w.unit_id}", form=unit_form),
+                                                    (LOGIN, 403, 403, 403, 403, 403, 302)),
+    ("GET", "/admin/categories"): (Page("/admin/categories"),
+                                                    (LOGIN, 403, 403, 403, 403, 403, 200)),
+    ("GET", "/admin/categories/<int:category_id>"): (Page("/admin/categories/{w.category_id}"),
+                                                    (LOGIN, 403, 403, 403, 403, 403, 200)),
+    ("POST", "/admin/categories/<int:category_id>"): (
+        Page("/admin/categories/{w.category_id}", form=category_form),
+                                                    (LOGIN, 403, 403, 403, 403, 403, 302)),
+    ("GET", "/admin/categories/new"): (Page("/admin/categories/new"),
+                                                    (LOGIN, 403, 403, 403, 403, 403, 200)),
+    # (created inactive: the report forms do not change)
+    ("POST", "/admin/categories/new"): (
+        Page("/admin/categories/new", form=lambda w: {
+            "code": f"M{w.report_id}", "label_da": "Ny", "label_en": "New", "kind": "concern",
+            "default_urgency": "low"}),
+                                                    (LOGIN, 403, 403, 403, 403, 403, 302)),
+    ("GET", "/admin/rules"): (Page("/admin/rules"), (LOGIN, 403, 403, 403, 403, 403, 200)),
+    ("POST", "/admin/rules"): (
+        Page("/admin/rules", form=lambda w: {"rules": json.dumps(w.rules)}),
+                                                    (LOGIN, 403, 403, 403, 403, 403, 302)),
+}
+# fmt: on
+
+# The blueprints of the HTML pages: their rows must be ``Page`` rows (a session, not a token).
+PAGE_BLUEPRINTS = {"public", "staff", "admin", "auth"}
+
+
+def routes(app) -> set[tuple[str, str]]:
+    return {
+        (method, rule.rule)
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+
+
+@pytest.fixture
+def sqlite_app(request, tmp_path):
+    """Access rules do not depend on the database: SQLite only, for speed."""
+    app = request.getfixturevalue("_sqlite_app")
+    _reset(app)
+    with app.app_context():
+        old = app.config["UPLOAD_FOLDER"]
+        app.config["UPLOAD_FOLDER"] = str(tmp_path)
+        yield app
+        app.config["UPLOAD_FOLDER"] = old
+        db.session.remove()
+
+
+def test_every_endpoint_has_a_row(sqlite_app):
+    have = routes(sqlite_app)
+    missing = sorted(have - set(MATRIX))
+    assert not missing, f"add these to MATRIX: {missing}"
+    stale = sorted(set(MATRIX) - have)
+    assert not stale, f"no such endpoints any more: {stale}"
+    pages = {
+        (method, rule.rule)
+        for rule in sqlite_app.url_map.iter_rules()
+        if rule.endpoint.partition(".")[0] in PAGE_BLUEPRINTS
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    not_pages = sorted(r for r in pages if not isinstance(MATRIX[r][0], Page))
+    assert not not_pages, f"pages are tried with a session (Page(...)), not a token: {not_pages}"
+
+
+def test_permission_matrix(sqlite_app):
+    client = sqlite_app.test_client()
+    users, tokens = {}, {"anonymous": None}
+    for role, (kind, unit) in USERS.items():
+        users[role], tokens[role] = create_staff(kind, unit)
+    wrong = []
+    cases = 0
+    for (method, rule), (make_request, expected) in MATRIX.items():
+        if isinstance(make_request, Page):
+            continue
+        for role, status in zip(ROLES, expected, strict=True):
+            world = build_world(users)
+            path, kwargs = make_request(world)
+            res = client.open(path, method=method, headers=auth(tokens[role]), **kwargs)
+            if res.status_code != status:
+                wrong.append(f"{method} {rule} as {role}: {res.status_code}, expected {status}")
+            db.session.rollback()
+            cases += 1
+    assert not wrong, "\n".join(wrong)
+    # (each world is a new report; nothing leaked between cases)
+    assert db.session.scalar(sa.select(sa.func.count(Report.id))) >= cases
+
+
+def staff_user(kind: str, unit: str | None):
+    """A staff user with an authenticator app, where the role needs one."""
+    user, _ = create_staff(kind, unit)
+    if signin.totp_required(user):
+        with_totp(user)
+    return user
+
+
+class Sessions:
+    """One sign-in per role through the real pages (/login, then the TOTP code where the role
+    needs one), kept as its session cookie and CSRF token. Each case gets a new client with a
+    copy of that cookie, so that nothing one case puts in its session (a flash message, a
+    receipt, a sign-out) reaches the next. A case that ended the user's sessions (sign-out
+    bumps the session version) gives the role a new user, signed in afresh (the next worlds
+    are that user's)."""
+
+    def __init__(self, app, users: dict):
+        self.app, self.users, self.signed_in = app, users, {}
+
+    def client(self, role: str) -> tuple[PageClient, str]:
+        if role in self.signed_in and self.signed_in[role][2] != self._version(role):
+            self.users[role] = staff_user(*USERS[role])
+            del self.signed_in[role]
+        if role not in self.signed_in:
+            self.signed_in[role] = (*self._sign_in(self.users.get(role)), self._version(role))
+        cookie, token, _ = self.signed_in[role]
+        client = page_client(self.app)
+        client.set_cookie("session", cookie)
+        return client, token
+
+    def _version(self, role: str) -> int | None:
+        user = self.users.get(role)
+        return user.session_version if user is not None else None
+
+    def _sign_in(self, user) -> tuple[str, str]:
+        client = page_client(self.app)
+        if user is None:
+            token = csrf(client, "/login")
+        else:
+            res = sign_in(client, user)
+            assert res.status_code == 302 and res.headers["Location"] == "/staff/", user.role
+            token = client.get("/staff/api/csrf").json["token"]
+        return client.get_cookie("session").value, token
+
+
+def outcome(res) -> int | str:
+    location = urlsplit(res.headers.get("Location", "")).path
+    return LOGIN if res.status_code == 302 and location.startswith("/login") else res.status_code
+
+
+def test_page_permission_matrix(sqlite_app):
+    users = {role: staff_user(kind, unit) for role, (kind, unit) in USERS.items()}
+    sessions = Sessions(sqlite_app, users)
+    wrong = []
+    cases = 0
+    for (method, rule), (page, expected) in MATRIX.items():
+        if not isinstance(page, Page):
+            continue
+        for role, want in zip(ROLES, expected, strict=True):
+            client, token = sessions.client(role)
+            world = build_world(users)
+            if page.session is not None:
+                with client.session_transaction() as session:
+                    session.update(page.session(world))
+            path, kwargs = page.request(world, token)
+            got = outcome(client.open(path, method=method, **kwargs))
+            if got != want:
+                wrong.append(f"{method} {rule} as {role}: {got}, expected {want}")
+            db.session.rollback()
+            cases += 1
+    assert not wrong, "\n".join(wrong)
+    assert db.session.scalar(sa.select(sa.func.count(Report.id))) >= cases

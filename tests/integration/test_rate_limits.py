@@ -1,0 +1,188 @@
+"""Rate limits (ASVS V11.1.4 anti-automation): anonymous submissions and tracking look-ups per
+client address, a JSON 429 with Retry-After, staff tokens exempt from the submission limit, and
+fail-open with a warning (limits then counted in memory) when the storage (Redis) is down.
+
+TestingConfig switches limits off; each test here builds its own app with them on."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import socket
+
+import pytest
+import redis
+from flask_migrate import upgrade
+from limits import parse_many
+
+from meldecentral import create_app
+from meldecentral.extensions import db, limiter
+from meldecentral.security import configured_limit
+from meldecentral.services import setup
+from tests.conftest import NORREBRO, auth, create_staff
+
+REPORT = {"category": "NABO", "text": "Larm hver nat.", **NORREBRO}
+
+
+@pytest.fixture(scope="module")
+def db_url(tmp_path_factory):
+    url = f"sqlite:///{tmp_path_factory.mktemp('limits') / 'limits.sqlite'}"
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade()
+        setup.load_reference_data()
+        db.session.remove()
+    return url
+
+
+@pytest.fixture
+def limited_app(db_url):
+    made = []
+
+    def make(**overrides):
+        # Flask-Limiter remembers "storage dead" on the process-wide Limiter, not per app; a
+        # new app (as in a new process) starts from a live storage.
+        limiter._storage_dead = False
+        app = create_app(
+            "testing",
+            {
+                "SQLALCHEMY_DATABASE_URI": db_url,
+                "RATELIMIT_ENABLED": True,
+                "RATELIMIT_STORAGE_URI": "memory://",
+                **overrides,
+            },
+        )
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:
+        with app.app_context():
+            db.session.remove()
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]  # closed again when the block ends
+
+
+def test_the_configured_limits_parse():
+    from config import Config
+
+    for value in (Config.RATELIMIT_SUBMIT, Config.RATELIMIT_TRACK, Config.RATELIMIT_SIGNIN):
+        assert parse_many(value)
+    assert [str(x) for x in parse_many(Config.RATELIMIT_SUBMIT)] == [
+        "10 per 1 minute",
+        "100 per 1 day",
+    ]
+
+
+def test_anonymous_submissions_are_limited_per_address(limited_app):
+    app = limited_app(RATELIMIT_SUBMIT="3/minute;100/day")
+    client = app.test_client()
+    for _ in range(3):
+        assert client.post("/api/v1/reports", json=REPORT).status_code == 201
+    res = client.post("/api/v1/reports", json=REPORT)
+    assert res.status_code == 429
+    assert res.json["error"]["code"] == "too_many_requests"
+    assert 0 < int(res.headers["Retry-After"]) <= 60
+    assert res.headers["Cache-Control"] == "no-store"
+    # another address has its own allowance
+    other = client.post("/api/v1/reports", json=REPORT, environ_base={"REMOTE_ADDR": "10.9.8.7"})
+    assert other.status_code == 201
+
+
+def test_staff_with_a_token_are_not_held_to_the_anonymous_limit(limited_app):
+    app = limited_app(RATELIMIT_SUBMIT="1/minute")
+    with app.app_context():
+        _, token = create_staff("street_worker")
+    client = app.test_client()
+    for _ in range(3):
+        assert client.post("/api/v1/reports", json=REPORT, headers=auth(token)).status_code == 201
+    # a made-up token gets its 401, and counts against the address
+    assert client.post("/api/v1/reports", json=REPORT, headers=auth("mc_nope")).status_code == 401
+    assert client.post("/api/v1/reports", json=REPORT).status_code == 429
+
+
+def test_tracking_look_ups_are_limited(limited_app):
+    app = limited_app(RATELIMIT_TRACK="5/minute")
+    client = app.test_client()
+    codes = [client.get("/api/v1/track/MC-AAAA-BBBB").status_code for _ in range(6)]
+    assert codes == [404] * 5 + [429]
+    assert client.get("/api/v1/categories").status_code == 200  # other endpoints unaffected
+
+
+def test_the_default_limits_are_in_force(limited_app):
+    app = limited_app()
+    client = app.test_client()
+    codes = [client.get("/api/v1/track/MC-AAAA-BBBB").status_code for _ in range(31)]
+    assert codes.count(429) == 1 and codes[-1] == 429
+
+
+def test_configured_limit_decorates_any_view(limited_app):
+    app = limited_app(RATELIMIT_SIGNIN="2/minute")
+
+    @app.get("/_test/signin")  # (GET: a POST would need a CSRF token first)
+    @configured_limit("RATELIMIT_SIGNIN")
+    def _signin():
+        return "ok"
+
+    client = app.test_client()
+    assert [client.get("/_test/signin").status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_apps_with_limits_off_are_not_limited(app, client, limited_app):
+    limited_app(RATELIMIT_TRACK="1/minute")  # switches the process-wide limiter on
+    codes = {client.get("/api/v1/track/MC-AAAA-BBBB").status_code for _ in range(5)}
+    assert codes == {404}
+
+
+def test_redis_down_fails_open_with_a_warning_and_counts_in_memory(limited_app, caplog):
+    url = f"redis://127.0.0.1:{closed_port()}/0"
+    app = limited_app(RATELIMIT_STORAGE_URI=url, RATELIMIT_SUBMIT="3/minute")
+    client = app.test_client()
+    with caplog.at_level(logging.WARNING):
+        codes = [client.post("/api/v1/reports", json=REPORT).status_code for _ in range(4)]
+    assert codes == [201, 201, 201, 429]
+    warnings = [r for r in caplog.records if r.name == "flask-limiter"]
+    assert warnings and "unreachable" in warnings[0].getMessage()
+
+
+def _redis_url() -> str | None:
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        return None
+    return url
+
+
+def test_limits_are_counted_in_redis(limited_app):
+    url = _redis_url()
+    if url is None:
+        if os.environ.get("MC_REQUIRE_REDIS"):
+            pytest.fail("Redis not reachable at 127.0.0.1:6379")
+        pytest.skip("Redis not reachable at 127.0.0.1:6379")
+    app = limited_app(RATELIMIT_STORAGE_URI=url, RATELIMIT_TRACK="2/minute")
+    with app.app_context():
+        limiter.reset()
+    client = app.test_client()
+    codes = [client.get("/api/v1/track/MC-AAAA-BBBB").status_code for _ in range(3)]
+    assert codes == [404, 404, 429]
+    keys = redis.Redis.from_url(url).keys("LIMITS*")
+    assert keys
+    with app.app_context():
+        limiter.reset()
+
+
+def test_sign_in_attempts_are_limited_per_address(limited_app):
+    app = limited_app(RATELIMIT_SIGNIN="3/minute")
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    form = {"csrf_token": token, "email": "nobody@example.org", "password": "wrong password 1"}
+    codes = [client.post("/login", data=form).status_code for _ in range(4)]
+    assert 429 not in codes[:3] and codes[3] == 429
+    assert client.get("/login").status_code == 200  # the page itself is not limited
