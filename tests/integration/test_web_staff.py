@@ -335,3 +335,15 @@ def test_street_worker_form_with_a_photo(app, tmp_path):
     )
     assert bad.status_code == 302
     assert "ikke billedet" in text_of(client.get(bad.headers["Location"]))
+
+
+def test_triage_queue_pages_past_fifty(app):
+    """Regression: the pager once overwrote the translation function `_` and gave a 500."""
+    worker, _w = signed_in(app, "street_worker")
+    for _i in range(51):
+        file_report(worker)
+    coordinator, _c = signed_in(app, "coordinator")
+    first = coordinator.get("/staff/queue")
+    assert first.status_code == 200 and "page=2" in first.get_data(as_text=True)
+    second = coordinator.get("/staff/queue?page=2")
+    assert second.status_code == 200 and "page=1" in second.get_data(as_text=True)
