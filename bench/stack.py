@@ -160,8 +160,13 @@ class Stack:
                     *common,
                     "--queues",
                     "urgent",
-                    "--concurrency",
-                    str(self.urgent_concurrency),
+                    # One task at a time in the main process (as in the Procfile): the memory
+                    # of one process instead of a main process and a pool process.
+                    *(
+                        ["--pool", "solo"]
+                        if self.urgent_concurrency == 1
+                        else ["--concurrency", str(self.urgent_concurrency)]
+                    ),
                     "-n",
                     "urgent@%h",
                 ],

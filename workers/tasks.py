@@ -54,8 +54,11 @@ def handle_event(event_id: int) -> None:
 
     with inline_events() as follow_ups:
         deliveries = handle(event_id)  # a failure here is retried by Celery
+    count = len(follow_ups)
     deliveries += _handle_follow_ups(handle, follow_ups)
     _deliver_now(deliveries)
+    # The log record carries the id of the request that caused this (meldecentral/logs.py).
+    log.info("event %s handled, %d follow-ups, %d deliveries", event_id, count, len(deliveries))
 
 
 def _handle_follow_ups(handle, ids: list[int]) -> list[int]:

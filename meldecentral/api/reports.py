@@ -198,11 +198,7 @@ def list_reports():
     order = (Report.created_at.desc(), Report.id.desc())
     total, capped = queues.capped_count(query, page, per_page, order)
     items = (
-        db.session.scalars(
-            query.order_by(*order)
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        )
+        db.session.scalars(query.order_by(*order).limit(per_page).offset((page - 1) * per_page))
         .unique()
         .all()
     )

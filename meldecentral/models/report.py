@@ -50,11 +50,12 @@ class Report(Model):
             postgresql_where=sa.text(UNROUTED_STATUSES_SQL),
             sqlite_where=sa.text(UNROUTED_STATUSES_SQL),
         ),
-        # The triage queue filtered by district and/or category.
+        # The triage queue filtered by district (and status, category).
         sa.Index(
             "ix_report_open_place",
             "municipality_id",
             "district_id",
+            "status",
             "category_id",
             postgresql_where=sa.text(OPEN_STATUSES_SQL),
             sqlite_where=sa.text(OPEN_STATUSES_SQL),

@@ -1,0 +1,90 @@
+"""EXPLAIN (ANALYZE, BUFFERS) of the hot queries behind the work lists and statistics.
+
+Each URL is requested in process (the Flask test client, as a coordinator or a POLICE unit
+member); every statement it sends that reads report, assignment or report_daily_count is
+explained with its real parameters.
+
+    DATABASE_URL=... MELDECENTRAL_ENV=production ... python -m bench.explain > plans.txt
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import sys
+
+import sqlalchemy as sa
+
+URLS = [
+    ("coordinator", "/api/v1/triage"),
+    ("coordinator", "/api/v1/triage?district=3&category=VOLD"),
+    ("coordinator", "/api/v1/triage?overdue=true"),
+    ("coordinator", "/api/v1/triage?unrouted=true"),
+    ("coordinator", "/api/v1/triage?unit=SSP&page=2"),
+    ("coordinator", "/api/v1/triage?status=routed&district=7"),
+    ("unit_member", "/api/v1/inbox"),
+    ("coordinator", "/api/v1/reports"),
+    ("coordinator", "/api/v1/reports?status=received&district=3"),
+    ("coordinator", "/api/v1/reports?category=NARKO&unit=POLICE"),
+    ("unit_member", "/api/v1/reports"),
+    ("coordinator", "/api/v1/stats/districts?days=30"),
+    ("coordinator", "/api/v1/stats/districts?days=365"),
+]
+HOT = re.compile(r"\bFROM (report|assignment|report_daily_count)\b")
+
+
+def tokens(app) -> dict[str, str]:
+    from meldecentral.services import users
+
+    with app.app_context():
+        municipality = users.municipality_by_code(app.config["DEFAULT_MUNICIPALITY"])
+        out = {}
+        for role, unit in (("coordinator", None), ("unit_member", "POLICE")):
+            user = users.create_user(
+                municipality=municipality,
+                email=f"explain-{role}-{secrets.token_hex(3)}@bench.invalid",
+                name=f"explain {role}",
+                role=role,
+                unit_code=unit,
+            )
+            out[role] = users.create_token(user, "explain")
+        return out
+
+
+def main(out=sys.stdout) -> None:
+    from meldecentral import create_app
+    from meldecentral.extensions import db
+
+    app = create_app()
+    tok = tokens(app)
+    client = app.test_client()
+    with app.app_context():
+        engine = db.engine
+    captured: list[tuple[str, object]] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT") and HOT.search(statement):
+            captured.append((statement, parameters))
+
+    sa.event.listen(engine, "before_cursor_execute", capture)
+    for role, url in URLS:
+        captured.clear()
+        res = client.get(url, headers={"Authorization": f"Bearer {tok[role]}"})
+        print(f"\n### {url} ({role}) -> {res.status_code}\n", file=out)
+        for statement, params in list(captured):
+            raw = engine.raw_connection()
+            try:
+                cur = raw.cursor()
+                cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, params)
+                plan = "\n".join(r[0] for r in cur.fetchall())
+            finally:
+                raw.close()
+            print("```", file=out)
+            print(re.sub(r"\s+", " ", statement).strip(), file=out)
+            print(plan, file=out)
+            print("```", file=out)
+    sa.event.remove(engine, "before_cursor_execute", capture)
+
+
+if __name__ == "__main__":
+    main()

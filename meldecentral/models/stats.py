@@ -1,0 +1,27 @@
+"""Pre-aggregated statistics: reports per local day, district and category.
+
+Kept current by the workers (``services.stats``): a periodic job recounts the last two days, and
+the handlers recount a day when one of its reports changes category, place, or is rejected or
+merged. The statistics pages and the API read only this table, never the report table, so a
+year of counts costs a few thousand rows however many reports there are.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from meldecentral.models.base import Model
+
+NO_DISTRICT = 0  # district_id of reports without a district (0 keeps the primary key NOT NULL)
+
+
+class ReportDailyCount(Model):
+    __tablename__ = "report_daily_count"
+    municipality_id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)  # local date (TIMEZONE)
+    district_id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int] = mapped_column(primary_key=True)
+    count: Mapped[int]

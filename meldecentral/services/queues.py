@@ -1,0 +1,224 @@
+"""Work lists: the coordinators' triage queue, a unit's inbox, a street worker's own reports.
+All start from ``access.visible_reports``, so a list never shows what its reader may not see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from meldecentral import clock
+from meldecentral.domain import roles, workflow
+from meldecentral.extensions import db
+from meldecentral.models import Assignment, Category, District, Report, Unit
+from meldecentral.models.report import (
+    OPEN_ASSIGNMENT_SQL,
+    OPEN_STATUSES_SQL,
+    UNROUTED_STATUSES_SQL,
+    URGENCY_RANK_SQL,
+)
+from meldecentral.services import access
+from meldecentral.services.actor import Actor
+from meldecentral.services.errors import Forbidden
+
+URGENCY_ORDER = sa.case((Report.urgency == "high", 0), (Report.urgency == "normal", 1), else_=2)
+# The same order as literal SQL, matching the partial indexes ix_report_triage and
+# ix_assignment_inbox (models/report.py); bound parameters would not match them.
+_URGENCY_RANK = sa.literal_column(f"({URGENCY_RANK_SQL.replace('urgency', 'report.urgency')})")
+_REPORT_OPEN = sa.text(OPEN_STATUSES_SQL.replace("status", "report.status"))
+_REPORT_UNROUTED = sa.text(UNROUTED_STATUSES_SQL.replace("status", "report.status"))
+_ASSIGNMENT_OPEN = sa.text(OPEN_ASSIGNMENT_SQL.replace("status", "assignment.status"))
+_ASSIGNMENT_WAITING_LAST = sa.literal_column("(assignment.status <> 'routed')")
+# Lists count their rows up to this many (and at least one page past the current one): an
+# exact count of a large result costs as much as reading it.
+COUNT_CAP = 500
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    district: int | None = None
+    category: str | None = None
+    status: str | None = None  # None: every open status
+    unit: str | None = None
+    overdue: bool = False
+    unrouted: bool = False
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list
+    total: int
+    page: int
+    per_page: int
+    total_capped: bool = False  # True: there are more than ``total`` (see COUNT_CAP)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def capped_count(
+    query: sa.Select, page: int, per_page: int, order_by: tuple = ()
+) -> tuple[int, bool]:
+    """Count the rows of ``query`` up to COUNT_CAP (or one past the current page, if further);
+    returns (count, capped). Given the page's order, the planner walks the same index as the
+    page and stops at the cap, where unordered it may scan the table for rows that are rare
+    in its older part."""
+    cap = max(COUNT_CAP, page * per_page + 1)
+    if db.engine.dialect.name == "postgresql":
+        # A parallel plan costs more to start (~10 ms) than such a count takes; for the rest
+        # of this short transaction too.
+        db.session.execute(sa.text("SET LOCAL max_parallel_workers_per_gather = 0"))
+    limited = query.with_only_columns(Report.id).order_by(*order_by).limit(cap + 1).subquery()
+    n = db.session.scalar(sa.select(sa.func.count()).select_from(limited))
+    return min(n, cap), n > cap
+
+
+def _next_deadline():
+    """The earliest acknowledgement deadline among a report's unacknowledged assignments."""
+    return (
+        sa.select(sa.func.min(Assignment.ack_deadline))
+        .where(Assignment.report_id == Report.id, Assignment.status == workflow.ROUTED)
+        .correlate(Report)
+        .scalar_subquery()
+    )
+
+
+# (database, model, municipality, number or code) -> id. Districts, categories and units keep
+# their ids for good (edits change names and flags, never the key).
+_ids: dict[tuple, int | None] = {}
+
+
+def _id_of(model, actor: Actor, key) -> int | None:
+    column = model.number if model is District else model.code
+    cache_key = (str(db.engine.url), model.__name__, actor.municipality_id, key)
+    if cache_key not in _ids:
+        found = db.session.scalar(
+            sa.select(model.id).where(model.municipality_id == actor.municipality_id, column == key)
+        )
+        if found is None:
+            return None  # matches nothing; not remembered, it may be created later
+        _ids[cache_key] = found
+    return _ids[cache_key]
+
+
+def triage_queue(
+    actor: Actor,
+    f: QueueFilter,
+    page: int = 1,
+    per_page: int = 50,
+    *,
+    with_assignments: bool = True,
+) -> Page:
+    """Coordinators: open reports by urgency, then the nearest deadline, then age. Items are
+    (report, next deadline or None). An index scan of ix_report_triage at any size.
+    ``with_assignments=False`` leaves ``report.assignments`` unloaded (``assigned_units`` is a
+    cheaper way to show them)."""
+    if actor.role != roles.COORDINATOR:
+        raise Forbidden("only coordinators see the triage queue")
+    query = access.visible_reports(actor)
+    if f.status:
+        query = query.where(Report.status == f.status)
+    # The status set as literal SQL, the predicate of the partial index the planner should use.
+    # (One status given is enough: the planner proves it implies the index's predicate, and a
+    # second, redundant condition on status would spoil its row estimates.)
+    if f.unrouted:
+        query = query.where(_REPORT_UNROUTED)
+    elif not f.status:
+        query = query.where(_REPORT_OPEN)
+    # Ids looked up first (and remembered), so that the planner sees real values.
+    if f.district is not None:
+        query = query.where(Report.district_id == _id_of(District, actor, f.district))
+    if f.category:
+        query = query.where(Report.category_id == _id_of(Category, actor, f.category))
+    if f.unit:
+        query = query.where(
+            sa.exists().where(
+                Assignment.report_id == Report.id, Assignment.unit_id == _id_of(Unit, actor, f.unit)
+            )
+        )
+    if f.overdue:
+        # next_deadline is the earliest unacknowledged deadline: overdue iff it has passed.
+        query = query.where(Report.next_deadline <= clock.now())
+    if f.unrouted:
+        # No assignment at all. Such a report is received or triaged (routing moves it on) and
+        # has no deadline: said explicitly, the planner can use ix_report_triage_unrouted.
+        query = query.where(
+            Report.next_deadline.is_(None),
+            ~sa.exists().where(Assignment.report_id == Report.id),
+        )
+    order = (_URGENCY_RANK, sa.nulls_last(Report.next_deadline.asc()), Report.created_at, Report.id)
+    # Counted in the page's order (see capped_count), except "unrouted": its index is small,
+    # and unordered the count can stop at the cap instead of sorting all candidates.
+    total, capped = capped_count(query, page, per_page, () if f.unrouted else order)
+    if not with_assignments:
+        query = query.options(orm.lazyload(Report.assignments))
+    rows = (
+        db.session.scalars(query.order_by(*order).limit(per_page).offset((page - 1) * per_page))
+        .unique()
+        .all()
+    )
+    return Page([(r, r.next_deadline) for r in rows], total, page, per_page, capped)
+
+
+def assigned_units(report_ids: list[int]) -> dict[int, list[str]]:
+    """report id -> codes of the units it is assigned to, in one query without ORM objects."""
+    out: dict[int, list[str]] = {rid: [] for rid in report_ids}
+    if report_ids:
+        rows = db.session.execute(
+            sa.select(Assignment.report_id, Unit.code)
+            .join(Unit, Assignment.unit_id == Unit.id)
+            .where(Assignment.report_id.in_(report_ids))
+            .order_by(Assignment.id)
+        )
+        for report_id, code in rows:
+            out[report_id].append(code)
+    return out
+
+
+def unit_inbox(
+    actor: Actor, *, include_closed: bool = False, limit: int = 200, offset: int = 0
+) -> list:
+    """A unit member's assignments, the most pressing first: unacknowledged ones by deadline,
+    then the ones being worked on, by deadline. Open ones are an index scan of
+    ix_assignment_inbox."""
+    if actor.role != roles.UNIT_MEMBER or actor.unit_id is None:
+        raise Forbidden("only a unit's members see its inbox")
+    # The unit's own assignments are visible to it by definition (access.visible_reports).
+    query = (
+        sa.select(Assignment)
+        .join(Report, Assignment.report_id == Report.id)
+        .where(
+            Assignment.unit_id == actor.unit_id,
+            Report.municipality_id == actor.municipality_id,
+        )
+    )
+    if not include_closed:
+        query = query.where(_ASSIGNMENT_OPEN)
+    query = query.order_by(
+        _ASSIGNMENT_WAITING_LAST, sa.nulls_last(Assignment.ack_deadline.asc()), Assignment.id
+    ).options(
+        orm.contains_eager(Assignment.report).options(
+            orm.joinedload(Report.category), orm.joinedload(Report.district)
+        ),
+        orm.joinedload(Assignment.unit),
+    )
+    return list(db.session.scalars(query.limit(limit).offset(offset)).unique())
+
+
+def my_reports(actor: Actor, limit: int = 100) -> list[Report]:
+    """A street worker's own reports, newest first, with what became of them."""
+    if actor.role != roles.STREET_WORKER:
+        raise Forbidden("only street workers have their own report list")
+    return list(
+        db.session.scalars(
+            access.visible_reports(actor)
+            .order_by(Report.created_at.desc(), Report.id.desc())
+            .limit(limit)
+        )
+    )
