@@ -1,4 +1,5 @@
-"""Routing rules (administrators) and undelivered notifications (coordinators)."""
+"""Routing rules and the access log (administrators), undelivered notifications
+(coordinators)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,13 @@ from meldecentral.api.errors import ApiError
 from meldecentral.api.util import json_body
 from meldecentral.domain import roles
 from meldecentral.domain.routing import rule_to_dict
-from meldecentral.schemas.delivery import DeadLettersQuerySchema, DeliveryOutSchema
-from meldecentral.services import delivery, routing
+from meldecentral.schemas.delivery import (
+    AccessLogOutSchema,
+    AccessLogQuerySchema,
+    DeadLettersQuerySchema,
+    DeliveryOutSchema,
+)
+from meldecentral.services import audit, delivery, routing
 
 
 def _require(role: str):
@@ -53,3 +59,14 @@ def resend(delivery_id: int):
     d = delivery.resend(actor, delivery_id)
     enqueue_deliveries([d.id])
     return DeliveryOutSchema().dump(d)
+
+
+@bp.get("/access-log")
+def access_log():
+    """Administrators: the access log, by report reference or by user."""
+    actor = _require(roles.ADMIN)
+    args = AccessLogQuerySchema().load(request.args)
+    rows = audit.access_log(
+        actor, reference=args.get("reference"), user_email=args.get("user"), limit=args["limit"]
+    )
+    return {"items": AccessLogOutSchema(many=True).dump(rows)}

@@ -8,7 +8,11 @@ from marshmallow import Schema, fields
 
 from meldecentral.schemas import reports as s
 from meldecentral.schemas.attachments import AttachmentOutSchema
-from meldecentral.schemas.delivery import DeliveryOutSchema
+from meldecentral.schemas.delivery import (
+    AccessLogListSchema,
+    AccessLogQuerySchema,
+    DeliveryOutSchema,
+)
 
 
 class ErrorBodySchema(Schema):
@@ -400,6 +404,24 @@ def build_spec() -> dict:
     )
     _attachment_paths(spec, common)
     _queue_paths(spec, common)
+    spec.components.schema("AccessLogList", schema=AccessLogListSchema)
+    spec.path(
+        path="/access-log",
+        operations={
+            "get": {
+                "summary": "Administrators: who viewed, exported or downloaded which report",
+                "operationId": "accessLog",
+                "security": STAFF,
+                "parameters": [{"in": "query", "schema": AccessLogQuerySchema}],
+                "responses": {
+                    "200": _json("AccessLogList"),
+                    "401": common["401"],
+                    "403": _err("administrators only"),
+                    "422": common["422"],
+                },
+            }
+        },
+    )
     return spec.to_dict()
 
 

@@ -3,8 +3,35 @@ bumping the version (logout, password change, lock) ends every older session."""
 
 from __future__ import annotations
 
+from flask import current_app, session
+
+from meldecentral import clock
 from meldecentral.extensions import db, login_manager
 from meldecentral.models import User
+
+SIGNED_IN_AT = "signed_in_at"
+SEEN_AT = "seen_at"
+
+
+def start_session_clock() -> None:
+    """Called at sign-in: the absolute and idle timeouts count from here."""
+    now = int(clock.now().timestamp())
+    session[SIGNED_IN_AT] = session[SEEN_AT] = now
+
+
+def _session_expired() -> bool:
+    """Absolute (SESSION_ABSOLUTE_SECONDS since sign-in) and idle (SESSION_IDLE_SECONDS since
+    the last request) timeouts. Refreshes the idle clock at most once a minute."""
+    now = int(clock.now().timestamp())
+    started, seen = session.get(SIGNED_IN_AT), session.get(SEEN_AT)
+    cfg = current_app.config
+    if started is None or seen is None:
+        return True
+    if now - started > cfg["SESSION_ABSOLUTE_SECONDS"] or now - seen > cfg["SESSION_IDLE_SECONDS"]:
+        return True
+    if now - seen >= 60:
+        session[SEEN_AT] = now
+    return False
 
 
 @login_manager.user_loader
@@ -14,6 +41,9 @@ def load_user(value: str) -> User | None:
         return None
     user = db.session.get(User, int(user_id))
     if user is None or not user.active or user.session_version != int(version):
+        return None
+    if _session_expired():
+        session.clear()
         return None
     return user
 

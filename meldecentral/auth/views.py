@@ -23,6 +23,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from meldecentral.auth import start_session_clock
 from meldecentral.security import configured_limit
 from meldecentral.services import signin
 from meldecentral.web import install_error_handlers
@@ -101,6 +102,7 @@ def _finish(user, next_url: str | None):
     the chosen language. "Remember me" is off: the session ends with the browser."""
     _new_session()
     login_user(user, remember=False)
+    start_session_clock()
     return redirect(safe_next(next_url, url_for("staff.home")))
 
 

@@ -36,3 +36,25 @@ class RoutingDecisionOutSchema(Schema):
 
 class DeadLettersQuerySchema(Schema):
     limit = fields.Int(load_default=200, validate=validate.Range(min=1, max=500))
+
+
+class AccessLogQuerySchema(Schema):
+    reference = fields.Str(validate=validate.Length(max=20))
+    user = fields.Str(validate=validate.Length(max=200))
+    limit = fields.Int(load_default=200, validate=validate.Range(min=1, max=1000))
+
+
+class AccessLogOutSchema(Schema):
+    id = fields.Int()
+    report_id = fields.Int(allow_none=True)
+    report_reference = fields.Str(allow_none=True)
+    user_id = fields.Int(allow_none=True)
+    role = fields.Str()
+    action = fields.Str()
+    channel = fields.Str()
+    request_id = fields.Str(allow_none=True)
+    created_at = fields.AwareDateTime()
+
+
+class AccessLogListSchema(Schema):
+    items = fields.List(fields.Nested(AccessLogOutSchema))

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import g, has_request_context
 
+from meldecentral.domain.reference import normalise_reference
+from meldecentral.domain.roles import ADMIN
 from meldecentral.extensions import db
-from meldecentral.models import AccessLog, Report
+from meldecentral.models import AccessLog, Report, User
 from meldecentral.services.actor import Actor
+from meldecentral.services.errors import Forbidden
 
 
 def record_access(actor: Actor, report: Report, action: str, channel: str) -> None:
@@ -21,3 +25,28 @@ def record_access(actor: Actor, report: Report, action: str, channel: str) -> No
         )
     )
     db.session.commit()
+
+
+def access_log(
+    actor: Actor,
+    *,
+    reference: str | None = None,
+    user_email: str | None = None,
+    limit: int = 200,
+) -> list[AccessLog]:
+    """Administrators: who looked at a report (by reference), or what a user looked at."""
+    if actor.role != ADMIN:
+        raise Forbidden("only administrators read the access log")
+    query = sa.select(AccessLog).order_by(AccessLog.id.desc()).limit(max(1, min(limit, 1000)))
+    if reference:
+        ref = normalise_reference(reference) or reference
+        query = query.where(AccessLog.report_reference == ref)
+    if user_email:
+        query = query.join(User, AccessLog.user_id == User.id).where(
+            User.email == user_email.strip().lower(), User.municipality_id == actor.municipality_id
+        )
+    else:
+        query = query.outerjoin(User, AccessLog.user_id == User.id).where(
+            sa.or_(User.id.is_(None), User.municipality_id == actor.municipality_id)
+        )
+    return list(db.session.scalars(query))

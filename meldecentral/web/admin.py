@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from meldecentral.domain import roles
 from meldecentral.services import admin as service
-from meldecentral.services import signin
+from meldecentral.services import audit, signin
 from meldecentral.services.errors import ValidationFailed
 from meldecentral.web import admin_bp as bp
 from meldecentral.web.common import actor, apply_errors, roles_required
@@ -172,3 +172,12 @@ def rules():
     else:
         status = 422
     return render_template("admin/rules.html", form=form), status
+
+
+@bp.get("/access-log")
+@roles_required(ADMIN)
+def access_log():
+    reference = (request.args.get("reference") or "").strip()[:20]
+    email = (request.args.get("user") or "").strip()[:200]
+    rows = audit.access_log(actor(), reference=reference or None, user_email=email or None)
+    return render_template("admin/access_log.html", rows=rows, reference=reference, email=email)

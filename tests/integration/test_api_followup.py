@@ -250,3 +250,22 @@ def test_history_is_append_only_in_postgresql(app, client):
         db.session.execute(sa.update(ReportEvent).values(action="edited"))
     db.session.rollback()
     assert db.session.scalars(sa.select(ReportEvent.action)).all() == ["created"]
+
+
+def test_administrators_read_the_access_log_per_report_and_per_user(client, make_user):
+    coord_user, coord = make_user("coordinator")
+    _, admin = make_user("admin")
+    a, b = submit(client), submit(client)
+    client.get(f"/api/v1/reports/{a}", headers=auth(coord))
+    client.get(f"/api/v1/reports/{b}", headers=auth(coord))
+    ref_a = client.get(f"/api/v1/reports/{a}", headers=auth(coord)).json["reference"]
+    by_report = client.get(f"/api/v1/access-log?reference={ref_a}", headers=auth(admin)).json
+    assert [(r["report_id"], r["user_id"], r["action"]) for r in by_report["items"]] == [
+        (a, coord_user.id, "view")
+    ] * 2
+    by_user = client.get(f"/api/v1/access-log?user={coord_user.email}", headers=auth(admin)).json[
+        "items"
+    ]
+    assert sorted({r["report_id"] for r in by_user}) == sorted([a, b]) and len(by_user) == 3
+    assert "text" not in by_user[0]  # no report text in the log
+    assert client.get("/api/v1/access-log", headers=auth(coord)).status_code == 403

@@ -264,6 +264,8 @@ MATRIX: dict[tuple[str, str], tuple[Request | Page, tuple[int | str, ...]]] = {
     ("PUT", "/api/v1/routing/rules"): (
         json_("/api/v1/routing/rules", lambda w: {"rules": w.rules}),
                                                     (401, 403, 403, 403, 403, 403, 200)),
+    ("GET", "/api/v1/access-log"): (json_("/api/v1/access-log?reference={w.reference}"),
+                                                    (401, 403, 403, 403, 403, 403, 200)),
     ("GET", "/api/v1/deliveries/dead"): (json_("/api/v1/deliveries/dead"),
                                                     (401, 403, 403, 200, 403, 403, 403)),
     ("POST", "/api/v1/deliveries/<int:delivery_id>/resend"): (
@@ -391,6 +393,8 @@ MATRIX: dict[tuple[str, str], tuple[Request | Page, tuple[int | str, ...]]] = {
             "default_urgency": "low"}),
                                                     (LOGIN, 403, 403, 403, 403, 403, 302)),
     ("GET", "/admin/rules"): (Page("/admin/rules"), (LOGIN, 403, 403, 403, 403, 403, 200)),
+    ("GET", "/admin/access-log"): (Page("/admin/access-log"),
+                                                    (LOGIN, 403, 403, 403, 403, 403, 200)),
     ("POST", "/admin/rules"): (
         Page("/admin/rules", form=lambda w: {"rules": json.dumps(w.rules)}),
                                                     (LOGIN, 403, 403, 403, 403, 403, 302)),

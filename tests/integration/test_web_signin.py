@@ -138,3 +138,31 @@ def test_next_is_followed_only_on_this_site(client):
         data={"email": user.email, "password": PASSWORD, "csrf_token": csrf(client, "/login")},
     )
     assert res.headers["Location"] == "/staff/"
+
+
+def test_idle_and_absolute_session_timeouts(app, client):
+    from datetime import timedelta
+
+    from meldecentral import clock
+
+    user, _ = create_staff("street_worker")
+    start = clock.now()
+    with clock.at(start):
+        sign_in(client, user)
+        assert client.get("/staff/report").status_code == 200
+    # active every 25 minutes: the idle timeout (30 min) never strikes...
+    for step in range(1, 19):
+        with clock.at(start + timedelta(minutes=25 * step)):
+            assert client.get("/staff/mine").status_code == 200, step
+    # ...but 8 hours after sign-in the session ends anyway
+    with clock.at(start + timedelta(hours=8, minutes=1)):
+        res = client.get("/staff/mine")
+        assert res.status_code == 302 and "/login" in res.headers["Location"]
+
+    other = page_client(app)
+    user2, _ = create_staff("street_worker")
+    with clock.at(start):
+        sign_in(other, user2)
+    with clock.at(start + timedelta(minutes=31)):  # idle for 31 minutes
+        res = other.get("/staff/mine")
+        assert res.status_code == 302 and "/login" in res.headers["Location"]
