@@ -267,9 +267,10 @@ def test_overdue_deadline_is_said_plainly(app):
     worker, _ = signed_in(app, "street_worker")
     report = file_report(worker)
     drain()
-    police, _ = signed_in(app, "unit_member", "POLICE")
     assignment = db.session.scalars(sa.select(Assignment)).one()
     with clock.at(assignment.ack_deadline + timedelta(hours=2, minutes=5)):
+        # signed in at the moved time: a session older than 30 idle minutes would have ended
+        police, _ = signed_in(app, "unit_member", "POLICE")
         html = text_of(police.get("/staff/inbox"))
     assert "Overskredet med 2 t" in html and report.reference in html
 
