@@ -24,7 +24,9 @@ from meldecentral.services.errors import Forbidden, NotFound
 from meldecentral.services.notify import UNIT_ADDRESS
 from notifications import DeliveryError, Message
 
-LEASE = timedelta(seconds=120)
+# Longer than any one send can take (channel timeouts are 5-10 s per step), short enough that
+# an alert whose worker died mid-send is retried by the sweeper within about a minute.
+LEASE = timedelta(seconds=60)
 
 
 @dataclass
