@@ -108,13 +108,23 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_error_handlers(app: Flask) -> None:
+    from flask_limiter.errors import RateLimitExceeded
+
     from meldecentral.api.errors import error_response, http_error_json
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
         if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
-            return http_error_json(exc)
-        return exc
+            response = http_error_json(exc)
+        else:
+            response = exc.get_response()
+        if isinstance(exc, RateLimitExceeded):
+            # Rate-limit headers are not sent on every response (each costs the limiter
+            # another round trip to Redis); a refusal says when to come back: at the latest
+            # when the exceeded limit's window ends.
+            target = response[0] if isinstance(response, tuple) else response
+            target.headers["Retry-After"] = str(exc.limit.limit.get_expiry())
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

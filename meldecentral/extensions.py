@@ -30,5 +30,7 @@ limiter = Limiter(
     key_func=get_remote_address,
     swallow_errors=True,
     in_memory_fallback_enabled=True,
-    headers_enabled=True,
+    # No X-RateLimit-* headers on every response: each would cost another Redis round trip.
+    # A 429 carries Retry-After (create_app's error handler).
+    headers_enabled=False,
 )

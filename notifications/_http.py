@@ -6,6 +6,8 @@ Both talk to servers we do not control, so the rules live in one place: 2xx is s
 
 from __future__ import annotations
 
+import os
+import threading
 import time
 from collections.abc import Mapping
 from email.utils import parsedate_to_datetime
@@ -17,6 +19,23 @@ from .base import DeliveryError
 
 USER_AGENT = "Meldecentral-Notifications/1"
 RETRYABLE_STATUS = {408, 429}
+# A reply body up to this size is read, so that its connection goes back to the pool and the
+# next alert to the same receiver skips the TCP (and TLS) handshake.
+DRAIN_LIMIT = 64 * 1024
+
+_local = threading.local()
+
+
+def _session() -> requests.Session:
+    """One keep-alive session per thread and process (a forked worker makes its own)."""
+    session = getattr(_local, "session", None)
+    if session is None or _local.pid != os.getpid():
+        session = _local.session = requests.Session()
+        # Without a proxy in the environment, do not look for one (nor for .netrc
+        # credentials) on every request: that lookup cost more than the POST itself.
+        session.trust_env = any(k.lower().endswith("_proxy") for k in os.environ)
+        _local.pid = os.getpid()
+    return session
 
 
 def host_of(url: str) -> str:
@@ -85,7 +104,7 @@ def post(url: str, body: bytes, headers: Mapping[str, str], timeout: float, what
     headers = {"User-Agent": USER_AGENT, **headers}
     where = f"{what} at {host_of(url)}"
     try:
-        with requests.post(
+        with _session().post(
             url,
             data=body,
             headers=headers,
@@ -94,6 +113,9 @@ def post(url: str, body: bytes, headers: Mapping[str, str], timeout: float, what
             stream=True,  # only status and headers matter; never download a huge reply
         ) as response:
             status, reply_headers = response.status_code, response.headers
+            length = reply_headers.get("Content-Length", "")
+            if length.isdigit() and int(length) <= DRAIN_LIMIT:
+                response.content  # noqa: B018 - read it: the connection can be reused
     except (
         requests.exceptions.InvalidURL,
         requests.exceptions.InvalidSchema,

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from meldecentral import clock
 from meldecentral.extensions import db
 from meldecentral.models import OutboxEvent
-from meldecentral.services import events, notify, routing, stats
+from meldecentral.services import events, notify, routing, stats, tx
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,9 @@ def handles(topic: str):
 
 
 def handle(event_id: int) -> list[int]:
-    """Runs the event's handler; returns the ids of deliveries to send now.
+    """Runs the event's handler, and the handlers of the events it records (a new assignment ->
+    its alert), all in one transaction; returns the ids of the deliveries planned, claimed for
+    this worker to send now.
 
     The event is claimed by the same statement that reads it (``UPDATE ... WHERE handled_at IS
     NULL RETURNING``), in the transaction the handler commits: the handler's work and "handled"
@@ -42,14 +44,29 @@ def handle(event_id: int) -> list[int]:
     if row is None:
         db.session.rollback()
         return []
-    handler = HANDLERS.get(row.topic)
     try:
-        deliveries = handler(dict(row.payload)) if handler else []
-        db.session.commit()
+        with tx.one_transaction() as recorded:
+            deliveries = _run(row.topic, row.payload)
+            while recorded:  # recorded as handled (services.tx); handled here
+                event = recorded.pop(0)
+                deliveries += _run(event.topic, event.payload)
+        # What was just written stays loaded: sending the planned deliveries next reads
+        # neither them nor their units again. (The task's session ends with the task.)
+        session = db.session()  # the scoped session's current Session
+        session.expire_on_commit = False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = True
     except BaseException:
         db.session.rollback()
         raise
     return deliveries
+
+
+def _run(topic: str, payload: dict) -> list[int]:
+    handler = HANDLERS.get(topic)
+    return handler(dict(payload)) if handler else []
 
 
 @handles(events.REPORT_CREATED)

@@ -1,6 +1,6 @@
 """The outbox relay: turns committed outbox events into Celery tasks.
 
-After a commit, ``services.events`` hands the new event ids to ``OutboxRelay.submit``, which
+After a commit, ``services.events`` hands the new events to ``OutboxRelay.submit``, which
 queues them for a background thread, so that a request never waits on the broker. If the broker
 is down, or the process dies first, the events stay unpublished and ``sweep_outbox`` (beat)
 publishes them later. Consumers are idempotent, so publishing twice is harmless.
@@ -12,8 +12,6 @@ import logging
 import os
 import queue
 import threading
-from contextlib import contextmanager
-from contextvars import ContextVar
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -22,41 +20,62 @@ from flask import Flask, current_app
 from meldecentral import clock
 from meldecentral.extensions import db
 from meldecentral.models import OutboxEvent
+from meldecentral.services.events import Committed
 from workers import NORMAL_QUEUE, URGENT_QUEUE
 
 log = logging.getLogger(__name__)
 
 
 def publish_events(ids: list[int], *, force: bool = False) -> int:
-    """Send one ``handle_event`` task per event not yet published (with ``force``: not yet
-    handled); returns how many were sent. Stops at the first broker failure (the rest stay for
-    the sweeper). One query reads the events and one statement marks them published, however
-    many there are."""
-    celery = current_app.extensions["celery"]
+    """Publish the events not yet published (with ``force``: not yet handled); returns how
+    many were sent. The sweeper's way: it reads the events first."""
     query = sa.select(
         OutboxEvent.id, OutboxEvent.urgent, OutboxEvent.request_id, OutboxEvent.published_at
     ).where(OutboxEvent.id.in_(ids), OutboxEvent.handled_at.is_(None))
-    rows = sorted(db.session.execute(query).all(), key=lambda r: (not r.urgent, r.id))
-    todo = [r for r in rows if force or r.published_at is None]
+    rows = db.session.execute(query).all()
+    todo = [Committed(r.id, r.urgent, r.request_id) for r in rows if force or not r.published_at]
+    return publish_committed(todo)
+
+
+# Events per task: under load the relay finds many committed events at once and sends them as
+# a few tasks instead of one each (a broker round trip and a task's overhead per batch); at an
+# ordinary rate a batch holds the one event that just committed.
+BATCH = 50
+
+
+def publish_committed(events: list[Committed]) -> int:
+    """Send ``handle_events`` tasks for these events, urgent ones first and on the urgent queue;
+    returns how many events were sent. Stops at the first broker failure (the rest stay for
+    the sweeper). One statement marks them published, however many there are."""
+    celery = current_app.extensions["celery"]
+    todo = sorted(events, key=lambda e: (not e.urgent, e.id))
+    batches = [
+        chunk[k : k + BATCH]
+        for chunk in ([e for e in todo if e.urgent], [e for e in todo if not e.urgent])
+        for k in range(0, len(chunk), BATCH)
+    ]
     sent: list[int] = []
-    failed = False
-    for event in todo:
+    failed: list[int] = []
+    for batch in batches:
+        if failed:
+            break
         try:
             celery.send_task(
-                "workers.tasks.handle_event",
-                args=[event.id],
-                queue=URGENT_QUEUE if event.urgent else NORMAL_QUEUE,
-                headers={"request_id": event.request_id},
+                "workers.tasks.handle_events",
+                # ids and request ids only: never personal data in a task's arguments
+                args=[[[e.id, e.request_id] for e in batch]],
+                queue=URGENT_QUEUE if batch[0].urgent else NORMAL_QUEUE,
+                headers={"request_id": batch[0].request_id},
                 retry=False,
                 # No result is kept (task_ignore_result); saying so here also spares the
                 # result backend a subscription per task.
                 ignore_result=True,
             )
         except Exception:  # noqa: BLE001 - broker down: the sweeper retries later
-            log.warning("broker unavailable; event %s left for the sweeper", event.id)
-            failed = True
+            log.warning("broker unavailable; %d events left for the sweeper", len(batch))
+            failed = [e.id for e in batch]
             break
-        sent.append(event.id)
+        sent += [e.id for e in batch]
     if sent:
         db.session.execute(
             sa.update(OutboxEvent)
@@ -66,28 +85,12 @@ def publish_events(ids: list[int], *, force: bool = False) -> int:
     if failed:
         db.session.execute(
             sa.update(OutboxEvent)
-            .where(OutboxEvent.id == todo[len(sent)].id)
+            .where(OutboxEvent.id.in_(failed))
             .values(publish_attempts=OutboxEvent.publish_attempts + 1)
         )
-    db.session.commit()
+    if sent or failed:
+        db.session.commit()
     return len(sent)
-
-
-_inline: ContextVar[list[int] | None] = ContextVar("mc_outbox_inline", default=None)
-
-
-@contextmanager
-def inline_events():
-    """While active (in a worker task), events committed in this context are not published:
-    their ids are collected in the yielded list for the task to handle them itself, which
-    saves a broker round trip and a task per event. Should the task die first, they are still
-    unpublished in the outbox, and the sweeper publishes them."""
-    collected: list[int] = []
-    token = _inline.set(collected)
-    try:
-        yield collected
-    finally:
-        _inline.reset(token)
 
 
 def unpublished_ids(
@@ -116,17 +119,13 @@ class OutboxRelay:
 
     def __init__(self, app: Flask):
         self.app = app
-        self._queue: queue.SimpleQueue[list[int]] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[list[Committed]] = queue.SimpleQueue()
         self._pid: int | None = None
         self._lock = threading.Lock()
 
-    def submit(self, ids: list[int]) -> None:
-        collecting = _inline.get()
-        if collecting is not None:
-            collecting.extend(ids)
-            return
+    def submit(self, events: list[Committed]) -> None:
         self._ensure_thread()
-        self._queue.put(list(ids))
+        self._queue.put(list(events))
 
     def _ensure_thread(self) -> None:
         if self._pid == os.getpid():
@@ -140,16 +139,16 @@ class OutboxRelay:
 
     def _run(self) -> None:
         while True:
-            ids = self._queue.get()
+            events = self._queue.get()
             # Under load, publish what has queued up meanwhile in the same round trips.
-            while len(ids) < 200:
+            while len(events) < 200:
                 try:
-                    ids += self._queue.get_nowait()
+                    events += self._queue.get_nowait()
                 except queue.Empty:
                     break
             try:
                 with self.app.app_context():
-                    publish_events(ids)
+                    publish_committed(events)
                     db.session.remove()
             except Exception:  # noqa: BLE001 - never let the relay thread die
                 log.exception("outbox relay failed; the sweeper will publish these events")

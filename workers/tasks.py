@@ -10,11 +10,11 @@ from flask import current_app
 
 from meldecentral import metrics
 from meldecentral.extensions import db
-from meldecentral.logs import current_request_id
-from meldecentral.models import Delivery
-from meldecentral.services import delivery, escalation, retention, stats
+from meldecentral.logs import current_request_id, request_id_var
+from meldecentral.models import Delivery, OutboxEvent
+from meldecentral.services import delivery, escalation, notify, retention, stats
 from workers import NORMAL_QUEUE, URGENT_QUEUE
-from workers.relay import inline_events, publish_events, unpublished_ids
+from workers.relay import publish_events, unpublished_ids
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,39 @@ def enqueue_deliveries(ids: list[int], countdown: float | None = None) -> None:
             return
 
 
+@shared_task
+def handle_events(items: list[list]) -> None:
+    """Handle a batch of events ([event id, request id] pairs, workers.relay), one after the
+    other, each as ``handle_event`` does and under its own request id. An event that fails is
+    handed to its own ``handle_event`` task, with its retries, so that it holds up no other."""
+    for event_id, request_id in items:
+        token = request_id_var.set(request_id)
+        try:
+            _handle_one(event_id)
+        except Exception:  # noqa: BLE001 - retried on its own; the batch goes on
+            log.exception("event %s failed; retrying it on its own", event_id)
+            db.session.rollback()
+            _retry_alone(event_id)
+        finally:
+            request_id_var.reset(token)
+
+
+def _retry_alone(event_id: int) -> None:
+    """Best effort: if the broker is down too, the sweeper republishes the event later."""
+    try:
+        urgent = db.session.scalar(sa.select(OutboxEvent.urgent).where(OutboxEvent.id == event_id))
+        handle_event.apply_async(
+            args=[event_id],
+            queue=URGENT_QUEUE if urgent else NORMAL_QUEUE,
+            countdown=2,
+            headers={"request_id": current_request_id()},
+            retry=False,
+            ignore_result=True,
+        )
+    except Exception:  # noqa: BLE001
+        log.warning("could not queue event %s again; the sweeper will", event_id)
+
+
 @shared_task(
     autoretry_for=(Exception,),
     retry_backoff=2,
@@ -47,51 +80,40 @@ def enqueue_deliveries(ids: list[int], countdown: float | None = None) -> None:
     max_retries=10,
 )
 def handle_event(event_id: int) -> None:
-    """Handle the event, then at once what it set in motion: the events its handler recorded
-    (a new assignment, a status change) and the deliveries they planned. One task instead of
-    one per event and per delivery keeps an alert a few milliseconds behind its report."""
+    """Handle the event and, in the same transaction, what it set in motion (the events its
+    handler recorded: a new assignment, a status change; workers.handlers), then send the
+    deliveries planned. One task and one transaction per report keeps an alert a few
+    milliseconds behind its report."""
+    _handle_one(event_id)  # a failure is retried by Celery
+
+
+def _handle_one(event_id: int) -> None:
     from workers.handlers import handle
 
-    with inline_events() as follow_ups:
-        deliveries = handle(event_id)  # a failure here is retried by Celery
-    count = len(follow_ups)
-    deliveries += _handle_follow_ups(handle, follow_ups)
-    _deliver_now(deliveries)
+    deliveries = handle(event_id)
+    try:
+        _deliver_now(deliveries)
+    finally:
+        db.session.info.pop(notify.PLANNED_KEY, None)
     # The log record carries the id of the request that caused this (meldecentral/logs.py).
-    log.info("event %s handled, %d follow-ups, %d deliveries", event_id, count, len(deliveries))
-
-
-def _handle_follow_ups(handle, ids: list[int]) -> list[int]:
-    deliveries: list[int] = []
-    todo = list(ids)
-    with inline_events() as more:
-        while todo:
-            try:
-                deliveries += handle(todo[0])
-            except Exception:  # noqa: BLE001 - leave the rest to their own tasks
-                log.exception("follow-up event %s failed; publishing it for a retry", todo[0])
-                db.session.rollback()
-                publish_events(todo + more)
-                return deliveries
-            todo.pop(0)
-            todo += more
-            more.clear()
-    return deliveries
+    log.info("event %s handled, %d deliveries", event_id, len(deliveries))
 
 
 def _deliver_now(ids: list[int]) -> None:
+    """Send the deliveries this worker planned (created claimed for it)."""
     for i, delivery_id in enumerate(ids):
         try:
-            _attempt(delivery_id)
+            _attempt(delivery_id, claimed=True)
         except Exception:  # noqa: BLE001 - the deliver task retries these
             log.exception("delivery %s failed; queueing the rest", delivery_id)
             db.session.rollback()
+            delivery.release(ids[i:])
             enqueue_deliveries(ids[i:])
             return
 
 
-def _attempt(delivery_id: int) -> str:
-    outcome = delivery.attempt(delivery_id)
+def _attempt(delivery_id: int, *, claimed: bool = False) -> str:
+    outcome = delivery.attempt(delivery_id, claimed=claimed)
     if outcome.status in ("pending", "dead"):
         channel = db.session.scalar(sa.select(Delivery.channel).where(Delivery.id == delivery_id))
         metrics.delivery_failed(channel or "unknown", dead=outcome.status == "dead")

@@ -11,7 +11,8 @@ PATTERN = re.compile(r"^MC-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$")
 
 
 def new_reference() -> str:
-    chars = "".join(secrets.choice(ALPHABET) for _ in range(8))
+    bits = int.from_bytes(secrets.token_bytes(5))  # 40 bits, five per character
+    chars = "".join(ALPHABET[(bits >> (5 * i)) & 31] for i in range(8))
     return f"MC-{chars[:4]}-{chars[4:]}"
 
 

@@ -9,7 +9,7 @@ import yaml
 from meldecentral.domain import roles
 from meldecentral.extensions import db
 from meldecentral.models import Category, Municipality, RoutingRule, Unit, User
-from meldecentral.services import routing, signin, users
+from meldecentral.services import refdata, routing, signin, users
 from meldecentral.services.actor import Actor
 from meldecentral.services.errors import Forbidden, NotFound, ValidationFailed
 from meldecentral.services.notify import UNIT_ADDRESS
@@ -162,6 +162,7 @@ def save_category(actor: Actor, category_id: int | None, data: dict) -> Category
     category.emergency_when_now = bool(data.get("emergency_when_now"))
     category.active = bool(data.get("active", True))
     db.session.commit()
+    refdata.clear()  # submissions in this process see the change at once, others within 30 s
     return category
 
 

@@ -18,15 +18,13 @@ import notifications
 from meldecentral import clock
 from meldecentral.extensions import db
 from meldecentral.models import Delivery, DeliveryAttempt, InAppNotification, ReporterContact
-from meldecentral.models.delivery import DEAD, PENDING, SENDING, SENT
+from meldecentral.models.delivery import DEAD, PENDING, SEND_LEASE, SENDING, SENT
 from meldecentral.services.actor import Actor
 from meldecentral.services.errors import Forbidden, NotFound
 from meldecentral.services.notify import UNIT_ADDRESS
 from notifications import DeliveryError, Message
 
-# Longer than any one send can take (channel timeouts are 5-10 s per step), short enough that
-# an alert whose worker died mid-send is retried by the sweeper within about a minute.
-LEASE = timedelta(seconds=60)
+LEASE = SEND_LEASE
 
 
 @dataclass
@@ -96,8 +94,26 @@ def redact(error: str, recipient: str) -> str:
     return error
 
 
-def attempt(delivery_id: int) -> Outcome:
-    delivery = _claim(delivery_id)
+def _claimed(delivery_id: int) -> Delivery | None:
+    """A delivery created claimed by this worker (services.notify, in a worker's transaction)."""
+    delivery = db.session.get(Delivery, delivery_id, options=[lazyload(Delivery.attempt_log)])
+    return delivery if delivery is not None and delivery.status == SENDING else None
+
+
+def release(ids: list[int]) -> None:
+    """Give claimed deliveries back (this worker will not send them): pending again, for the
+    deliver task or the sweeper."""
+    db.session.execute(
+        sa.update(Delivery)
+        .where(Delivery.id.in_(ids), Delivery.status == SENDING)
+        .values(status=PENDING, lease_until=None)
+    )
+    db.session.commit()
+
+
+def attempt(delivery_id: int, *, claimed: bool = False) -> Outcome:
+    """Send one delivery. ``claimed``: this worker created it claimed and sends it now."""
+    delivery = _claimed(delivery_id) if claimed else _claim(delivery_id)
     if delivery is None:
         return Outcome("skipped")
     config = current_app.config

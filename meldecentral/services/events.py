@@ -1,24 +1,28 @@
 """Domain events through a transactional outbox.
 
 ``record`` adds an OutboxEvent to the current session, so the event commits or rolls back with
-the change it describes. After a commit, every hook in the app's
-``extensions["outbox_hooks"]`` is handed the new event ids; the worker side registers one that
-relays them to Celery. If that fails (the broker is down), nothing is lost: the sweeper
-republishes whatever stays unpublished.
+the change it describes (a Core insert builds its row with ``row`` and reports it with
+``committed`` after its commit). After a commit, every hook in the app's
+``extensions["outbox_hooks"]`` is handed the new events (id, urgency, request id); the worker side
+registers one that relays them to Celery. If that fails (the broker is down), nothing is lost:
+the sweeper republishes whatever stays unpublished.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import NamedTuple
 
 from flask import current_app, has_app_context
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
+from meldecentral import clock
 from meldecentral.extensions import db
 from meldecentral.logs import current_request_id
 from meldecentral.models import OutboxEvent
+from meldecentral.services import tx
 
 log = logging.getLogger(__name__)
 
@@ -32,33 +36,69 @@ _PENDING_KEY = "mc_outbox_pending"
 _IDS_KEY = "mc_outbox_ids"
 
 
+class Committed(NamedTuple):
+    """What the relay needs to publish an event without reading it back."""
+
+    id: int
+    urgent: bool
+    request_id: str | None
+
+
 def record(topic: str, payload: dict, *, urgent: bool = False) -> OutboxEvent:
     # The web request's id, or in a worker the id of the request that caused this task.
     request_id = current_request_id()
     ev = OutboxEvent(topic=topic, payload=payload, urgent=urgent, request_id=request_id)
     db.session.add(ev)
-    db.session.info.setdefault(_PENDING_KEY, []).append(ev)
+    here = tx.collecting()
+    if here is not None:  # handled by the worker in this very transaction (services.tx)
+        ev.handled_at = ev.published_at = clock.now()
+        here.append(ev)
+    else:
+        db.session.info.setdefault(_PENDING_KEY, []).append(ev)
     return ev
+
+
+def row(topic: str, *, urgent: bool = False) -> dict:
+    """An outbox row's columns but its payload, for a Core insert in the caller's transaction."""
+    return {
+        "topic": topic,
+        "urgent": urgent,
+        "request_id": current_request_id(),
+        "created_at": clock.now(),
+        "publish_attempts": 0,
+    }
+
+
+def committed(ids: list[int], *, urgent: bool = False) -> None:
+    """Hand events written by a Core insert to the hooks, after the caller's commit."""
+    rid = current_request_id()
+    _run_hooks([Committed(i, urgent, rid) for i in ids])
 
 
 @sa_event.listens_for(Session, "after_flush_postexec")
 def _collect_ids(session: Session, flush_context) -> None:
     pending = session.info.get(_PENDING_KEY)
     if pending:
-        session.info.setdefault(_IDS_KEY, []).extend(ev.id for ev in pending)
+        session.info.setdefault(_IDS_KEY, []).extend(
+            Committed(ev.id, bool(ev.urgent), ev.request_id) for ev in pending
+        )
         pending.clear()
 
 
 @sa_event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
-    ids = session.info.pop(_IDS_KEY, [])
+    items = session.info.pop(_IDS_KEY, [])
     session.info.pop(_PENDING_KEY, None)
-    if not ids or not has_app_context():
+    _run_hooks(items)
+
+
+def _run_hooks(items: list[Committed]) -> None:
+    if not items or not has_app_context():
         return
-    hooks: list[Callable[[list[int]], None]] = current_app.extensions.get("outbox_hooks", [])
+    hooks: list[Callable[[list[Committed]], None]] = current_app.extensions.get("outbox_hooks", [])
     for hook in hooks:
         try:
-            hook(ids)
+            hook(items)
         except Exception:  # noqa: BLE001 - the sweeper will publish these later
             log.warning("publishing outbox events failed; the sweeper will retry", exc_info=True)
 

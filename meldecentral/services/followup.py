@@ -14,7 +14,7 @@ from meldecentral.domain import roles, workflow
 from meldecentral.domain.workflow import TransitionError
 from meldecentral.extensions import db
 from meldecentral.models import Assignment, Note, Report, Unit
-from meldecentral.services import access, deadlines, events, history
+from meldecentral.services import access, deadlines, events, history, tx
 from meldecentral.services.actor import SYSTEM, Actor
 from meldecentral.services.errors import Forbidden, NotFound, ValidationFailed
 
@@ -155,14 +155,17 @@ def assign_units(
     unit_codes: list[str],
     *,
     reason: str,
+    locked: Report | None = None,
 ) -> list[Assignment]:
-    """Route a report to units (by a coordinator, or by the rules as SYSTEM). Idempotent: a unit
-    that already has the report is not assigned twice."""
+    """Route a report to units (by a coordinator, or by the rules as SYSTEM, who may pass the
+    report it has locked already). Idempotent: a unit that already has the report is not
+    assigned twice."""
     if actor.role not in (roles.COORDINATOR, roles.SYSTEM):
         raise Forbidden("only coordinators route reports by hand")
     if actor.role != roles.SYSTEM:
         access.get_visible_report(actor, report_id)
-    report = _lock_report(report_id)
+    report = locked if locked is not None and actor.role == roles.SYSTEM else None
+    report = report or _lock_report(report_id)
     if not unit_codes:
         raise ValidationFailed("no unit given", {"units": ["choose at least one unit"]})
     units = db.session.scalars(
@@ -185,7 +188,7 @@ def assign_units(
             continue
         assignment = Assignment(
             report_id=report.id,
-            unit_id=unit.id,
+            unit=unit,
             status=workflow.ROUTED,
             reason=reason,
             created_at=now,
@@ -218,7 +221,7 @@ def assign_units(
         _set_report_status(report, workflow.ROUTED, actor)
     elif report.status == workflow.RESOLVED and created:
         _follow_assignments(report)
-    db.session.commit()
+    tx.commit()  # in a worker's one transaction: flushed, committed with the alert
     return created
 
 

@@ -34,8 +34,11 @@ def _cache_key(municipality_id: int) -> tuple[str, int]:
 
 
 def clear_cache() -> None:
+    from meldecentral.services import refdata  # district numbers are cached there too
+
     with _lock:
         _cache.clear()
+    refdata.clear()
 
 
 def _entries(municipality_id: int) -> list[_Entry]:

@@ -11,9 +11,15 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import lazyload
 
+from meldecentral import clock
 from meldecentral.extensions import db
 from meldecentral.models import Assignment, Delivery, Report, Unit
+from meldecentral.models.delivery import SEND_LEASE, SENDING
+from meldecentral.services import tx
+
+PLANNED_KEY = "mc_planned_deliveries"
 
 # Channels a unit may use, and where each finds the unit's address.
 UNIT_ADDRESS = {"email": "email", "sms": "sms_number", "webhook": "webhook_url", "in_app": None}
@@ -40,15 +46,25 @@ def _insert_ignoring_duplicates(rows: list[dict]) -> list[int]:
     """Insert deliveries; a row whose dedupe_key exists already is skipped. Returns new ids."""
     if not rows:
         return []
+    if tx.collecting() is not None:
+        # Planned by a worker, which sends them as soon as this transaction commits: claimed
+        # for it now. Should it die first, the lease runs out and the sweeper sends them.
+        lease_until = clock.now() + SEND_LEASE
+        rows = [{**row, "status": SENDING, "lease_until": lease_until} for row in rows]
     dialect = db.engine.dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     stmt = (
         insert(Delivery)
         .values(rows)
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(Delivery.id)
+        .returning(Delivery)  # as ORM objects: the worker sending them need not read them
+        .options(lazyload(Delivery.attempt_log))
     )
-    return list(db.session.scalars(stmt))
+    planned = list(db.session.scalars(stmt))
+    if tx.collecting() is not None:
+        # The identity map holds objects weakly: keep these until the worker has sent them.
+        db.session.info.setdefault(PLANNED_KEY, []).extend(planned)
+    return [d.id for d in planned]
 
 
 def _unit_rows(
@@ -101,7 +117,7 @@ def plan_assignment_alert(assignment_id: int) -> list[int]:
     )
     rows = _unit_rows(unit, report, f"assigned:{assignment.id}", subject, payload, assignment.id)
     ids = _insert_ignoring_duplicates(rows)
-    db.session.commit()
+    tx.commit()
     return ids
 
 
@@ -128,7 +144,7 @@ def plan_overdue_reminder(assignment_id: int, level: int, to_unit_code: str) -> 
         unit, report, f"overdue:{assignment.id}:{level}", subject, payload, assignment.id
     )
     ids = _insert_ignoring_duplicates(rows)
-    db.session.commit()
+    tx.commit()
     return ids
 
 
@@ -164,5 +180,5 @@ def plan_reporter_update(report_id: int, reason: str) -> list[int]:
         "attempts": 0,
     }
     ids = _insert_ignoring_duplicates([row])
-    db.session.commit()
+    tx.commit()
     return ids

@@ -9,15 +9,22 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import make_transient_to_detached
 
 from meldecentral import clock, metrics
 from meldecentral.domain import roles, workflow
 from meldecentral.domain.emergency import is_emergency
 from meldecentral.domain.reference import new_reference
 from meldecentral.extensions import db
-from meldecentral.models import Category, District, EmergencyRedirect, Report, ReporterContact
-from meldecentral.services import events, geo, history
+from meldecentral.models import (
+    Category,
+    EmergencyRedirect,
+    OutboxEvent,
+    Report,
+    ReporterContact,
+    ReportEvent,
+)
+from meldecentral.services import events, geo, refdata
 from meldecentral.services.actor import Actor
 from meldecentral.services.errors import Conflict, EmergencyRedirected, ValidationFailed
 
@@ -67,11 +74,7 @@ def resolve_district(municipality_id: int, data: dict) -> int | None:
             )
         return district_id
     if data.get("district") is not None:
-        district_id = db.session.scalar(
-            sa.select(District.id).filter_by(
-                municipality_id=municipality_id, number=data["district"]
-            )
-        )
+        district_id = refdata.district_id(municipality_id, data["district"])
         if district_id is None:
             raise ValidationFailed("invalid report", {"district": ["unknown district"]})
         return district_id
@@ -92,19 +95,93 @@ def _replay(existing: Report, fingerprint: str) -> Submission:
     return Submission(existing, replayed=True)
 
 
-def _written_columns(report: Report) -> dict:
-    return {
-        c.key: getattr(report, c.key)
-        for c in sa.inspect(Report).column_attrs
-        if c.key in report.__dict__
+def _store(values: dict, actor: Actor, contact: dict | None) -> tuple[int, int]:
+    """Insert the report, its first history entry and its outbox event in one transaction
+    (on PostgreSQL in one statement); commit. Returns (report id, event id)."""
+    now = values["created_at"]
+    event = {
+        "actor_id": actor.user_id,
+        "actor_role": actor.role,
+        "action": "created",
+        "from_status": None,
+        "to_status": workflow.RECEIVED,
+        "data": {},
+        "created_at": now,
     }
+    outbox = events.row(events.REPORT_CREATED, urgent=values["urgency"] == "high")
+    if db.engine.dialect.name == "postgresql":
+        report_id, event_id = _insert_cte(values, event, outbox)
+    else:
+        report_id = db.session.execute(
+            sa.insert(Report).values(values).returning(Report.id)
+        ).scalar_one()
+        db.session.execute(sa.insert(ReportEvent).values(report_id=report_id, **event))
+        event_id = db.session.execute(
+            sa.insert(OutboxEvent)
+            .values(payload={"report_id": report_id}, **outbox)
+            .returning(OutboxEvent.id)
+        ).scalar_one()
+    if contact:
+        db.session.execute(sa.insert(ReporterContact).values(report_id=report_id, **contact))
+    db.session.commit()
+    return report_id, event_id
 
 
-def _keep_loaded(report: Report, values: dict) -> None:
-    """The commit expired the report; what was just written is known, so mark it loaded
-    rather than read it back (one SELECT less per submission)."""
-    for key, value in values.items():
-        set_committed_value(report, key, value)
+_INSERT_CTE: dict[tuple, sa.Select] = {}
+
+
+def _insert_cte(values: dict, event: dict, outbox: dict) -> tuple[int, int]:
+    """One statement: the report, its history entry and its outbox event (whose payload holds
+    the new report's id). Built once per set of columns, then only executed."""
+    shape = (tuple(values), tuple(event), tuple(outbox))
+    stmt = _INSERT_CTE.get(shape)
+    if stmt is None:
+        stmt = _INSERT_CTE[shape] = _build_insert_cte(*shape)
+    params = {f"r_{k}": v for k, v in values.items()}
+    params |= {f"h_{k}": v for k, v in event.items()}
+    params |= {f"o_{k}": v for k, v in outbox.items()}
+    return tuple(db.session.execute(stmt, params).one())
+
+
+def _build_insert_cte(report_cols, event_cols, outbox_cols) -> sa.Select:
+    def params(prefix: str, table: sa.Table, names) -> list:
+        return [sa.bindparam(f"{prefix}_{k}", type_=table.c[k].type) for k in names]
+
+    report_table = Report.__table__
+    report = (
+        sa.insert(report_table)
+        .values(dict(zip(report_cols, params("r", report_table, report_cols), strict=True)))
+        .returning(report_table.c.id)
+        .cte("new_report")
+    )
+    history = sa.insert(ReportEvent).from_select(
+        ["report_id", *event_cols],
+        sa.select(report.c.id, *params("h", ReportEvent.__table__, event_cols)),
+    )
+    payload = sa.func.json_build_object("report_id", report.c.id).cast(OutboxEvent.payload.type)
+    new_event = (
+        sa.insert(OutboxEvent)
+        .from_select(
+            ["payload", *outbox_cols],
+            sa.select(payload, *params("o", OutboxEvent.__table__, outbox_cols)),
+        )
+        .returning(OutboxEvent.id)
+        .cte("new_event")
+    )
+    return (
+        sa.select(report.c.id, new_event.c.id)
+        .select_from(report.join(new_event, sa.true()))  # one row each
+        .add_cte(history.cte("new_history"))
+    )
+
+
+def _attached(values: dict, report_id: int) -> Report:
+    """The stored report as an ORM object, without reading it back: what was written is known,
+    the rest (relationships) loads on access."""
+    report = Report(id=report_id, **values)
+    make_transient_to_detached(report)
+    db.session.add(report)
+    return report
 
 
 def submit_report(actor: Actor, data: dict, *, idempotency_key: str | None = None) -> Submission:
@@ -112,13 +189,17 @@ def submit_report(actor: Actor, data: dict, *, idempotency_key: str | None = Non
     Conflict."""
     municipality_id = actor.municipality_id
     key_hash = idempotency_hash(actor, idempotency_key) if idempotency_key else None
-    fingerprint = request_fingerprint(data)
+    fingerprint = request_fingerprint(data) if key_hash else None
     if key_hash:
         existing = _find_by_idempotency(key_hash)
         if existing is not None:
             return _replay(existing, fingerprint)
 
-    category = resolve_category(municipality_id, data["category"])
+    category = refdata.active_category(municipality_id, data["category"])
+    if category is None:
+        raise ValidationFailed(
+            "invalid report", {"category": [f"unknown category {data['category']!r}"]}
+        )
     district_id = resolve_district(municipality_id, data)
 
     if is_emergency(
@@ -137,62 +218,51 @@ def submit_report(actor: Actor, data: dict, *, idempotency_key: str | None = Non
     urgency = category.default_urgency
     if actor.is_staff and data.get("urgency"):
         urgency = data["urgency"]
-
+    contact = None
+    given = data.get("contact") or {}
+    if actor.role == roles.RESIDENT and any(given.get(k) for k in ("name", "email", "phone")):
+        contact = {
+            "name": given.get("name"),
+            "email": given.get("email"),
+            "phone": given.get("phone"),
+            "wants_updates": given.get("wants_updates", True),
+        }
+    now = clock.now()
+    values = {
+        "municipality_id": municipality_id,
+        "kind": data.get("kind") or category.kind,
+        "category_id": category.id,
+        "text": data["text"],
+        "occurred_at": data.get("occurred_at"),
+        "lat": data.get("lat"),
+        "lon": data.get("lon"),
+        "district_id": district_id,
+        "address_text": data.get("address_text"),
+        "minor_involved": data.get("minor_involved", False),
+        "person_named": data.get("person_named", False),
+        "interpreter_language": data.get("interpreter_language"),
+        "housing_estate": data.get("housing_estate", False),
+        "urgency": urgency,
+        "status": workflow.RECEIVED,
+        "source": "staff" if actor.is_staff else "resident",
+        "language": data.get("language"),
+        "reporter_user_id": actor.user_id if actor.is_staff else None,
+        "idempotency_hash": key_hash,
+        "request_hash": fingerprint,
+        "created_at": now,
+        "updated_at": now,
+    }
     for _attempt in range(5):
-        report = Report(
-            municipality_id=municipality_id,
-            reference=new_reference(),
-            kind=data.get("kind") or category.kind,
-            category_id=category.id,
-            text=data["text"],
-            occurred_at=data.get("occurred_at"),
-            lat=data.get("lat"),
-            lon=data.get("lon"),
-            district_id=district_id,
-            address_text=data.get("address_text"),
-            minor_involved=data.get("minor_involved", False),
-            person_named=data.get("person_named", False),
-            interpreter_language=data.get("interpreter_language"),
-            housing_estate=data.get("housing_estate", False),
-            urgency=urgency,
-            status=workflow.RECEIVED,
-            source="staff" if actor.is_staff else "resident",
-            language=data.get("language"),
-            reporter_user_id=actor.user_id if actor.is_staff else None,
-            idempotency_hash=key_hash,
-            request_hash=fingerprint if key_hash else None,
-            created_at=clock.now(),
-        )
-        db.session.add(report)
-        contact = data.get("contact") or {}
-        if actor.role == roles.RESIDENT and any(contact.get(k) for k in ("name", "email", "phone")):
-            report.contact = ReporterContact(
-                name=contact.get("name"),
-                email=contact.get("email"),
-                phone=contact.get("phone"),
-                wants_updates=contact.get("wants_updates", True),
-            )
+        values["reference"] = new_reference()
         try:
-            db.session.flush()
-        except IntegrityError:
-            db.session.rollback()
-            if key_hash:
-                existing = _find_by_idempotency(key_hash)
-                if existing is not None:  # a concurrent retry won the race
-                    return _replay(existing, fingerprint)
-            continue  # reference collision: draw another
-        history.append(report.id, actor, "created", to_status=workflow.RECEIVED)
-        events.record(events.REPORT_CREATED, {"report_id": report.id}, urgent=urgency == "high")
-        written = _written_columns(report)
-        try:
-            db.session.commit()
+            report_id, event_id = _store(values, actor, contact)
         except IntegrityError:
             db.session.rollback()
             if key_hash and (existing := _find_by_idempotency(key_hash)) is not None:
-                return _replay(existing, fingerprint)
-            continue
-        _keep_loaded(report, written)
-        metrics.report_submitted(report.source)
-        log.info("report %s submitted (%s, %s)", report.id, category.code, urgency)
-        return Submission(report, replayed=False)
+                return _replay(existing, fingerprint)  # a concurrent retry won the race
+            continue  # reference collision: draw another
+        events.committed([event_id], urgent=urgency == "high")
+        metrics.report_submitted(values["source"])
+        log.info("report %s submitted (%s, %s)", report_id, category.code, urgency)
+        return Submission(_attached(values, report_id), replayed=False)
     raise RuntimeError("could not allocate a unique reference")

@@ -7,13 +7,14 @@ from dataclasses import asdict
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from meldecentral import clock, metrics
 from meldecentral.domain import workflow
 from meldecentral.domain.routing import Decision, ReportFacts, Rule, decide, parse_rules
 from meldecentral.extensions import db
 from meldecentral.models import Report, RoutingDecision, RoutingRule, Unit
-from meldecentral.services import followup, history
+from meldecentral.services import followup, history, tx
 from meldecentral.services.actor import SYSTEM
 from meldecentral.services.errors import ValidationFailed
 
@@ -85,7 +86,10 @@ def route_report(report_id: int, trigger: str = "created") -> RoutingDecision | 
     event; a change (category, place) routes again and only adds units not yet assigned."""
     # Lock the report: two deliveries of one event must not route it twice.
     report = db.session.scalar(
-        sa.select(Report).where(Report.id == report_id).with_for_update(of=Report)
+        sa.select(Report)
+        .where(Report.id == report_id)
+        .options(joinedload(Report.category), joinedload(Report.district))
+        .with_for_update(of=Report)
     )
     if report is None or report.status in (workflow.REJECTED, workflow.MERGED):
         return None
@@ -99,13 +103,13 @@ def route_report(report_id: int, trigger: str = "created") -> RoutingDecision | 
     row = _store(report, decision, trigger, added)
     if added:
         created_at = report.created_at
-        followup.assign_units(SYSTEM, report.id, added, reason=decision.explain())
+        followup.assign_units(SYSTEM, report.id, added, reason=decision.explain(), locked=report)
         if trigger == "created":  # report created -> assignments stored
             metrics.observe_routing((clock.now() - created_at).total_seconds())
     else:
         if decision.unrouted:
             history.append(report.id, SYSTEM, "unrouted", data={"why": decision.explain()})
-        db.session.commit()
+        tx.commit()
     return row
 
 

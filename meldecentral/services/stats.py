@@ -24,6 +24,7 @@ from meldecentral.domain import workflow
 from meldecentral.extensions import db
 from meldecentral.models import Category, District, Municipality, Report, ReportDailyCount
 from meldecentral.models.stats import NO_DISTRICT
+from meldecentral.services import tx
 
 NOT_COUNTED = (workflow.REJECTED, workflow.MERGED)
 PERIODS = (30, 365)
@@ -75,37 +76,50 @@ def _counted_rows(municipality_id: int, first: date, last: date) -> list[tuple]:
 
 def refresh_days(municipality_id: int, first: date, last: date | None = None) -> int:
     """Recount the local days ``first``..``last`` from the report table; returns how many
-    cells were written. Commits."""
+    cells were written. Commits (inside ``tx.one_transaction``, a savepoint instead, so that a
+    concurrent recount undoes only this recount)."""
     last = last or first
     for _attempt in range(3):
-        rows = _counted_rows(municipality_id, first, last)
-        db.session.execute(
-            sa.delete(ReportDailyCount).where(
-                ReportDailyCount.municipality_id == municipality_id,
-                ReportDailyCount.day >= first,
-                ReportDailyCount.day <= last,
-            )
-        )
-        if rows:
-            db.session.execute(
-                sa.insert(ReportDailyCount),
-                [
-                    {
-                        "municipality_id": municipality_id,
-                        "day": day,
-                        "district_id": district_id,
-                        "category_id": category_id,
-                        "count": n,
-                    }
-                    for day, district_id, category_id, n in rows
-                ],
-            )
+        if tx.collecting() is not None:
+            try:
+                with db.session.begin_nested():
+                    return _recount(municipality_id, first, last)
+            except IntegrityError:  # a concurrent recount of the same day won: count again
+                continue
         try:
+            written = _recount(municipality_id, first, last)
             db.session.commit()
-            return len(rows)
-        except IntegrityError:  # a concurrent recount of the same day won: count again
+            return written
+        except IntegrityError:
             db.session.rollback()
     raise RuntimeError("could not recount the daily statistics")
+
+
+def _recount(municipality_id: int, first: date, last: date) -> int:
+    rows = _counted_rows(municipality_id, first, last)
+    db.session.execute(
+        sa.delete(ReportDailyCount).where(
+            ReportDailyCount.municipality_id == municipality_id,
+            ReportDailyCount.day >= first,
+            ReportDailyCount.day <= last,
+        )
+    )
+    if rows:
+        db.session.execute(
+            sa.insert(ReportDailyCount),
+            [
+                {
+                    "municipality_id": municipality_id,
+                    "day": day,
+                    "district_id": district_id,
+                    "category_id": category_id,
+                    "count": n,
+                }
+                for day, district_id, category_id, n in rows
+            ],
+        )
+    db.session.flush()
+    return len(rows)
 
 
 def refresh_recent(days: int = 2) -> int:

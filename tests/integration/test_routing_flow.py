@@ -250,7 +250,7 @@ def test_a_unit_without_an_address_is_visible_not_silent(client, app):
     submit(client)  # POLICE has no SMS number or webhook in the demo configuration
     ids = drain()
     assert ids
-    statuses = {delivery.attempt(i).status for i in ids}
+    statuses = {delivery.attempt(i, claimed=True).status for i in ids}
     assert statuses == {"dead"}
     errors = set(db.session.scalars(sa.select(Delivery.last_error)))
     assert any("no webhook address" in e or "no sms address" in e for e in errors)
@@ -325,3 +325,34 @@ def test_acknowledged_in_time_is_not_escalated(client, make_user):
     )
     with clock.at(assignment.ack_deadline + timedelta(days=3)):
         assert escalation.escalate_overdue() == []
+
+
+def test_routing_and_its_alert_commit_together(client, monkeypatch):
+    """The worker routes a report and plans the units' alerts in one transaction: if planning
+    fails, no assignment is left without its alert, and the event is handled again later."""
+    from meldecentral.services import notify
+
+    report = submit(client)
+    (event_id,) = db.session.scalars(
+        sa.select(OutboxEvent.id).where(OutboxEvent.handled_at.is_(None))
+    ).all()
+
+    def failing(*args, **kwargs):
+        raise RuntimeError("planning the alert failed")
+
+    monkeypatch.setattr(notify, "plan_assignment_alert", failing)
+    with pytest.raises(RuntimeError):
+        handle(event_id)
+    db.session.expire_all()
+    assert units_of(report.id) == []
+    assert db.session.get(OutboxEvent, event_id).handled_at is None
+    monkeypatch.undo()
+
+    planned = drain()
+    assert units_of(report.id) == ["POLICE"] and planned
+    # the follow-up events (assignment routed, report routed) are kept, handled in that task
+    events = db.session.execute(sa.select(OutboxEvent.topic, OutboxEvent.handled_at)).all()
+    assert {t for t, _ in events} >= {"assignment.status_changed", "report.status_changed"}
+    assert all(handled is not None for _, handled in events)
+    statuses = set(db.session.scalars(sa.select(Delivery.status).where(Delivery.id.in_(planned))))
+    assert statuses == {"sending"}  # claimed for the worker that planned them
