@@ -379,62 +379,65 @@ def run(args) -> dict:
         )
         results["form"] = form_size(stack.base)
 
-        # 5. scale
-        log(f"scale: seeding {seed_n:,} reports")
-        results["seed"] = seed(stack.db_url, seed_n)
-        t = time.monotonic()
-        stack.flask("stats", "rebuild")
-        results["seed"]["stats_s"] = time.monotonic() - t
-        seeded = results["seed"]["total_s"]
-        log(f"seeded in {seeded:.0f} s, statistics in {time.monotonic() - t:.0f} s")
-        coord = staff_token(stack, "coordinator")
-        police = staff_token(stack, "unit_member", "POLICE")
-        ssp = staff_token(stack, "unit_member", "SSP")
-        q = {}
-        q["triage"] = timed_gets(
-            stack.base,
-            coord,
-            [
-                "/api/v1/triage",
-                "/api/v1/triage?district=3&category=VOLD",
-                "/api/v1/triage?overdue=true",
-                "/api/v1/triage?unrouted=true",
-                "/api/v1/triage?unit=SSP&page=2",
-                "/api/v1/triage?status=routed&district=7",
-            ],
-            queries_n,
-        )
-        q["inbox"] = timed_gets(stack.base, police, ["/api/v1/inbox"], queries_n // 2)
-        q["inbox_ssp"] = timed_gets(stack.base, ssp, ["/api/v1/inbox?limit=100"], queries_n // 2)
-        q["list"] = timed_gets(
-            stack.base,
-            coord,
-            [
-                "/api/v1/reports",
-                "/api/v1/reports?status=received&district=3",
-                "/api/v1/reports?category=NARKO&unit=POLICE",
-                "/api/v1/reports?district=5&urgency=high&page=3",
-                "/api/v1/reports?created_from=2026-01-01T00:00:00Z&category=UNG",
-                "/api/v1/reports?status=in_progress&status=routed&category=HAD",
-            ],
-            queries_n,
-        )
-        q["list_unit"] = timed_gets(stack.base, police, ["/api/v1/reports"], queries_n // 2)
-        q["stats30"] = timed_gets(stack.base, coord, ["/api/v1/stats/districts?days=30"], 50)
-        q["stats365"] = timed_gets(stack.base, coord, ["/api/v1/stats/districts?days=365"], 50)
-        results["queries"] = q
-        plans = subprocess.run(
-            [sys.executable, "-m", "bench.explain"],
-            cwd=ROOT,
-            # Without PROMETHEUS_MULTIPROC_DIR (even empty, it would write files here).
-            env={
-                **{k: v for k, v in stack.env.items() if k != "PROMETHEUS_MULTIPROC_DIR"},
-                "LOG_FORMAT": "plain",
-            },
-            capture_output=True,
-            text=True,
-        )
-        (RESULTS / "plans.md").write_text(plans.stdout)
+        if not args.no_scale:
+            # 5. scale
+            log(f"scale: seeding {seed_n:,} reports")
+            results["seed"] = seed(stack.db_url, seed_n)
+            t = time.monotonic()
+            stack.flask("stats", "rebuild")
+            results["seed"]["stats_s"] = time.monotonic() - t
+            seeded = results["seed"]["total_s"]
+            log(f"seeded in {seeded:.0f} s, statistics in {time.monotonic() - t:.0f} s")
+            coord = staff_token(stack, "coordinator")
+            police = staff_token(stack, "unit_member", "POLICE")
+            ssp = staff_token(stack, "unit_member", "SSP")
+            q = {}
+            q["triage"] = timed_gets(
+                stack.base,
+                coord,
+                [
+                    "/api/v1/triage",
+                    "/api/v1/triage?district=3&category=VOLD",
+                    "/api/v1/triage?overdue=true",
+                    "/api/v1/triage?unrouted=true",
+                    "/api/v1/triage?unit=SSP&page=2",
+                    "/api/v1/triage?status=routed&district=7",
+                ],
+                queries_n,
+            )
+            q["inbox"] = timed_gets(stack.base, police, ["/api/v1/inbox"], queries_n // 2)
+            q["inbox_ssp"] = timed_gets(
+                stack.base, ssp, ["/api/v1/inbox?limit=100"], queries_n // 2
+            )
+            q["list"] = timed_gets(
+                stack.base,
+                coord,
+                [
+                    "/api/v1/reports",
+                    "/api/v1/reports?status=received&district=3",
+                    "/api/v1/reports?category=NARKO&unit=POLICE",
+                    "/api/v1/reports?district=5&urgency=high&page=3",
+                    "/api/v1/reports?created_from=2026-01-01T00:00:00Z&category=UNG",
+                    "/api/v1/reports?status=in_progress&status=routed&category=HAD",
+                ],
+                queries_n,
+            )
+            q["list_unit"] = timed_gets(stack.base, police, ["/api/v1/reports"], queries_n // 2)
+            q["stats30"] = timed_gets(stack.base, coord, ["/api/v1/stats/districts?days=30"], 50)
+            q["stats365"] = timed_gets(stack.base, coord, ["/api/v1/stats/districts?days=365"], 50)
+            results["queries"] = q
+            plans = subprocess.run(
+                [sys.executable, "-m", "bench.explain"],
+                cwd=ROOT,
+                # Without PROMETHEUS_MULTIPROC_DIR (even empty, it would write files here).
+                env={
+                    **{k: v for k, v in stack.env.items() if k != "PROMETHEUS_MULTIPROC_DIR"},
+                    "LOG_FORMAT": "plain",
+                },
+                capture_output=True,
+                text=True,
+            )
+            (RESULTS / "plans.md").write_text(plans.stdout)
         time.sleep(1)
         memory.stop()
         results["memory"] = {
@@ -505,7 +508,7 @@ def table(r: dict) -> str:
             ok(u["p99"] <= TARGETS["urgent_p99_ms"]) + " (p99 <= 1 s)",
         )
     )
-    s = r["seed"]
+    s = r.get("seed", {"reports": 0, "assignments": 0, "total_s": 0, "stats_s": 0})
     rows.append(
         (
             f"synthetic data: {s['reports']:,} reports, {s['assignments']:,} assignments",
@@ -523,7 +526,7 @@ def table(r: dict) -> str:
         "stats30": ("district statistics, 30 days", "stats_p95_ms"),
         "stats365": ("district statistics, 365 days", "stats_p95_ms"),
     }
-    for key, (label, target) in labels.items():
+    for key, (label, target) in labels.items() if "queries" in r else ():
         x = r["queries"][key]
         rows.append(
             (
@@ -568,6 +571,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller and shorter")
     parser.add_argument("--web-workers", type=int, default=2)
+    parser.add_argument(
+        "--no-scale", action="store_true", help="leave out the million-report figures"
+    )
     args = parser.parse_args()
     started = time.monotonic()
     results = run(args)

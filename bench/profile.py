@@ -1,0 +1,148 @@
+"""CPU per operation, in process, with a profile: where a submission's and a routing's time
+goes. Runs against a fresh PostgreSQL database (dropped at the end) and Redis db 9.
+
+    .venv/bin/python -m bench.profile [--n 1000] [--top 30] [--what intake|route|both]
+
+Intake: N POSTs to /api/v1/reports through the Flask test client (the relay thread publishes to
+Redis as in production). Routing: the events those reports created, handled in process as the
+worker's ``handle_event`` does, with every unit's channel a webhook to a local receiver.
+Prints CPU ms per operation (time.process_time, so other processes' load does not count) and
+the top functions by cumulative time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import time
+
+import sqlalchemy as sa
+
+from bench.stack import Stack
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--n", type=int, default=1000)
+    p.add_argument("--top", type=int, default=30)
+    p.add_argument("--what", default="both")
+    p.add_argument("--plain", action="store_true", help="CPU per operation only, no profiler")
+    args = p.parse_args()
+    stack = Stack()
+    stack.prepare()
+    os.environ.update(stack.env)
+    try:
+        global PLAIN
+        PLAIN = args.plain
+        _run(stack, args)
+    finally:
+        stack.stop()
+
+
+PLAIN = False
+
+
+STATEMENTS = [0]
+
+
+SHOW = [0]
+
+
+def _count(conn, cursor, statement, *args) -> None:
+    STATEMENTS[0] += 1
+    if SHOW[0]:
+        SHOW[0] -= 1
+        print("   SQL:", " ".join(statement.split())[:150])
+
+
+def _profile(label: str, n: int, fn, top: int) -> None:
+    prof = cProfile.Profile(time.process_time)
+    STATEMENTS[0] = 0
+    t0, w0 = time.process_time(), time.perf_counter()
+    if not PLAIN:
+        prof.enable()
+    fn()
+    prof.disable()
+    cpu, wall = time.process_time() - t0, time.perf_counter() - w0
+    print(
+        f"\n== {label}: {n} operations, {cpu * 1000 / n:.2f} ms CPU each "
+        f"({wall * 1000 / n:.2f} ms wall; this process, its threads included); "
+        f"{STATEMENTS[0] / n:.1f} SQL statements each"
+    )
+    if PLAIN:
+        return
+    out = io.StringIO()
+    stats = pstats.Stats(prof, stream=out)
+    stats.sort_stats("cumulative").print_stats(top)
+    stats.sort_stats("tottime").print_stats(top)
+    print(out.getvalue())
+
+
+def _run(stack: Stack, args) -> None:
+    from bench.receiver import Receiver
+    from bench.run import configure_units
+    from wsgi import app
+
+    receiver = Receiver()
+    configure_units(stack, receiver)
+    with app.app_context():
+        from meldecentral.extensions import db
+
+        sa.event.listen(db.engine, "before_cursor_execute", _count)
+    client = app.test_client()
+    cats = ["VOLD", "UNG", "NABO", "TYVERI", "UTRYG", "GRUPPE", "HAERVAERK"]
+    bodies = [
+        json.dumps(
+            {
+                "category": cats[i % len(cats)],
+                "text": f"profile report number {i}, something happened by the playground",
+                "district": 3,
+            }
+        )
+        for i in range(args.n + 50)
+    ]
+    headers = {"Content-Type": "application/json"}
+    for b in bodies[:50]:  # warm up
+        assert client.post("/api/v1/reports", data=b, headers=headers).status_code == 201
+
+    def intake():
+        for b in bodies[50:]:
+            r = client.post("/api/v1/reports", data=b, headers=headers)
+            assert r.status_code == 201, r.data
+
+    if args.what in ("intake", "both"):
+        _profile("intake POST /api/v1/reports", args.n, intake, args.top)
+    else:
+        intake()
+    time.sleep(1)
+    if args.what not in ("route", "both"):
+        return
+    with app.app_context():
+        from meldecentral.extensions import db
+        from workers.tasks import handle_event
+
+        ids = list(
+            db.session.scalars(
+                sa.text("SELECT id FROM outbox_event WHERE handled_at IS NULL ORDER BY id")
+            )
+        )
+        db.session.remove()
+
+        if os.environ.get("SHOW_SQL"):
+            SHOW[0] = int(os.environ["SHOW_SQL"])
+            handle_event.run(ids.pop(0))
+
+        def route():
+            for i in ids:
+                handle_event.run(i)
+
+        _profile("route + alert + webhook (handle_event)", len(ids), route, args.top)
+    receiver.close()
+
+
+if __name__ == "__main__":
+    main()
