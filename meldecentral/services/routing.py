@@ -85,17 +85,19 @@ def route_report(report_id: int, trigger: str = "created") -> RoutingDecision | 
     """Idempotent: a report already routed on creation is not routed again by a redelivered
     event; a change (category, place) routes again and only adds units not yet assigned."""
     # Lock the report: two deliveries of one event must not route it twice.
-    report = db.session.scalar(
-        sa.select(Report)
+    decided = sa.select(RoutingDecision.id).where(RoutingDecision.report_id == report_id).exists()
+    row = db.session.execute(
+        sa.select(Report, decided)
         .where(Report.id == report_id)
         .options(joinedload(Report.category), joinedload(Report.district))
         .with_for_update(of=Report)
-    )
-    if report is None or report.status in (workflow.REJECTED, workflow.MERGED):
+    ).first()
+    if row is None:
         return None
-    if trigger == "created" and db.session.scalar(
-        sa.select(RoutingDecision.id).where(RoutingDecision.report_id == report_id).limit(1)
-    ):
+    report, routed_before = row
+    if report.status in (workflow.REJECTED, workflow.MERGED):
+        return None
+    if trigger == "created" and routed_before:
         return None
     decision = decide(load_rules(report.municipality_id), facts_of(report))
     assigned = {a.unit.code for a in report.assignments}
@@ -123,8 +125,7 @@ def _store(report: Report, decision: Decision, trigger: str, added: list[str]) -
         unrouted=decision.unrouted,
         explanation=decision.explain(),
     )
-    db.session.add(row)
-    db.session.flush()
+    db.session.add(row)  # flushed with the assignments
     return row
 
 
