@@ -9,7 +9,6 @@ from meldecentral.api import bp
 from meldecentral.api.auth import current_actor, require_staff
 from meldecentral.api.errors import ApiError
 from meldecentral.api.util import json_body
-from meldecentral.extensions import db
 from meldecentral.models import (
     Assignment,
     Category,
@@ -36,6 +35,7 @@ from meldecentral.schemas.reports import (
     TrackSchema,
     TransitionInSchema,
 )
+from meldecentral.schemas.rows import report_summaries
 from meldecentral.security import configured_limit
 from meldecentral.services import (
     access,
@@ -51,7 +51,6 @@ from meldecentral.services.errors import NotFound
 
 _report_in = ReportInSchema()
 _report_out = ReportOutSchema()
-_summary = ReportSummarySchema(many=True)
 _submitted = SubmittedSchema()
 _list_query = ReportListQuerySchema()
 
@@ -196,14 +195,11 @@ def list_reports():
     page, per_page = args["page"], args["per_page"]
     # Counted up to a cap: an exact count of a million rows costs as much as reading them.
     order = (Report.created_at.desc(), Report.id.desc())
-    total, capped = queues.capped_count(query, page, per_page, order)
-    items = (
-        db.session.scalars(query.order_by(*order).limit(per_page).offset((page - 1) * per_page))
-        .unique()
-        .all()
-    )
+    # The page and the count in one statement; the items are ReportSummarySchema's, dumped
+    # from plain rows (schemas.rows): no ORM objects, no assignments loaded, no marshmallow.
+    rows, total, capped = queues.summary_page(query, page, per_page, order, order)
     return {
-        "items": _summary.dump(items),
+        "items": report_summaries(rows),
         "page": page,
         "per_page": per_page,
         "total": total,

@@ -62,6 +62,18 @@ class Page:
         return self.page < self.pages
 
 
+def _no_parallel_plans() -> None:
+    if db.engine.dialect.name == "postgresql":
+        # A parallel plan costs more to start (~10 ms) than such a count takes; for the rest
+        # of this short transaction too.
+        db.session.execute(sa.text("SET LOCAL max_parallel_workers_per_gather = 0"))
+
+
+def _count_up_to(query: sa.Select, cap: int, order_by: tuple) -> sa.Select:
+    limited = query.with_only_columns(Report.id).order_by(*order_by).limit(cap + 1).subquery()
+    return sa.select(sa.func.count()).select_from(limited)
+
+
 def capped_count(
     query: sa.Select, page: int, per_page: int, order_by: tuple = ()
 ) -> tuple[int, bool]:
@@ -70,13 +82,34 @@ def capped_count(
     page and stops at the cap, where unordered it may scan the table for rows that are rare
     in its older part."""
     cap = max(COUNT_CAP, page * per_page + 1)
-    if db.engine.dialect.name == "postgresql":
-        # A parallel plan costs more to start (~10 ms) than such a count takes; for the rest
-        # of this short transaction too.
-        db.session.execute(sa.text("SET LOCAL max_parallel_workers_per_gather = 0"))
-    limited = query.with_only_columns(Report.id).order_by(*order_by).limit(cap + 1).subquery()
-    n = db.session.scalar(sa.select(sa.func.count()).select_from(limited))
+    _no_parallel_plans()
+    n = db.session.scalar(_count_up_to(query, cap, order_by))
     return min(n, cap), n > cap
+
+
+def summary_page(
+    query: sa.Select,
+    page: int,
+    per_page: int,
+    order_by: tuple,
+    count_order_by: tuple,
+    *extra,
+) -> tuple[list, int, bool]:
+    """A page of ``query`` (a select of Report) as rows of SUMMARY_COLUMNS and ``extra``, with
+    ``capped_count``'s (count, capped). One statement: the count is an uncorrelated scalar
+    subquery of the page's (planned and run once, as the separate count was), so a list costs
+    one round trip less; only an empty page (past the end) needs the count on its own."""
+    cap = max(COUNT_CAP, page * per_page + 1)
+    _no_parallel_plans()
+    total = _count_up_to(query, cap, count_order_by).scalar_subquery().label("total")
+    rows = db.session.execute(
+        summary_rows(query, *extra, total)
+        .order_by(*order_by)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    n = rows[0][-1] if rows else db.session.scalar(_count_up_to(query, cap, count_order_by))
+    return rows, min(n, cap), n > cap
 
 
 def _next_deadline():
@@ -107,18 +140,48 @@ def _id_of(model, actor: Actor, key) -> int | None:
     return _ids[cache_key]
 
 
-def triage_queue(
-    actor: Actor,
-    f: QueueFilter,
-    page: int = 1,
-    per_page: int = 50,
-    *,
-    with_assignments: bool = True,
-) -> Page:
-    """Coordinators: open reports by urgency, then the nearest deadline, then age. Items are
-    (report, next deadline or None). An index scan of ix_report_triage at any size.
-    ``with_assignments=False`` leaves ``report.assignments`` unloaded (``assigned_units`` is a
-    cheaper way to show them)."""
+# The columns of a report's summary (schemas.ReportSummarySchema), in the order that
+# schemas.rows.report_summary reads them, for lists dumped from rows rather than ORM objects.
+# Category and district are joined as the ORM's joined eager loads join them (outer joins of
+# aliases: a filter's scalar subquery on category or district must not be correlated to them).
+_category = orm.aliased(Category, name="category_1")
+_district = orm.aliased(District, name="district_1")
+_unit = orm.aliased(Unit, name="unit_1")
+SUMMARY_COLUMNS = (
+    Report.id,
+    Report.reference,
+    Report.kind,
+    _category.code.label("category"),
+    _district.number.label("district"),
+    Report.urgency,
+    Report.status,
+    Report.source,
+    Report.minor_involved,
+    Report.housing_estate,
+    Report.created_at,
+    Report.updated_at,
+)
+
+
+def _with_summary_joins(left):
+    """``left`` (report, or a join with report) outer-joined to the summary's category and
+    district."""
+    return orm.outerjoin(left, _category, _category.id == Report.category_id).outerjoin(
+        _district, _district.id == Report.district_id
+    )
+
+
+def summary_rows(query: sa.Select, *extra) -> sa.Select:
+    """``query`` (a select of Report, as ``access.visible_reports`` starts it, filtered and
+    ordered) as a select of SUMMARY_COLUMNS and then ``extra`` columns: plain rows for
+    schemas.rows, no ORM objects, no relationships loaded."""
+    return query.with_only_columns(
+        *SUMMARY_COLUMNS, *extra, maintain_column_froms=False
+    ).select_from(_with_summary_joins(Report))
+
+
+def _triage_query(actor: Actor, f: QueueFilter) -> tuple[sa.Select, tuple, tuple]:
+    """The triage queue's query (of Report), its order, and the order to count it in."""
     if actor.role != roles.COORDINATOR:
         raise Forbidden("only coordinators see the triage queue")
     query = access.visible_reports(actor)
@@ -155,7 +218,23 @@ def triage_queue(
     order = (_URGENCY_RANK, sa.nulls_last(Report.next_deadline.asc()), Report.created_at, Report.id)
     # Counted in the page's order (see capped_count), except "unrouted": its index is small,
     # and unordered the count can stop at the cap instead of sorting all candidates.
-    total, capped = capped_count(query, page, per_page, () if f.unrouted else order)
+    return query, order, () if f.unrouted else order
+
+
+def triage_queue(
+    actor: Actor,
+    f: QueueFilter,
+    page: int = 1,
+    per_page: int = 50,
+    *,
+    with_assignments: bool = True,
+) -> Page:
+    """Coordinators: open reports by urgency, then the nearest deadline, then age. Items are
+    (report, next deadline or None). An index scan of ix_report_triage at any size.
+    ``with_assignments=False`` leaves ``report.assignments`` unloaded (``assigned_units`` is a
+    cheaper way to show them)."""
+    query, order, count_order = _triage_query(actor, f)
+    total, capped = capped_count(query, page, per_page, count_order)
     if not with_assignments:
         query = query.options(orm.lazyload(Report.assignments))
     rows = (
@@ -164,6 +243,21 @@ def triage_queue(
         .all()
     )
     return Page([(r, r.next_deadline) for r in rows], total, page, per_page, capped)
+
+
+def triage_rows(actor: Actor, f: QueueFilter, page: int = 1, per_page: int = 50) -> Page:
+    """``triage_queue`` as plain rows for the API: items are (row, codes of the units it is
+    assigned to), the row SUMMARY_COLUMNS followed by next_deadline (schemas.rows.triage_item);
+    the same filters, order and count."""
+    query, order, count_order = _triage_query(actor, f)
+    rows, total, capped = summary_page(
+        query, page, per_page, order, count_order, Report.next_deadline
+    )
+    # The units in a query of their own: as a subquery of the page's, PostgreSQL would run it
+    # for the rows skipped by OFFSET too.
+    units = assigned_units([row[0] for row in rows])
+    items = [(row, units[row[0]]) for row in rows]
+    return Page(items, total, page, per_page, capped)
 
 
 def assigned_units(report_ids: list[int]) -> dict[int, list[str]]:
@@ -209,6 +303,47 @@ def unit_inbox(
         orm.joinedload(Assignment.unit),
     )
     return list(db.session.scalars(query.limit(limit).offset(offset)).unique())
+
+
+def unit_inbox_rows(
+    actor: Actor, *, include_closed: bool = False, limit: int = 200, offset: int = 0
+) -> tuple[str | None, list]:
+    """``unit_inbox`` as plain rows for the API: (the unit's code, rows of SUMMARY_COLUMNS
+    followed by the assignment's id, status, ack_deadline, escalation_level, created_at and
+    unit code; schemas.rows.inbox_item). The same query, order and joins."""
+    if actor.role != roles.UNIT_MEMBER or actor.unit_id is None:
+        raise Forbidden("only a unit's members see its inbox")
+    query = (
+        sa.select(
+            *SUMMARY_COLUMNS,
+            Assignment.id,
+            Assignment.status,
+            Assignment.ack_deadline,
+            Assignment.escalation_level,
+            Assignment.created_at,
+            _unit.code,
+        )
+        .select_from(
+            _with_summary_joins(
+                orm.join(Assignment, Report, Assignment.report_id == Report.id)
+            ).outerjoin(_unit, _unit.id == Assignment.unit_id)
+        )
+        .where(
+            Assignment.unit_id == actor.unit_id,
+            Report.municipality_id == actor.municipality_id,
+        )
+    )
+    if not include_closed:
+        query = query.where(_ASSIGNMENT_OPEN)
+    query = query.order_by(
+        _ASSIGNMENT_WAITING_LAST, sa.nulls_last(Assignment.ack_deadline.asc()), Assignment.id
+    )
+    rows = db.session.execute(query.limit(limit).offset(offset)).all()
+    if rows:
+        unit = rows[0][-1]
+    else:
+        unit = db.session.scalar(sa.select(Unit.code).where(Unit.id == actor.unit_id))
+    return unit, rows
 
 
 def my_reports(actor: Actor, limit: int = 100) -> list[Report]:
