@@ -60,6 +60,18 @@ class Report(Model):
             postgresql_where=sa.text(OPEN_STATUSES_SQL),
             sqlite_where=sa.text(OPEN_STATUSES_SQL),
         ),
+        # The staff list of open reports of a category, newest first, and its count: an
+        # index-only scan (the status is carried along for the status filter).
+        sa.Index(
+            "ix_report_open_category",
+            "municipality_id",
+            "category_id",
+            "created_at",
+            "id",
+            postgresql_include=["status"],
+            postgresql_where=sa.text(OPEN_STATUSES_SQL),
+            sqlite_where=sa.text(OPEN_STATUSES_SQL),
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipality.id"))

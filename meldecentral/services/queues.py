@@ -32,7 +32,7 @@ _ASSIGNMENT_OPEN = sa.text(OPEN_ASSIGNMENT_SQL.replace("status", "assignment.sta
 _ASSIGNMENT_WAITING_LAST = sa.literal_column("(assignment.status <> 'routed')")
 # Lists count their rows up to this many (and at least one page past the current one): an
 # exact count of a large result costs as much as reading it.
-COUNT_CAP = 500
+COUNT_CAP = 200
 
 
 @dataclass(frozen=True)
