@@ -26,6 +26,9 @@ URLS = [
     ("coordinator", "/api/v1/reports"),
     ("coordinator", "/api/v1/reports?status=received&district=3"),
     ("coordinator", "/api/v1/reports?category=NARKO&unit=POLICE"),
+    ("coordinator", "/api/v1/reports?district=5&urgency=high&page=3"),
+    ("coordinator", "/api/v1/reports?created_from=2026-01-01T00:00:00Z&category=UNG"),
+    ("coordinator", "/api/v1/reports?status=in_progress&status=routed&category=HAD"),
     ("unit_member", "/api/v1/reports"),
     ("coordinator", "/api/v1/stats/districts?days=30"),
     ("coordinator", "/api/v1/stats/districts?days=365"),
@@ -63,7 +66,8 @@ def main(out=sys.stdout) -> None:
     captured: list[tuple[str, object]] = []
 
     def capture(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().upper().startswith("SELECT") and HOT.search(statement):
+        head = statement.lstrip().upper()
+        if head.startswith("SET LOCAL") or (head.startswith("SELECT") and HOT.search(statement)):
             captured.append((statement, parameters))
 
     sa.event.listen(engine, "before_cursor_execute", capture)
@@ -71,18 +75,22 @@ def main(out=sys.stdout) -> None:
         captured.clear()
         res = client.get(url, headers={"Authorization": f"Bearer {tok[role]}"})
         print(f"\n### {url} ({role}) -> {res.status_code}\n", file=out)
-        for statement, params in list(captured):
-            raw = engine.raw_connection()
-            try:
-                cur = raw.cursor()
+        raw = engine.raw_connection()  # one per request, with the settings the request made
+        try:
+            cur = raw.cursor()
+            for statement, params in list(captured):
+                if statement.lstrip().upper().startswith("SET LOCAL"):
+                    cur.execute(statement)  # in this transaction, rolled back at the end
+                    continue
                 cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, params)
                 plan = "\n".join(r[0] for r in cur.fetchall())
-            finally:
-                raw.close()
-            print("```", file=out)
-            print(re.sub(r"\s+", " ", statement).strip(), file=out)
-            print(plan, file=out)
-            print("```", file=out)
+                print("```", file=out)
+                print(re.sub(r"\s+", " ", statement).strip(), file=out)
+                print(plan, file=out)
+                print("```", file=out)
+        finally:
+            raw.rollback()
+            raw.close()
     sa.event.remove(engine, "before_cursor_execute", capture)
 
 

@@ -1,13 +1,16 @@
 """CPU per operation, in process, with a profile: where a submission's and a routing's time
-goes. Runs against a fresh PostgreSQL database (dropped at the end) and Redis db 9.
+goes. Runs against a fresh PostgreSQL database (dropped at the end) and Redis db 9 (flushed:
+not while bench.run uses it; MC_BENCH_REDIS_URL picks another).
 
-    .venv/bin/python -m bench.profile [--n 1000] [--top 30] [--what intake|route|both]
+    .venv/bin/python -m bench.profile [--n 1000] [--top 30] [--what intake|route|both] [--plain]
 
 Intake: N POSTs to /api/v1/reports through the Flask test client (the relay thread publishes to
-Redis as in production). Routing: the events those reports created, handled in process as the
-worker's ``handle_event`` does, with every unit's channel a webhook to a local receiver.
-Prints CPU ms per operation (time.process_time, so other processes' load does not count) and
-the top functions by cumulative time.
+Redis as in production), after the same N to the ceiling (bench/ceiling_app.py). Routing: the
+events those reports created, handled in process as the worker's ``handle_event`` does, with
+every unit's channel a webhook to a local receiver (in this process, so its CPU counts).
+Prints CPU ms per operation (time.process_time: this process, its threads included; other
+processes' load does not count), SQL statements per operation, and with a profiler (not
+--plain) the top functions by cumulative and by own time.
 """
 
 from __future__ import annotations
@@ -73,7 +76,7 @@ def _profile(label: str, n: int, fn, top: int) -> None:
         f"({wall * 1000 / n:.2f} ms wall; this process, its threads included); "
         f"{STATEMENTS[0] / n:.1f} SQL statements each"
     )
-    if PLAIN:
+    if PLAIN or not top:
         return
     out = io.StringIO()
     stats = pstats.Stats(prof, stream=out)
@@ -115,6 +118,23 @@ def _run(stack: Stack, args) -> None:
             assert r.status_code == 201, r.data
 
     if args.what in ("intake", "both"):
+        from bench.ceiling_app import app as ceiling
+
+        bare = ceiling.test_client()
+        for b in bodies[:50]:  # warm up
+            assert bare.post("/api/v1/reports", data=b, headers=headers).status_code == 201
+
+        def ceiling_intake():
+            for b in bodies[50:]:
+                r = bare.post("/api/v1/reports", data=b, headers=headers)
+                assert r.status_code == 201, r.data
+
+        _profile("ceiling POST /api/v1/reports (bench/ceiling_app.py)", args.n, ceiling_intake, 0)
+        with app.app_context():
+            from meldecentral.extensions import db
+
+            db.session.execute(sa.text("DELETE FROM report WHERE reference LIKE 'CEIL-%'"))
+            db.session.commit()
         _profile("intake POST /api/v1/reports", args.n, intake, args.top)
     else:
         intake()

@@ -229,6 +229,15 @@ def sent_times(engine, after_id: int, upto_id: int | None = None) -> dict[str, f
     return out
 
 
+def urgent_refs(engine, after_id: int) -> set[str]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.text("SELECT reference FROM report WHERE id > :a AND urgency = 'high'"),
+            {"a": after_id},
+        )
+        return {r[0] for r in rows}
+
+
 def wait_arrivals(receiver: Receiver, refs, timeout: float) -> float:
     """Waits until every reference has a webhook; returns when the last one arrived."""
     deadline = time.time() + timeout
@@ -379,7 +388,14 @@ def run(args) -> dict:
             sent = sent_times(engine, start_id)
             wait_arrivals(receiver, sent, 120)
             lat = latencies(receiver, sent)
+            urgent = urgent_refs(engine, start_id)
+            lat_urgent = latencies(receiver, {r: t for r, t in sent.items() if r in urgent})
             results["routing"][rate] = {
+                "urgent": {
+                    "n": len(lat_urgent),
+                    "p50": pct(lat_urgent, 50),
+                    "p99": pct(lat_urgent, 99),
+                },
                 "achieved": load["rps"],
                 "sent": len(sent),
                 "received": len(lat),
@@ -505,6 +521,16 @@ def table(r: dict) -> str:
                 else "",
             )
         )
+        if "urgent" in x:
+            u = x["urgent"]
+            rows.append(
+                (
+                    "  of which high urgency (urgent queue), p50 / p99",
+                    f"{u['p50']:.0f} / {u['p99']:.0f} ms",
+                    f"{u['n']} alerts",
+                    "",
+                )
+            )
     b = r["backlog"]
     rows.append(
         (
