@@ -275,27 +275,32 @@ def assigned_units(report_ids: list[int]) -> dict[int, list[str]]:
     return out
 
 
+def _inbox(query: sa.Select, actor: Actor, include_closed: bool) -> sa.Select:
+    """A unit's inbox: its assignments (visible to it by definition, access.visible_reports),
+    open ones unless ``include_closed``, unacknowledged first by deadline."""
+    if actor.role != roles.UNIT_MEMBER or actor.unit_id is None:
+        raise Forbidden("only a unit's members see its inbox")
+    query = query.where(
+        Assignment.unit_id == actor.unit_id,
+        Report.municipality_id == actor.municipality_id,
+    )
+    if not include_closed:
+        query = query.where(_ASSIGNMENT_OPEN)
+    return query.order_by(
+        _ASSIGNMENT_WAITING_LAST, sa.nulls_last(Assignment.ack_deadline.asc()), Assignment.id
+    )
+
+
 def unit_inbox(
     actor: Actor, *, include_closed: bool = False, limit: int = 200, offset: int = 0
 ) -> list:
     """A unit member's assignments, the most pressing first: unacknowledged ones by deadline,
     then the ones being worked on, by deadline. Open ones are an index scan of
     ix_assignment_inbox."""
-    if actor.role != roles.UNIT_MEMBER or actor.unit_id is None:
-        raise Forbidden("only a unit's members see its inbox")
-    # The unit's own assignments are visible to it by definition (access.visible_reports).
-    query = (
-        sa.select(Assignment)
-        .join(Report, Assignment.report_id == Report.id)
-        .where(
-            Assignment.unit_id == actor.unit_id,
-            Report.municipality_id == actor.municipality_id,
-        )
-    )
-    if not include_closed:
-        query = query.where(_ASSIGNMENT_OPEN)
-    query = query.order_by(
-        _ASSIGNMENT_WAITING_LAST, sa.nulls_last(Assignment.ack_deadline.asc()), Assignment.id
+    query = _inbox(
+        sa.select(Assignment).join(Report, Assignment.report_id == Report.id),
+        actor,
+        include_closed,
     ).options(
         orm.contains_eager(Assignment.report).options(
             orm.joinedload(Report.category), orm.joinedload(Report.district)
@@ -311,33 +316,20 @@ def unit_inbox_rows(
     """``unit_inbox`` as plain rows for the API: (the unit's code, rows of SUMMARY_COLUMNS
     followed by the assignment's id, status, ack_deadline, escalation_level, created_at and
     unit code; schemas.rows.inbox_item). The same query, order and joins."""
-    if actor.role != roles.UNIT_MEMBER or actor.unit_id is None:
-        raise Forbidden("only a unit's members see its inbox")
-    query = (
-        sa.select(
-            *SUMMARY_COLUMNS,
-            Assignment.id,
-            Assignment.status,
-            Assignment.ack_deadline,
-            Assignment.escalation_level,
-            Assignment.created_at,
-            _unit.code,
-        )
-        .select_from(
-            _with_summary_joins(
-                orm.join(Assignment, Report, Assignment.report_id == Report.id)
-            ).outerjoin(_unit, _unit.id == Assignment.unit_id)
-        )
-        .where(
-            Assignment.unit_id == actor.unit_id,
-            Report.municipality_id == actor.municipality_id,
-        )
+    query = sa.select(
+        *SUMMARY_COLUMNS,
+        Assignment.id,
+        Assignment.status,
+        Assignment.ack_deadline,
+        Assignment.escalation_level,
+        Assignment.created_at,
+        _unit.code,
+    ).select_from(
+        _with_summary_joins(
+            orm.join(Assignment, Report, Assignment.report_id == Report.id)
+        ).outerjoin(_unit, _unit.id == Assignment.unit_id)
     )
-    if not include_closed:
-        query = query.where(_ASSIGNMENT_OPEN)
-    query = query.order_by(
-        _ASSIGNMENT_WAITING_LAST, sa.nulls_last(Assignment.ack_deadline.asc()), Assignment.id
-    )
+    query = _inbox(query, actor, include_closed)
     rows = db.session.execute(query.limit(limit).offset(offset)).all()
     if rows:
         unit = rows[0][-1]
