@@ -15,23 +15,14 @@ import sys
 
 import sqlalchemy as sa
 
+from bench import paths
+
 URLS = [
-    ("coordinator", "/api/v1/triage"),
-    ("coordinator", "/api/v1/triage?district=3&category=VOLD"),
-    ("coordinator", "/api/v1/triage?overdue=true"),
-    ("coordinator", "/api/v1/triage?unrouted=true"),
-    ("coordinator", "/api/v1/triage?unit=SSP&page=2"),
-    ("coordinator", "/api/v1/triage?status=routed&district=7"),
-    ("unit_member", "/api/v1/inbox"),
-    ("coordinator", "/api/v1/reports"),
-    ("coordinator", "/api/v1/reports?status=received&district=3"),
-    ("coordinator", "/api/v1/reports?category=NARKO&unit=POLICE"),
-    ("coordinator", "/api/v1/reports?district=5&urgency=high&page=3"),
-    ("coordinator", "/api/v1/reports?created_from=2026-01-01T00:00:00Z&category=UNG"),
-    ("coordinator", "/api/v1/reports?status=in_progress&status=routed&category=HAD"),
+    *(("coordinator", path) for path in paths.TRIAGE),
+    ("unit_member", paths.INBOX),
+    *(("coordinator", path) for path in paths.LIST),
     ("unit_member", "/api/v1/reports"),
-    ("coordinator", "/api/v1/stats/districts?days=30"),
-    ("coordinator", "/api/v1/stats/districts?days=365"),
+    *(("coordinator", path) for path in paths.STATS),
 ]
 HOT = re.compile(r"\bFROM (report|assignment|report_daily_count)\b")
 

@@ -29,46 +29,24 @@ import pstats
 import statistics
 import time
 
+from bench import paths
+from bench.paths import pct
+
 os.environ.setdefault("MELDECENTRAL_ENV", "production")
 os.environ.setdefault("SECRET_KEY", "bench-lists-" + "0" * 40)
 os.environ.setdefault("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
 
-TRIAGE = [
-    "/api/v1/triage",
-    "/api/v1/triage?district=3&category=VOLD",
-    "/api/v1/triage?overdue=true",
-    "/api/v1/triage?unrouted=true",
-    "/api/v1/triage?unit=SSP&page=2",
-    "/api/v1/triage?status=routed&district=7",
-]
-LIST = [
-    "/api/v1/reports",
-    "/api/v1/reports?status=received&district=3",
-    "/api/v1/reports?category=NARKO&unit=POLICE",
-    "/api/v1/reports?district=5&urgency=high&page=3",
-    "/api/v1/reports?created_from=2026-01-01T00:00:00Z&category=UNG",
-    "/api/v1/reports?status=in_progress&status=routed&category=HAD",
-]
+TRIAGE, LIST = paths.TRIAGE, paths.LIST
 # (name, who, paths, share of --n): as bench/run.py's scale phase.
 GROUPS = [
     ("triage", ("coordinator", None), TRIAGE, 1.0),
-    ("inbox POLICE", ("unit_member", "POLICE"), ["/api/v1/inbox"], 0.5),
-    ("inbox SSP 100", ("unit_member", "SSP"), ["/api/v1/inbox?limit=100"], 0.5),
+    ("inbox POLICE", ("unit_member", "POLICE"), [paths.INBOX], 0.5),
+    ("inbox SSP 100", ("unit_member", "SSP"), [paths.INBOX_100], 0.5),
     ("list coordinator", ("coordinator", None), LIST, 1.0),
     ("list POLICE", ("unit_member", "POLICE"), ["/api/v1/reports"], 0.5),
 ]
 # Not in bench/run.py (--extra): a unit member with the coordinator's filters.
 EXTRA = [("list POLICE, filters", ("unit_member", "POLICE"), LIST, 1.0)]
-
-
-def pct(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    values = sorted(values)
-    k = (len(values) - 1) * p / 100
-    lo = int(k)
-    hi = min(lo + 1, len(values) - 1)
-    return values[lo] + (values[hi] - values[lo]) * (k - lo)
 
 
 def tokens(app) -> dict:

@@ -40,6 +40,8 @@ import psutil
 import requests
 import sqlalchemy as sa
 
+from bench import paths
+from bench.paths import pct
 from bench.receiver import Receiver
 from bench.seed import seed
 from bench.stack import ROOT, Stack
@@ -63,14 +65,6 @@ TARGETS = {
 
 def log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
-
-
-def pct(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    k = max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))
-    return ordered[k]
 
 
 def wrk(
@@ -426,36 +420,20 @@ def run(args) -> dict:
             q["triage"] = timed_gets(
                 stack.base,
                 coord,
-                [
-                    "/api/v1/triage",
-                    "/api/v1/triage?district=3&category=VOLD",
-                    "/api/v1/triage?overdue=true",
-                    "/api/v1/triage?unrouted=true",
-                    "/api/v1/triage?unit=SSP&page=2",
-                    "/api/v1/triage?status=routed&district=7",
-                ],
+                paths.TRIAGE,
                 queries_n,
             )
-            q["inbox"] = timed_gets(stack.base, police, ["/api/v1/inbox"], queries_n // 2)
-            q["inbox_ssp"] = timed_gets(
-                stack.base, ssp, ["/api/v1/inbox?limit=100"], queries_n // 2
-            )
+            q["inbox"] = timed_gets(stack.base, police, [paths.INBOX], queries_n // 2)
+            q["inbox_ssp"] = timed_gets(stack.base, ssp, [paths.INBOX_100], queries_n // 2)
             q["list"] = timed_gets(
                 stack.base,
                 coord,
-                [
-                    "/api/v1/reports",
-                    "/api/v1/reports?status=received&district=3",
-                    "/api/v1/reports?category=NARKO&unit=POLICE",
-                    "/api/v1/reports?district=5&urgency=high&page=3",
-                    "/api/v1/reports?created_from=2026-01-01T00:00:00Z&category=UNG",
-                    "/api/v1/reports?status=in_progress&status=routed&category=HAD",
-                ],
+                paths.LIST,
                 queries_n,
             )
             q["list_unit"] = timed_gets(stack.base, police, ["/api/v1/reports"], queries_n // 2)
-            q["stats30"] = timed_gets(stack.base, coord, ["/api/v1/stats/districts?days=30"], 50)
-            q["stats365"] = timed_gets(stack.base, coord, ["/api/v1/stats/districts?days=365"], 50)
+            q["stats30"] = timed_gets(stack.base, coord, [paths.STATS[0]], 50)
+            q["stats365"] = timed_gets(stack.base, coord, [paths.STATS[1]], 50)
             results["queries"] = q
             plans = subprocess.run(
                 [sys.executable, "-m", "bench.explain"],

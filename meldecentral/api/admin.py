@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import request
 
 from meldecentral.api import bp
-from meldecentral.api.auth import require_staff
+from meldecentral.api.auth import require_role, require_staff
 from meldecentral.api.errors import ApiError
 from meldecentral.api.util import json_body
 from meldecentral.domain import roles
@@ -20,23 +20,16 @@ from meldecentral.schemas.delivery import (
 from meldecentral.services import audit, delivery, routing
 
 
-def _require(role: str):
-    actor = require_staff()
-    if actor.role != role:
-        raise ApiError(403, "forbidden", f"only the {role} role may do this")
-    return actor
-
-
 @bp.get("/routing/rules")
 def get_rules():
-    actor = _require(roles.ADMIN)
+    actor = require_role(roles.ADMIN)
     rules = routing.load_rules(actor.municipality_id)
     return {"rules": [rule_to_dict(r) for r in rules]}
 
 
 @bp.put("/routing/rules")
 def put_rules():
-    actor = _require(roles.ADMIN)
+    actor = require_role(roles.ADMIN)
     body = json_body()
     if not isinstance(body.get("rules"), list):
         raise ApiError(422, "validation_error", "invalid rules", {"rules": ["a list of rules"]})
@@ -64,7 +57,7 @@ def resend(delivery_id: int):
 @bp.get("/access-log")
 def access_log():
     """Administrators: the access log, by report reference or by user."""
-    actor = _require(roles.ADMIN)
+    actor = require_role(roles.ADMIN)
     args = AccessLogQuerySchema().load(request.args)
     rows = audit.access_log(
         actor, reference=args.get("reference"), user_email=args.get("user"), limit=args["limit"]

@@ -33,3 +33,11 @@ def require_staff() -> Actor:
     if not actor.is_staff:
         raise ApiError(401, "unauthorized", "a staff token is required")
     return actor
+
+
+def require_role(role: str, message: str | None = None) -> Actor:
+    """A staff token of this role, or 401/403."""
+    actor = require_staff()
+    if actor.role != role:
+        raise ApiError(403, "forbidden", message or f"only the {role} role may do this")
+    return actor

@@ -8,8 +8,7 @@ from flask import request
 
 from meldecentral import clock
 from meldecentral.api import bp
-from meldecentral.api.auth import require_staff
-from meldecentral.api.errors import ApiError
+from meldecentral.api.auth import require_role, require_staff
 from meldecentral.domain import roles
 from meldecentral.schemas import rows as dump
 from meldecentral.schemas.queues import (
@@ -26,16 +25,9 @@ _triage_query = TriageQuerySchema()
 _inbox_query = InboxQuerySchema()
 
 
-def _require_role(role: str, what: str):
-    actor = require_staff()
-    if actor.role != role:
-        raise ApiError(403, "forbidden", f"only {what}")
-    return actor
-
-
 @bp.get("/triage")
 def triage():
-    actor = _require_role(roles.COORDINATOR, "coordinators see the triage queue")
+    actor = require_role(roles.COORDINATOR, "only coordinators see the triage queue")
     args = _triage_query.load(request.args.to_dict())
     page = queues.triage_rows(
         actor,
@@ -62,7 +54,7 @@ def triage():
 
 @bp.get("/inbox")
 def inbox():
-    actor = _require_role(roles.UNIT_MEMBER, "a unit's members see its inbox")
+    actor = require_role(roles.UNIT_MEMBER, "only a unit's members see its inbox")
     args = _inbox_query.load(request.args.to_dict())
     unit, rows = queues.unit_inbox_rows(
         actor, include_closed=args["include_closed"], limit=args["limit"], offset=args["offset"]

@@ -24,8 +24,6 @@ from meldecentral.services.errors import Forbidden, NotFound
 from meldecentral.services.notify import UNIT_ADDRESS
 from notifications import DeliveryError, Message
 
-LEASE = SEND_LEASE
-
 
 @dataclass
 class Outcome:
@@ -54,7 +52,7 @@ def _claim(delivery_id: int) -> Delivery | None:
         db.session.rollback()
         return None
     delivery.status = SENDING
-    delivery.lease_until = now + LEASE
+    delivery.lease_until = now + SEND_LEASE
     db.session.commit()
     return delivery
 

@@ -55,13 +55,16 @@ def request_fingerprint(data: dict) -> str:
     return _hash(json.dumps(data, sort_keys=True, default=str))
 
 
-def resolve_category(municipality_id: int, code: str) -> Category:
-    category = db.session.scalar(
-        sa.select(Category).filter_by(municipality_id=municipality_id, code=code, active=True)
-    )
+def active_category(municipality_id: int, code: str) -> refdata.CategoryInfo:
+    category = refdata.active_category(municipality_id, code)
     if category is None:
         raise ValidationFailed("invalid report", {"category": [f"unknown category {code!r}"]})
     return category
+
+
+def resolve_category(municipality_id: int, code: str) -> Category:
+    """The active category as an ORM object (changing a report's category assigns it)."""
+    return db.session.get(Category, active_category(municipality_id, code).id)
 
 
 def resolve_district(municipality_id: int, data: dict) -> int | None:
@@ -195,11 +198,7 @@ def submit_report(actor: Actor, data: dict, *, idempotency_key: str | None = Non
         if existing is not None:
             return _replay(existing, fingerprint)
 
-    category = refdata.active_category(municipality_id, data["category"])
-    if category is None:
-        raise ValidationFailed(
-            "invalid report", {"category": [f"unknown category {data['category']!r}"]}
-        )
+    category = active_category(municipality_id, data["category"])
     district_id = resolve_district(municipality_id, data)
 
     if is_emergency(

@@ -1,0 +1,33 @@
+"""What the scale phase asks for, shared by bench/run.py, bench/lists.py and bench/explain.py,
+and the one percentile they all report."""
+
+from __future__ import annotations
+
+TRIAGE = [
+    "/api/v1/triage",
+    "/api/v1/triage?district=3&category=VOLD",
+    "/api/v1/triage?overdue=true",
+    "/api/v1/triage?unrouted=true",
+    "/api/v1/triage?unit=SSP&page=2",
+    "/api/v1/triage?status=routed&district=7",
+]
+LIST = [
+    "/api/v1/reports",
+    "/api/v1/reports?status=received&district=3",
+    "/api/v1/reports?category=NARKO&unit=POLICE",
+    "/api/v1/reports?district=5&urgency=high&page=3",
+    "/api/v1/reports?created_from=2026-01-01T00:00:00Z&category=UNG",
+    "/api/v1/reports?status=in_progress&status=routed&category=HAD",
+]
+INBOX = "/api/v1/inbox"
+INBOX_100 = "/api/v1/inbox?limit=100"
+STATS = ["/api/v1/stats/districts?days=30", "/api/v1/stats/districts?days=365"]
+
+
+def pct(values: list[float], p: float) -> float:
+    """Nearest-rank percentile; NaN for no values."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))
+    return ordered[k]
