@@ -7,7 +7,7 @@ Phases, in one run against one fresh PostgreSQL database and Redis db 9:
 
 1. intake ceiling: bench/ceiling_app.py under gunicorn (config/gunicorn.py, same workers and
    threads): POST /api/v1/reports at saturation, then at a fixed rate.
-2. intake: the application the same way (urgent worker and beat running, normal worker not
+2. intake: the application the same way (relay, urgent worker and beat running, normal worker not
    yet): fixed rate, then saturation until the backlog (20,000 normal reports) is queued.
 3. backlog: the normal worker starts; meanwhile urgent reports arrive at 5/s; the drain time
    of the backlog and the urgent alerts' latency (submit -> webhook at bench/receiver.py).
@@ -329,8 +329,9 @@ def run(args) -> dict:
         log(f"ceiling: {ceiling_sat['rps']:.0f}/s; at {fixed_rate}/s p99 {ceiling_fix['p99_ms']}")
 
         # 2. intake, the normal worker not yet started: the backlog builds up
-        log("intake: the application (urgent worker and beat running)")
+        log("intake: the application (relay, urgent worker and beat running)")
         stack.start_web()
+        stack.start_relay()
         stack.start_workers(queues=("urgent",))
         stack.start_beat()
         time.sleep(3)

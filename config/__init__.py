@@ -48,7 +48,10 @@ class Config:
     # Longer than any retry delay (DELIVERY_BACKOFF_CAP), so a waiting retry is not handed out
     # twice; a task lost with a dead worker is recovered sooner by the database sweepers.
     CELERY_VISIBILITY_TIMEOUT = 4 * 3600
-    OUTBOX_RELAY = "thread"  # "off": events stay in the outbox until the sweeper runs
+    # "thread": a relay thread in each web process; "process": a relay process of its own
+    # (workers/relay.py); "off": events stay in the outbox until the sweeper runs.
+    OUTBOX_RELAY = "thread"
+    OUTBOX_RELAY_POLL_SECONDS = 0.02  # the relay process's pause when it found little to do
     OUTBOX_SWEEP_AFTER_SECONDS = 30
     OUTBOX_SWEEP_EVERY_SECONDS = 10
     OUTBOX_REPUBLISH_AFTER_SECONDS = 300
@@ -123,6 +126,8 @@ class ProductionConfig(Config):
     SQLALCHEMY_DATABASE_URI = None
     SESSION_COOKIE_SECURE = True
     HSTS_ENABLED = True
+    # The Procfile runs a relay process: the web processes only commit (workers/relay.py).
+    OUTBOX_RELAY = "process"
     REQUIRED_ENV = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY")
 
 
@@ -189,6 +194,7 @@ def load_config(name: str | None = None, env: dict | None = None) -> dict:
     # Numeric knobs an operator (or a test) may tune from the environment.
     for key in (
         "OUTBOX_SWEEP_AFTER_SECONDS",
+        "OUTBOX_RELAY_POLL_SECONDS",
         "OUTBOX_SWEEP_EVERY_SECONDS",
         "OUTBOX_REPUBLISH_AFTER_SECONDS",
         "DELIVERY_MAX_ATTEMPTS",
@@ -235,6 +241,9 @@ def check_settings(settings) -> None:
             f"RETENTION_DELETE_DAYS={delete} is below the floor of "
             f"{RETENTION_DELETE_FLOOR_DAYS} days"
         )
+    relay = settings.get("OUTBOX_RELAY", Config.OUTBOX_RELAY)
+    if relay not in ("thread", "process", "off"):
+        raise ConfigError(f"OUTBOX_RELAY={relay!r}: use thread, process or off")
     if delete <= anonymise:
         raise ConfigError(
             f"RETENTION_DELETE_DAYS={delete} must be longer than "

@@ -16,6 +16,16 @@ worker_class = "gthread"
 timeout = 30
 graceful_timeout = 20
 keepalive = 5  # behind a proxy that reuses connections; keep it below the proxy's idle timeout
+# A listening socket per worker (SO_REUSEPORT), so that the kernel spreads new connections over
+# the workers. With one shared socket, the worker that wakes first accepts a burst of
+# connections; kept alive, they stay with it, and under load one process (one core: the GIL)
+# serves them all while the other idles. Measured with 16 keep-alive clients and 2 workers:
+# all 16 on one worker in 3 of 4 starts (about 280 reports/s), against 12/4 to 8/8 and about
+# 510/s with this (bench/README.md, "Connections and workers"). The cost: a worker that exits
+# (max_requests, a deploy) resets connections still waiting in its own accept queue, unless the
+# kernel hands them on (Linux 5.14+: sysctl net.ipv4.tcp_migrate_req=1; docs/operations.md).
+# GUNICORN_REUSE_PORT=0 goes back to one shared socket.
+reuse_port = os.environ.get("GUNICORN_REUSE_PORT", "1") != "0"
 # Recycle a worker now and then (a slow leak cannot grow for ever); jitter so that they do not
 # all restart at once.
 max_requests = 5000

@@ -6,6 +6,9 @@
 - ``mc_deliveries_failed_total`` (counter; channel, final: retry | dead) (workers)
 - ``mc_queue_depth`` (gauge; queue): Redis LLEN of the urgent and normal queues, read at scrape
 - ``mc_assignments_overdue`` (gauge): unacknowledged past their deadline, counted at scrape
+- ``mc_outbox_unpublished`` and ``mc_outbox_oldest_unpublished_seconds`` (gauges): committed
+  events not yet published to the broker, and the age of the oldest, read at scrape; a growing
+  age means the relay (or the broker) is down and the sweeper is all that is left
 
 Several processes (gunicorn workers, Celery workers) write their values into
 PROMETHEUS_MULTIPROC_DIR (prometheus_client's multiprocess mode; the variable must be set before
@@ -25,6 +28,7 @@ import logging
 import os
 import time
 
+import sqlalchemy as sa
 from flask import Flask, Response, current_app, g, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -35,6 +39,8 @@ from prometheus_client import (
     multiprocess,
 )
 from prometheus_client.core import GaugeMetricFamily
+
+from meldecentral import clock
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +121,36 @@ class _LiveCollector:
             db.session.rollback()
             log.warning("metrics: overdue count unavailable")
         yield overdue
+        yield from _outbox_gauges()
+
+
+def _outbox_gauges():
+    from meldecentral.extensions import db
+    from meldecentral.models import OutboxEvent
+    from meldecentral.models.outbox import PENDING_SQL
+
+    pending = GaugeMetricFamily(
+        "mc_outbox_unpublished", "Committed events not yet published to the broker"
+    )
+    oldest = GaugeMetricFamily(
+        "mc_outbox_oldest_unpublished_seconds", "Age of the oldest event not yet published"
+    )
+    try:
+        count, first = db.session.execute(
+            sa.select(sa.func.count(), sa.func.min(OutboxEvent.created_at)).where(
+                sa.text(PENDING_SQL)
+            )
+        ).one()
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the database may be down; say so by omission
+        db.session.rollback()
+        log.warning("metrics: outbox backlog unavailable")
+        return
+    pending.add_metric([], count)
+    age = (clock.now() - first).total_seconds() if first is not None else 0.0
+    oldest.add_metric([], max(0.0, age))
+    yield pending
+    yield oldest
 
 
 def _allowed() -> int | None:

@@ -1,9 +1,18 @@
-"""The outbox relay: turns committed outbox events into Celery tasks.
+"""The outbox relay: turns committed outbox events into Celery tasks. Two ways to run it
+(OUTBOX_RELAY):
 
-After a commit, ``services.events`` hands the new events to ``OutboxRelay.submit``, which
-queues them for a background thread, so that a request never waits on the broker. If the broker
-is down, or the process dies first, the events stay unpublished and ``sweep_outbox`` (beat)
-publishes them later. Consumers are idempotent, so publishing twice is harmless.
+- "process" (production): a relay process of its own (``flask --app wsgi outbox-relay``,
+  Procfile) reads the committed events that are neither published nor handled, publishes them
+  and marks them published (``relay_batch``, a loop in ``run_relay``). The web processes only
+  commit: no broker round trip and no relay thread beside the requests. Several relay
+  processes may run: each claims its rows with FOR UPDATE SKIP LOCKED.
+- "thread" (development, tests): after a commit, ``services.events`` hands the new events to
+  ``OutboxRelay.submit``, which queues them for a background thread of the same process, so
+  that a request never waits on the broker.
+
+Either way, if the broker is down or a process dies first, the events stay unpublished and
+``sweep_outbox`` (beat) publishes them later. Consumers are idempotent, so publishing twice is
+harmless.
 """
 
 from __future__ import annotations
@@ -184,7 +193,52 @@ class OutboxRelay:
 
 
 def install_relay(app: Flask) -> None:
-    """Hook the relay onto commits unless OUTBOX_RELAY is "off" (unit and API tests)."""
-    if app.config.get("OUTBOX_RELAY", "thread") == "off":
+    """Hook the relay thread onto commits when OUTBOX_RELAY is "thread"; with "process" a
+    relay process publishes, with "off" (unit and API tests) only the sweeper does."""
+    if app.config.get("OUTBOX_RELAY", "thread") != "thread":
         return
     app.extensions.setdefault("outbox_hooks", []).append(OutboxRelay(app).submit)
+
+
+# Events claimed per round by the relay process.
+RELAY_LIMIT = 500
+
+
+def relay_batch(limit: int = RELAY_LIMIT) -> tuple[int, int]:
+    """One round of the relay process: claim up to ``limit`` committed events that are neither
+    published nor handled (oldest first; rows another relay holds are skipped), publish them,
+    mark them published, commit. Returns (published, left unpublished by a broker failure)."""
+    rows = db.session.execute(
+        sa.select(OutboxEvent.id, OutboxEvent.urgent, OutboxEvent.request_id)
+        .where(OutboxEvent.published_at.is_(None), OutboxEvent.handled_at.is_(None))
+        .order_by(OutboxEvent.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    try:
+        sent = publish_committed([Committed(*r) for r in rows]) if rows else []
+    finally:
+        db.session.rollback()  # ends the transaction (and frees the rows) if nothing committed
+    return len(sent), len(rows) - len(sent)
+
+
+def run_relay(app: Flask, stop: threading.Event) -> None:
+    """The relay process's loop, until ``stop`` is set: a round, then a pause of
+    OUTBOX_RELAY_POLL_SECONDS unless the round was full. While the broker or the database
+    fails, the pause doubles up to 5 s (one warning per failure, no flood)."""
+    poll = float(app.config["OUTBOX_RELAY_POLL_SECONDS"])
+    pause = poll
+    log.info("outbox relay started; polling every %.3f s", poll)
+    while not stop.is_set():
+        sent = left = 0
+        try:
+            with app.app_context():
+                sent, left = relay_batch()
+                db.session.remove()
+        except Exception:  # noqa: BLE001 - the database is away: wait and try again
+            log.exception("outbox relay: a round failed; trying again")
+            left = 1
+        pause = min(pause * 2, 5.0) if left else poll
+        if sent + left < RELAY_LIMIT or left:
+            stop.wait(pause)
+    log.info("outbox relay stopped")

@@ -170,6 +170,20 @@ def register(app: Flask) -> None:
         db.session.commit()
         click.echo(f"unit {code}: channels {channels}")
 
+    @app.cli.command("outbox-relay", with_appcontext=False)
+    def outbox_relay():
+        """Run the outbox relay process (OUTBOX_RELAY=process; see workers/relay.py) until
+        SIGTERM or SIGINT."""
+        import signal
+        import threading
+
+        from workers.relay import run_relay
+
+        stop = threading.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+        run_relay(app, stop)
+
     from meldecentral.cli.demo import demo_group
     from meldecentral.cli.routing import routing_group
 

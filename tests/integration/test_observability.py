@@ -3,10 +3,13 @@ id from the web request into the tasks it caused, and no personal data in them."
 
 import json
 import logging
+import re
+from datetime import timedelta
 from types import SimpleNamespace
 
 import sqlalchemy as sa
 
+from meldecentral import clock
 from meldecentral.extensions import db
 from meldecentral.logs import JsonFormatter, request_id_var
 from meldecentral.models import OutboxEvent
@@ -21,6 +24,8 @@ METRIC_NAMES = (
     "mc_deliveries_failed_total",
     "mc_queue_depth",
     "mc_assignments_overdue",
+    "mc_outbox_unpublished",
+    "mc_outbox_oldest_unpublished_seconds",
 )
 OUTSIDE = {"REMOTE_ADDR": "203.0.113.9"}
 LOOPBACK = {"REMOTE_ADDR": "127.0.0.1"}
@@ -60,6 +65,23 @@ def test_metrics_count_requests_and_submissions(app, client):
     assert 'mc_reports_submitted_total{source="resident"}' in text
     assert 'endpoint="api.submit_report"' in text
     assert "mc_assignments_overdue 0.0" in text
+
+
+def test_metrics_show_events_waiting_for_the_relay(app, client):
+    text = client.get("/metrics", environ_base=LOOPBACK).text
+    assert "mc_outbox_unpublished 0.0" in text
+    assert "mc_outbox_oldest_unpublished_seconds 0.0" in text
+    # No relay runs here (OUTBOX_RELAY=off): the new report's event waits in the outbox.
+    with clock.at(clock.now() - timedelta(seconds=90)):
+        client.post("/api/v1/reports", json={"category": "VOLD", "text": "Slagsmål.", **NORREBRO})
+    text = client.get("/metrics", environ_base=LOOPBACK).text
+    assert "mc_outbox_unpublished 1.0" in text
+    (age,) = re.findall(r"^mc_outbox_oldest_unpublished_seconds (\S+)$", text, re.M)
+    age = float(age)
+    assert 90 <= age < 120
+    db.session.execute(sa.update(OutboxEvent).values(published_at=clock.now()))
+    db.session.commit()
+    assert "mc_outbox_unpublished 0.0" in client.get("/metrics", environ_base=LOOPBACK).text
 
 
 def _formatted(records) -> list[dict]:

@@ -22,6 +22,17 @@ def test_production_takes_urls_from_the_environment():
     assert cfg["CELERY_BROKER_URL"] == "redis://h:6379/0"
     assert cfg["RATELIMIT_STORAGE_URI"] == "redis://h:6379/0"
     assert cfg["SESSION_COOKIE_SECURE"] is True
+    assert cfg["OUTBOX_RELAY"] == "process"  # the Procfile's relay publishes, not the web
+
+
+def test_outbox_relay_is_one_of_three_ways():
+    env = {"DATABASE_URL": "postgres://u@h/db", "REDIS_URL": "redis://h", "SECRET_KEY": "s" * 32}
+    assert load_config("production", env=env | {"OUTBOX_RELAY": "thread"})["OUTBOX_RELAY"] == (
+        "thread"
+    )
+    assert load_config("development", env={})["OUTBOX_RELAY"] == "thread"
+    with pytest.raises(ConfigError, match="OUTBOX_RELAY"):
+        load_config("production", env=env | {"OUTBOX_RELAY": "threads"})
 
 
 def test_development_default_needs_no_server():

@@ -22,6 +22,7 @@ import redis
 
 ROOT = Path(__file__).resolve().parents[2]
 CELERY = str(Path(sys.executable).with_name("celery"))
+FLASK = str(Path(sys.executable).with_name("flask"))
 
 
 def free_port() -> int:
@@ -126,9 +127,27 @@ def redis_binary():
         pytest.skip(reason)
 
 
+class RelayProcess(CeleryProcess):
+    """``flask --app wsgi outbox-relay``, the production relay (OUTBOX_RELAY=process)."""
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [FLASK, "--app", "wsgi", "outbox-relay"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=open(self.log, "ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
 @pytest.fixture
-def stack(redis_binary, pg_database, monkeypatch, tmp_path):
-    """Yields an object with .app (in-process web app), .redis, .worker, .beat, .env."""
+def stack(redis_binary, pg_database, monkeypatch, tmp_path, request):
+    """Yields an object with .app (in-process web app), .redis, .worker, .beat, .relay, .env.
+
+    The app relays its outbox with a thread of its own (OUTBOX_RELAY=thread), so that a test
+    needs no relay process; a test marked ``relay_process`` gets production's way instead: the
+    app only commits, and ``.relay`` (started by the test) publishes."""
     from flask_migrate import upgrade
 
     from meldecentral import create_app
@@ -155,6 +174,7 @@ def stack(redis_binary, pg_database, monkeypatch, tmp_path):
         "CELERY_VISIBILITY_TIMEOUT": "3600",
         # One client address submits everything here: lift the per-address limit.
         "RATELIMIT_SUBMIT": "1000000/minute",
+        "OUTBOX_RELAY": "process" if request.node.get_closest_marker("relay_process") else "thread",
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)
@@ -190,6 +210,7 @@ def stack(redis_binary, pg_database, monkeypatch, tmp_path):
         env,
         workdir / "beat.log",
     )
+    s.relay = RelayProcess([], env, workdir / "relay.log")
     ctx = app.app_context()
     ctx.push()
     try:
@@ -199,6 +220,7 @@ def stack(redis_binary, pg_database, monkeypatch, tmp_path):
         ctx.pop()
         s.worker.stop()
         s.beat.stop()
+        s.relay.stop()
         server.stop()
         with app.app_context():
             db.engine.dispose()

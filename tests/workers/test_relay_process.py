@@ -1,0 +1,83 @@
+"""The outbox relay as production runs it: a process of its own (OUTBOX_RELAY=process), with
+a real Celery worker, a private Redis and PostgreSQL. No beat runs in these tests, so the
+sweeper cannot stand in for the relay: what arrives, the relay process published."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from meldecentral.extensions import db
+from meldecentral.models import OutboxEvent
+from tests.workers.conftest import RelayProcess, wait_for
+from tests.workers.test_routing_workers import counts, police_hook, submit  # noqa: F401
+
+pytestmark = [pytest.mark.workers, pytest.mark.relay_process]
+
+
+def events() -> list[OutboxEvent]:
+    db.session.expire_all()
+    return list(db.session.scalars(sa.select(OutboxEvent).order_by(OutboxEvent.id)))
+
+
+def test_web_only_commits_and_the_relay_publishes(stack, police_hook):  # noqa: F811
+    client = stack.app.test_client()
+    stack.worker.start()
+    submit(client, 3)
+    # Nothing publishes yet: the app has no relay thread and no relay process runs.
+    assert all(e.published_at is None for e in events())
+    assert police_hook.delivered() == []
+
+    stack.relay.start()
+    wait_for(lambda: len(police_hook.delivered()) == 3, 30, what="three webhooks")
+    refs = submit(client, 5)
+    wait_for(lambda: len(police_hook.delivered()) == 8, 30, what="eight webhooks")
+    assert set(refs) <= {r["payload"]["reference"] for r in police_hook.delivered()}
+    created = [e for e in events() if e.topic == "report.created"]
+    assert len(created) == 8
+    assert all(e.published_at is not None and e.publish_attempts == 1 for e in created)
+
+
+def test_relay_waits_out_a_broker_outage(stack, police_hook):  # noqa: F811
+    client = stack.app.test_client()
+    stack.worker.start()
+    stack.relay.start()
+    submit(client, 2)
+    wait_for(lambda: len(police_hook.delivered()) == 2, 30, what="the first two")
+
+    stack.redis.stop()
+    refs = submit(client, 6)
+    # The relay tries, fails, counts the attempt and keeps running; nothing is marked sent.
+    wait_for(
+        lambda: any(e.publish_attempts for e in events() if e.published_at is None),
+        20,
+        what="a failed attempt recorded",
+    )
+    assert stack.relay.proc.poll() is None, "the relay must outlive the broker"
+    assert sum(e.published_at is None for e in events()) == 6
+
+    stack.redis.start()  # same port, empty
+    wait_for(lambda: len(police_hook.delivered()) == 8, 60, interval=0.5, what="all eight")
+    assert set(refs) <= {r["payload"]["reference"] for r in police_hook.delivered()}
+    assert counts() == {"reports": 8, "assignments": 8, "deliveries": 8}
+    assert all(e.published_at is not None for e in events())
+
+
+def test_two_relays_publish_each_event_once(stack, police_hook):  # noqa: F811
+    client = stack.app.test_client()
+    second = RelayProcess([], stack.env, stack.workdir / "relay2.log")
+    stack.worker.start()
+    try:
+        submit(client, 40)  # waiting for both relays, which then race for them
+        stack.relay.start()
+        second.start()
+        wait_for(lambda: len(police_hook.delivered()) == 40, 60, what="forty webhooks")
+        submit(client, 20)
+        wait_for(lambda: len(police_hook.delivered()) == 60, 60, what="sixty webhooks")
+    finally:
+        second.stop()
+    created = [e for e in events() if e.topic == "report.created"]
+    assert len(created) == 60
+    # Claimed with FOR UPDATE SKIP LOCKED: no event was sent by both relays.
+    assert [e.publish_attempts for e in created] == [1] * 60
+    assert len(police_hook.requests) == 60
