@@ -74,11 +74,9 @@ def register_request_hooks(app: Flask) -> None:
 
     @app.after_request
     def _headers(response):
+        # The security headers (nosniff, referrer policy, no-store for the API, ...) are
+        # meldecentral.security's.
         response.headers["X-Request-ID"] = g.get("request_id", "")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if request.path.startswith("/api/"):
-            response.headers["Cache-Control"] = "no-store"
         return response
 
 

@@ -24,6 +24,7 @@ must not take the reporting form down, and the limits still hold per process.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from urllib.parse import urlsplit
@@ -54,8 +55,14 @@ def tile_origin(url: str | None) -> str | None:
 
 
 def content_security_policy(config) -> str:
+    return _csp(config.get("MAP_TILE_URL"))
+
+
+@functools.lru_cache(maxsize=8)
+def _csp(tile_url: str | None) -> str:
+    """The policy depends on the tile server only; built once per tile URL."""
     images = ["'self'", "data:"]
-    tiles = tile_origin(config.get("MAP_TILE_URL"))
+    tiles = tile_origin(tile_url)
     if tiles:
         images.append(tiles)
     directives = {

@@ -6,10 +6,10 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import make_transient_to_detached
 
 from meldecentral import clock, metrics
 from meldecentral.domain import roles, workflow
@@ -36,9 +36,21 @@ EMERGENCY_MESSAGE = (
 )
 
 
+@dataclass(frozen=True)
+class Stored:
+    """A report as just written: what the caller answers with, without an ORM object (its
+    construction and unit-of-work bookkeeping cost more than the rest of the answer)."""
+
+    id: int
+    reference: str
+    status: str
+    created_at: datetime
+    municipality_id: int
+
+
 @dataclass
 class Submission:
-    report: Report
+    report: Report | Stored  # Stored when new; the earlier Report when replayed
     replayed: bool  # True when an Idempotency-Key returned an earlier report
 
 
@@ -178,15 +190,6 @@ def _build_insert_cte(report_cols, event_cols, outbox_cols) -> sa.Select:
     )
 
 
-def _attached(values: dict, report_id: int) -> Report:
-    """The stored report as an ORM object, without reading it back: what was written is known,
-    the rest (relationships) loads on access."""
-    report = Report(id=report_id, **values)
-    make_transient_to_detached(report)
-    db.session.add(report)
-    return report
-
-
 def submit_report(actor: Actor, data: dict, *, idempotency_key: str | None = None) -> Submission:
     """``data`` has passed the API schema. Raises ValidationFailed, EmergencyRedirected,
     Conflict."""
@@ -263,5 +266,8 @@ def submit_report(actor: Actor, data: dict, *, idempotency_key: str | None = Non
         events.committed([event_id], urgent=urgency == "high")
         metrics.report_submitted(values["source"])
         log.info("report %s submitted (%s, %s)", report_id, category.code, urgency)
-        return Submission(_attached(values, report_id), replayed=False)
+        stored = Stored(
+            report_id, values["reference"], values["status"], now, values["municipality_id"]
+        )
+        return Submission(stored, replayed=False)
     raise RuntimeError("could not allocate a unique reference")

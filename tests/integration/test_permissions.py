@@ -75,9 +75,10 @@ def jpeg() -> bytes:
 
 def build_world(users: dict) -> World:
     author = Actor.for_user(users["street_worker"])
-    report = reports.submit_report(
+    stored = reports.submit_report(
         author, {"category": "HAERVAERK", "text": "Knust rude.", **NORREBRO}
     ).report
+    report = db.session.get(Report, stored.id)
     (assignment,) = followup.assign_units(SYSTEM, report.id, ["POLICE"], reason="matrix")
     photo = uploads.store_attachment(author, report.id, FileStorage(io.BytesIO(jpeg()), "a.jpg"))
     delivery = Delivery(
