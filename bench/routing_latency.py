@@ -70,7 +70,6 @@ def run(rate: float, count: int, category: str = "VOLD") -> dict:
             "low=webhook",
         )
         stack.start_web()
-        stack.start_relay()
         stack.start_workers()
         stack.start_beat()
         time.sleep(3)  # workers connected

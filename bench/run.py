@@ -329,9 +329,8 @@ def run(args) -> dict:
         log(f"ceiling: {ceiling_sat['rps']:.0f}/s; at {fixed_rate}/s p99 {ceiling_fix['p99_ms']}")
 
         # 2. intake, the normal worker not yet started: the backlog builds up
-        log("intake: the application (relay, urgent worker and beat running)")
+        log("intake: the application (urgent worker and beat, with the relay, running)")
         stack.start_web()
-        stack.start_relay()
         stack.start_workers(queues=("urgent",))
         stack.start_beat()
         time.sleep(3)

@@ -1,5 +1,6 @@
 """Start the production stack on this machine for a benchmark: a fresh PostgreSQL database,
-Redis, gunicorn, the outbox relay, Celery workers for the urgent and normal queues, and beat.
+Redis, gunicorn, Celery workers for the urgent and normal queues, and beat (which runs the
+outbox relay).
 
 Only loopback addresses are used. Everything started here is stopped by ``Stack.stop``.
 """
@@ -185,11 +186,6 @@ class Stack:
                     "normal@%h",
                 ],
             )
-
-    def start_relay(self) -> None:
-        """The outbox relay process (Procfile's ``relay``): the production configuration
-        publishes from it, not from the web processes."""
-        self._spawn("relay", [str(BIN / "flask"), "--app", "wsgi", "outbox-relay"])
 
     def start_beat(self) -> None:
         self._spawn(

@@ -48,10 +48,11 @@ class Config:
     # Longer than any retry delay (DELIVERY_BACKOFF_CAP), so a waiting retry is not handed out
     # twice; a task lost with a dead worker is recovered sooner by the database sweepers.
     CELERY_VISIBILITY_TIMEOUT = 4 * 3600
-    # "thread": a relay thread in each web process; "process": a relay process of its own
-    # (workers/relay.py); "off": events stay in the outbox until the sweeper runs.
+    # "thread": a relay thread in each web process; "process": outside the web processes, a
+    # thread of the beat process and any `outbox-relay` processes (workers/relay.py); "off":
+    # events stay in the outbox until the sweeper runs.
     OUTBOX_RELAY = "thread"
-    OUTBOX_RELAY_POLL_SECONDS = 0.02  # the relay process's pause when it found little to do
+    OUTBOX_RELAY_POLL_SECONDS = 0.02  # the relay's pause when it found little to do
     OUTBOX_SWEEP_AFTER_SECONDS = 30
     OUTBOX_SWEEP_EVERY_SECONDS = 10
     OUTBOX_REPUBLISH_AFTER_SECONDS = 300
@@ -126,7 +127,7 @@ class ProductionConfig(Config):
     SQLALCHEMY_DATABASE_URI = None
     SESSION_COOKIE_SECURE = True
     HSTS_ENABLED = True
-    # The Procfile runs a relay process: the web processes only commit (workers/relay.py).
+    # Beat relays the outbox: the web processes only commit (workers/relay.py).
     OUTBOX_RELAY = "process"
     REQUIRED_ENV = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY")
 

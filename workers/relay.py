@@ -1,11 +1,13 @@
 """The outbox relay: turns committed outbox events into Celery tasks. Two ways to run it
 (OUTBOX_RELAY):
 
-- "process" (production): a relay process of its own (``flask --app wsgi outbox-relay``,
-  Procfile) reads the committed events that are neither published nor handled, publishes them
-  and marks them published (``relay_batch``, a loop in ``run_relay``). The web processes only
-  commit: no broker round trip and no relay thread beside the requests. Several relay
-  processes may run: each claims its rows with FOR UPDATE SKIP LOCKED.
+- "process" (production): the relay runs outside the web processes. It reads the committed
+  events that are neither published nor handled, publishes them and marks them published
+  (``relay_batch``, a loop in ``run_relay``). The beat process runs it as a thread
+  (``start_relay_thread``, hooked in ``workers.celery_app``): no process of its own, which
+  would cost about 130 MB. ``flask --app wsgi outbox-relay`` runs more relays as processes of
+  their own, on any node: each claims its rows with FOR UPDATE SKIP LOCKED. The web processes
+  only commit: no broker round trip and no relay thread beside the requests.
 - "thread" (development, tests): after a commit, ``services.events`` hands the new events to
   ``OutboxRelay.submit``, which queues them for a background thread of the same process, so
   that a request never waits on the broker.
@@ -194,20 +196,22 @@ class OutboxRelay:
 
 def install_relay(app: Flask) -> None:
     """Hook the relay thread onto commits when OUTBOX_RELAY is "thread"; with "process" a
-    relay process publishes, with "off" (unit and API tests) only the sweeper does."""
+    relay outside the web processes publishes (beat, and any outbox-relay processes), with
+    "off" (unit and API tests) only the sweeper does."""
     if app.config.get("OUTBOX_RELAY", "thread") != "thread":
         return
     app.extensions.setdefault("outbox_hooks", []).append(OutboxRelay(app).submit)
 
 
-# Events claimed per round by the relay process.
+# Events claimed per round by a relay (beat's thread or an outbox-relay process).
 RELAY_LIMIT = 500
 
 
 def relay_batch(limit: int = RELAY_LIMIT) -> tuple[int, int]:
-    """One round of the relay process: claim up to ``limit`` committed events that are neither
-    published nor handled (oldest first; rows another relay holds are skipped), publish them,
-    mark them published, commit. Returns (published, left unpublished by a broker failure)."""
+    """One round of the relay (OUTBOX_RELAY=process): claim up to ``limit`` committed events
+    that are neither published nor handled (oldest first; rows another relay holds are
+    skipped), publish them, mark them published, commit. Returns (published, left unpublished
+    by a broker failure)."""
     rows = db.session.execute(
         sa.select(OutboxEvent.id, OutboxEvent.urgent, OutboxEvent.request_id)
         .where(OutboxEvent.published_at.is_(None), OutboxEvent.handled_at.is_(None))
@@ -223,9 +227,10 @@ def relay_batch(limit: int = RELAY_LIMIT) -> tuple[int, int]:
 
 
 def run_relay(app: Flask, stop: threading.Event) -> None:
-    """The relay process's loop, until ``stop`` is set: a round, then a pause of
-    OUTBOX_RELAY_POLL_SECONDS unless the round was full. While the broker or the database
-    fails, the pause doubles up to 5 s (one warning per failure, no flood)."""
+    """The relay's loop (beat's thread, or an outbox-relay process), until ``stop`` is set: a
+    round, then a pause of OUTBOX_RELAY_POLL_SECONDS unless the round was full. While the
+    broker or the database fails, the pause doubles up to 5 s (one warning per failure, no
+    flood)."""
     poll = float(app.config["OUTBOX_RELAY_POLL_SECONDS"])
     pause = poll
     log.info("outbox relay started; polling every %.3f s", poll)
@@ -242,3 +247,12 @@ def run_relay(app: Flask, stop: threading.Event) -> None:
         if sent + left < RELAY_LIMIT or left:
             stop.wait(pause)
     log.info("outbox relay stopped")
+
+
+def start_relay_thread(app: Flask) -> threading.Event:
+    """Runs ``run_relay`` in a daemon thread of this process (the beat process's way); returns
+    the event that stops it. A round cut off when the process exits leaves its events
+    unpublished or unmarked; the sweeper publishes them again, and they are handled once."""
+    stop = threading.Event()
+    threading.Thread(target=run_relay, args=(app, stop), name="outbox-relay", daemon=True).start()
+    return stop

@@ -172,8 +172,8 @@ def register(app: Flask) -> None:
 
     @app.cli.command("outbox-relay", with_appcontext=False)
     def outbox_relay():
-        """Run the outbox relay process (OUTBOX_RELAY=process; see workers/relay.py) until
-        SIGTERM or SIGINT."""
+        """Run an outbox relay as a process of its own, beside beat's relay thread
+        (OUTBOX_RELAY=process; see workers/relay.py), until SIGTERM or SIGINT."""
         import signal
         import threading
 

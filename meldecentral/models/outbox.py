@@ -16,7 +16,7 @@ class OutboxEvent(Model):
     __tablename__ = "outbox_event"
     __table_args__ = (
         sa.Index("ix_outbox_unhandled", "handled_at", "created_at"),
-        # What the relay process claims each round (and mc_outbox_unpublished counts): small
+        # What the relay claims each round (and mc_outbox_unpublished counts): small
         # however long the table grows or however many published events wait in a queue.
         sa.Index(
             "ix_outbox_unpublished",

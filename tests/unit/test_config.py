@@ -22,7 +22,7 @@ def test_production_takes_urls_from_the_environment():
     assert cfg["CELERY_BROKER_URL"] == "redis://h:6379/0"
     assert cfg["RATELIMIT_STORAGE_URI"] == "redis://h:6379/0"
     assert cfg["SESSION_COOKIE_SECURE"] is True
-    assert cfg["OUTBOX_RELAY"] == "process"  # the Procfile's relay publishes, not the web
+    assert cfg["OUTBOX_RELAY"] == "process"  # beat relays, not the web processes
 
 
 def test_outbox_relay_is_one_of_three_ways():

@@ -1,6 +1,7 @@
-"""The outbox relay as production runs it: a process of its own (OUTBOX_RELAY=process), with
-a real Celery worker, a private Redis and PostgreSQL. No beat runs in these tests, so the
-sweeper cannot stand in for the relay: what arrives, the relay process published."""
+"""The outbox relay as production runs it (OUTBOX_RELAY=process): a thread of the beat process,
+and more relays as processes of their own; with a real Celery worker, a private Redis and
+PostgreSQL. Where beat runs here, its sweeper waits ten minutes, so it cannot stand in for the
+relay: what arrives, a relay published."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import sqlalchemy as sa
 
 from meldecentral.extensions import db
 from meldecentral.models import OutboxEvent
-from tests.workers.conftest import RelayProcess, wait_for
+from tests.workers.conftest import CeleryProcess, RelayProcess, wait_for
 from tests.workers.test_routing_workers import counts, police_hook, submit  # noqa: F401
 
 pytestmark = [pytest.mark.workers, pytest.mark.relay_process]
@@ -81,3 +82,24 @@ def test_two_relays_publish_each_event_once(stack, police_hook):  # noqa: F811
     # Claimed with FOR UPDATE SKIP LOCKED: no event was sent by both relays.
     assert [e.publish_attempts for e in created] == [1] * 60
     assert len(police_hook.requests) == 60
+
+
+def test_beat_runs_the_relay(stack, police_hook):  # noqa: F811
+    client = stack.app.test_client()
+    beat = CeleryProcess(
+        ["beat", "--loglevel", "INFO", "--schedule", str(stack.workdir / "beat-relay")],
+        stack.env | {"OUTBOX_SWEEP_AFTER_SECONDS": "600", "OUTBOX_SWEEP_EVERY_SECONDS": "600"},
+        stack.workdir / "beat-relay.log",
+    )
+    stack.worker.start()
+    submit(client, 2)
+    try:
+        beat.start()
+        wait_for(lambda: len(police_hook.delivered()) == 2, 30, what="two webhooks")
+        submit(client, 3)
+        wait_for(lambda: len(police_hook.delivered()) == 5, 30, what="five webhooks")
+    finally:
+        beat.stop()
+    created = [e for e in events() if e.topic == "report.created"]
+    assert [e.publish_attempts for e in created] == [1] * 5
+    assert all(e.published_at is not None for e in created)
