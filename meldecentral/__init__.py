@@ -51,6 +51,10 @@ def register_extensions(app: Flask) -> None:
         from meldecentral.db_sqlite import configure_sqlite
 
         configure_sqlite(app)
+    elif app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        from meldecentral.db_postgres import configure_postgres
+
+        configure_postgres()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
     login_manager.init_app(app)

@@ -62,13 +62,6 @@ class Page:
         return self.page < self.pages
 
 
-def _no_parallel_plans() -> None:
-    if db.engine.dialect.name == "postgresql":
-        # A parallel plan costs more to start (~10 ms) than such a count takes; for the rest
-        # of this short transaction too.
-        db.session.execute(sa.text("SET LOCAL max_parallel_workers_per_gather = 0"))
-
-
 def _count_up_to(query: sa.Select, cap: int, order_by: tuple) -> sa.Select:
     limited = query.with_only_columns(Report.id).order_by(*order_by).limit(cap + 1).subquery()
     return sa.select(sa.func.count()).select_from(limited)
@@ -82,7 +75,6 @@ def capped_count(
     page and stops at the cap, where unordered it may scan the table for rows that are rare
     in its older part."""
     cap = max(COUNT_CAP, page * per_page + 1)
-    _no_parallel_plans()
     n = db.session.scalar(_count_up_to(query, cap, order_by))
     return min(n, cap), n > cap
 
@@ -100,7 +92,6 @@ def summary_page(
     subquery of the page's (planned and run once, as the separate count was), so a list costs
     one round trip less; only an empty page (past the end) needs the count on its own."""
     cap = max(COUNT_CAP, page * per_page + 1)
-    _no_parallel_plans()
     total = _count_up_to(query, cap, count_order_by).scalar_subquery().label("total")
     rows = db.session.execute(
         summary_rows(query, *extra, total)

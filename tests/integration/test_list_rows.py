@@ -4,6 +4,9 @@ PostgreSQL."""
 
 from datetime import timedelta
 
+import pytest
+import sqlalchemy as sa
+
 from meldecentral import clock
 from meldecentral.extensions import db
 from meldecentral.models import Assignment, Report
@@ -81,3 +84,16 @@ def test_page_and_count_in_one_statement_and_past_the_end(client, make_user):
     assert len(body["items"]) == 1 and body["total"] == 3
     body = page("/api/v1/triage?per_page=2&page=9")
     assert (body["items"], body["total"]) == ([], 3)
+
+
+def test_postgres_connections_plan_without_parallel_workers(app):
+    """Set once per connection (meldecentral.db_postgres), not per list request: every pooled
+    connection has it, also a new one."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL setting; SQLite plans no parallel workers")
+    db.engine.dispose()  # the next statement opens a new connection
+    assert db.session.scalar(sa.text("SHOW max_parallel_workers_per_gather")) == "0"
+    db.session.commit()
+    with db.engine.connect() as second, db.engine.connect() as third:
+        for conn in (second, third):
+            assert conn.scalar(sa.text("SHOW max_parallel_workers_per_gather")) == "0"
