@@ -4,8 +4,9 @@ not while bench.run uses it; MC_BENCH_REDIS_URL picks another).
 
     .venv/bin/python -m bench.profile [--n 1000] [--top 30] [--what intake|route|both] [--plain]
 
-Intake: N POSTs to /api/v1/reports through the Flask test client (the relay thread publishes to
-Redis as in production), after the same N to the ceiling (bench/ceiling_app.py). Routing: the
+Intake: N POSTs to /api/v1/reports through the Flask test client, in the production
+configuration (the web only commits; the relay runs in beat, not here, so nothing is published),
+after the same N to the ceiling (bench/ceiling_app.py). Routing: the
 events those reports created, handled in process as the worker's ``handle_event`` does, with
 every unit's channel a webhook to a local receiver (in this process, so its CPU counts).
 Prints CPU ms per operation (time.process_time: this process, its threads included; other
