@@ -91,7 +91,7 @@ def _run(stack: Stack, args) -> None:
     from bench.run import configure_units
     from wsgi import app
 
-    receiver = Receiver()
+    receiver = Receiver(in_process=True)
     configure_units(stack, receiver)
     with app.app_context():
         from meldecentral.extensions import db

@@ -80,7 +80,8 @@ def run(rate: float, count: int, category: str = "VOLD") -> dict:
         deadline = time.time() + 120
         while len(receiver.arrivals) < count and time.time() < deadline:
             time.sleep(0.2)
-        lat = [(receiver.arrivals[r] - t) * 1000 for r, t in sent.items() if r in receiver.arrivals]
+        arrivals = receiver.arrivals
+        lat = [(arrivals[r] - t) * 1000 for r, t in sent.items() if r in arrivals]
         return {
             "rate": rate,
             "count": count,

@@ -240,12 +240,14 @@ def wait_arrivals(receiver: Receiver, refs, timeout: float) -> float:
         if refs <= receiver.arrivals.keys():
             break
         time.sleep(0.5)
-    arrived = [receiver.arrivals[r] for r in refs if r in receiver.arrivals]
+    arrivals = receiver.arrivals
+    arrived = [arrivals[r] for r in refs if r in arrivals]
     return max(arrived) if arrived else float("nan")
 
 
 def latencies(receiver: Receiver, sent: dict[str, float]) -> list[float]:
-    return [(receiver.arrivals[r] - t) * 1000 for r, t in sent.items() if r in receiver.arrivals]
+    arrivals = receiver.arrivals
+    return [(arrivals[r] - t) * 1000 for r, t in sent.items() if r in arrivals]
 
 
 def staff_token(stack: Stack, role: str, unit: str | None = None) -> str:
@@ -357,7 +359,8 @@ def run(args) -> dict:
         wait_arrivals(receiver, urgent_sent, 120)
         urgent_lat = latencies(receiver, urgent_sent)
         last = wait_arrivals(receiver, backlog_refs, 900)
-        drained = sum(1 for r in backlog_refs if r in receiver.arrivals)
+        arrivals = receiver.arrivals
+        drained = sum(1 for r in backlog_refs if r in arrivals)
         results["backlog"] = {
             "reports": len(backlog_refs),
             "queued": queued,
