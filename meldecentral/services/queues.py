@@ -242,19 +242,18 @@ def triage_rows(actor: Actor, f: QueueFilter, page: int = 1, per_page: int = 50)
     assigned to), the row SUMMARY_COLUMNS followed by next_deadline (schemas.rows.triage_item);
     the same filters, order and count."""
     query, order, count_order = _triage_query(actor, f)
-    if page == 1 and db.engine.dialect.name == "postgresql":
-        # The first page (most views) with its units in the same statement: one round trip
-        # less. Further pages ask for them apart: PostgreSQL would also run the subquery for
-        # the rows that OFFSET skips.
-        rows, total, capped = summary_page(
-            query, page, per_page, order, count_order, Report.next_deadline, _units_of_report()
-        )
-        return Page([(row, row[13] or []) for row in rows], total, page, per_page, capped)
-    rows, total, capped = summary_page(
-        query, page, per_page, order, count_order, Report.next_deadline
-    )
-    units = assigned_units([row[0] for row in rows])
-    items = [(row, units[row[0]]) for row in rows]
+    # The first page (most views) on PostgreSQL brings its units in the same statement: one
+    # round trip less. Further pages ask for them apart: PostgreSQL would also run the
+    # subquery for the rows that OFFSET skips.
+    inline = page == 1 and db.engine.dialect.name == "postgresql"
+    extra = (Report.next_deadline, *([_units_of_report()] if inline else []))
+    rows, total, capped = summary_page(query, page, per_page, order, count_order, *extra)
+    if inline:
+        units_at = len(SUMMARY_COLUMNS) + 1  # after next_deadline
+        items = [(row, row[units_at] or []) for row in rows]
+    else:
+        units = assigned_units([row[0] for row in rows])
+        items = [(row, units[row[0]]) for row in rows]
     return Page(items, total, page, per_page, capped)
 
 
