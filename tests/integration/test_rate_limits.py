@@ -146,8 +146,42 @@ def test_redis_down_fails_open_with_a_warning_and_counts_in_memory(limited_app, 
     with caplog.at_level(logging.WARNING):
         codes = [client.post("/api/v1/reports", json=REPORT).status_code for _ in range(4)]
     assert codes == [201, 201, 201, 429]
+    # the submission counts in its view (security.count_request), with its own fallback
+    warnings = [r for r in caplog.records if r.name == "meldecentral.security"]
+    assert len(warnings) == 1 and "unreachable" in warnings[0].getMessage()
+    # the decorated endpoints fall back through Flask-Limiter
+    caplog.clear()
+    app = limited_app(RATELIMIT_STORAGE_URI=url, RATELIMIT_TRACK="2/minute")
+    client = app.test_client()
+    with caplog.at_level(logging.WARNING):
+        codes = [client.get("/api/v1/track/MC-AAAA-BBBB").status_code for _ in range(3)]
+    assert codes == [404, 404, 429]
     warnings = [r for r in caplog.records if r.name == "flask-limiter"]
     assert warnings and "unreachable" in warnings[0].getMessage()
+
+
+def test_the_submission_limit_tries_the_storage_again_after_an_outage(limited_app, monkeypatch):
+    from meldecentral import security
+
+    url = f"redis://127.0.0.1:{closed_port()}/0"
+    app = limited_app(RATELIMIT_STORAGE_URI=url, RATELIMIT_SUBMIT="100/minute")
+    client = app.test_client()
+    tries = []
+    real = security._first_exceeded
+
+    def counting(strategy, *args):
+        tries.append(strategy is app.extensions["mc_rate_fallback"].memory)
+        return real(strategy, *args)
+
+    monkeypatch.setattr(security, "_first_exceeded", counting)
+    for _ in range(2):
+        assert client.post("/api/v1/reports", json=REPORT).status_code == 201
+    # the storage failed once, then the memory counted (twice: the failed request, the next)
+    assert tries == [False, True, True]
+    clock = [security.time.monotonic() + security.STORAGE_RETRY_SECONDS + 1]
+    monkeypatch.setattr(security.time, "monotonic", lambda: clock[0])
+    assert client.post("/api/v1/reports", json=REPORT).status_code == 201
+    assert tries[3:] == [False, True]  # the storage tried again (still down), memory again
 
 
 def _redis_url() -> str | None:
@@ -173,6 +207,11 @@ def test_limits_are_counted_in_redis(limited_app):
     assert codes == [404, 404, 429]
     keys = redis.Redis.from_url(url).keys("LIMITS*")
     assert keys
+    app = limited_app(RATELIMIT_STORAGE_URI=url, RATELIMIT_SUBMIT="2/minute")
+    client = app.test_client()
+    codes = [client.post("/api/v1/reports", json=REPORT).status_code for _ in range(3)]
+    assert codes == [201, 201, 429]
+    assert redis.Redis.from_url(url).keys("LIMITS*submit*")
     with app.app_context():
         limiter.reset()
 

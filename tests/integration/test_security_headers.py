@@ -129,3 +129,19 @@ def test_scripts_do_not_eval():
         if "vendor" not in p.parts and re.search(r"\beval\(|new Function\(", p.read_text())
     ]
     assert not found
+
+
+def test_the_api_neither_reads_nor_writes_the_cookie_session(app, client):
+    import flask
+
+    from tests.conftest import NORREBRO
+
+    client.get("/login")  # a page: its CSRF token lives in the session cookie
+    assert client.get_cookie(app.config["SESSION_COOKIE_NAME"]) is not None
+    res = client.post("/api/v1/reports", json={"category": "NABO", "text": "Larm.", **NORREBRO})
+    assert res.status_code == 201
+    assert "Set-Cookie" not in res.headers
+    with app.test_request_context("/api/v1/reports"):
+        assert app.session_interface.is_null_session(flask.session)
+    with app.test_request_context("/login"):
+        assert not app.session_interface.is_null_session(flask.session)
