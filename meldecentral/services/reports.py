@@ -125,7 +125,16 @@ def _store(values: dict, actor: Actor, contact: dict | None) -> tuple[int, int]:
     }
     outbox = events.row(events.REPORT_CREATED, urgent=values["urgency"] == "high")
     if db.engine.dialect.name == "postgresql":
-        report_id, event_id = _insert_cte(values, event, outbox)
+        if db.session().in_transaction():  # e.g. a staff token was looked up: go on in it
+            report_id, event_id = _insert_cte(db.session.connection(), values, event, outbox)
+        else:
+            # The ORM session holds nothing of this request's: a connection of its own, without
+            # the session's transaction bookkeeping (about 0.1 ms of CPU per submission).
+            with db.engine.begin() as conn:
+                report_id, event_id = _insert_cte(conn, values, event, outbox)
+                if contact:
+                    conn.execute(sa.insert(ReporterContact).values(report_id=report_id, **contact))
+            return report_id, event_id
     else:
         report_id = db.session.execute(
             sa.insert(Report).values(values).returning(Report.id)
@@ -145,7 +154,7 @@ def _store(values: dict, actor: Actor, contact: dict | None) -> tuple[int, int]:
 _INSERT_CTE: dict[tuple, sa.Select] = {}
 
 
-def _insert_cte(values: dict, event: dict, outbox: dict) -> tuple[int, int]:
+def _insert_cte(conn: sa.Connection, values: dict, event: dict, outbox: dict) -> tuple[int, int]:
     """One statement: the report, its history entry and its outbox event (whose payload holds
     the new report's id). Built once per set of columns, then only executed."""
     shape = (tuple(values), tuple(event), tuple(outbox))
@@ -155,7 +164,7 @@ def _insert_cte(values: dict, event: dict, outbox: dict) -> tuple[int, int]:
     params = {f"r_{k}": v for k, v in values.items()}
     params |= {f"h_{k}": v for k, v in event.items()}
     params |= {f"o_{k}": v for k, v in outbox.items()}
-    return tuple(db.session.execute(stmt, params).one())
+    return tuple(conn.execute(stmt, params).one())
 
 
 def _build_insert_cte(report_cols, event_cols, outbox_cols) -> sa.Select:
@@ -265,7 +274,7 @@ def submit_report(actor: Actor, data: dict, *, idempotency_key: str | None = Non
             continue  # reference collision: draw another
         events.committed([event_id], urgent=urgency == "high")
         metrics.report_submitted(values["source"])
-        log.info("report %s submitted (%s, %s)", report_id, category.code, urgency)
+        log.debug("report %s submitted (%s, %s)", report_id, category.code, urgency)
         stored = Stored(
             report_id, values["reference"], values["status"], now, values["municipality_id"]
         )
