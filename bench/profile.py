@@ -4,6 +4,9 @@ not while bench.run uses it; MC_BENCH_REDIS_URL picks another).
 
     .venv/bin/python -m bench.profile [--n 1000] [--top 30] [--what intake|route|both] [--plain]
 
+PROFILE_OUT=/tmp/p keeps each profile for pstats (/tmp/p.intake, /tmp/p.route); SHOW_SQL=N
+prints the statements of the first N operations routed.
+
 Intake: N POSTs to /api/v1/reports through the Flask test client, in the production
 configuration (the web only commits; the relay runs in beat, not here, so nothing is published),
 after the same N to the ceiling (bench/ceiling_app.py). Routing: the
@@ -56,11 +59,14 @@ STATEMENTS = [0]
 SHOW = [0]
 
 
-def _count(conn, cursor, statement, *args) -> None:
+def _count(conn, cursor, statement, parameters, context, executemany) -> None:
     STATEMENTS[0] += 1
     if SHOW[0]:
         SHOW[0] -= 1
-        print("   SQL:", " ".join(statement.split())[:150])
+        # How SQLAlchemy came by the compiled form: a cache hit, or compiled anew.
+        cache = getattr(context, "cache_hit", None) if context is not None else None
+        name = getattr(cache, "name", None) or ("hit" if cache else "-")
+        print(f"   SQL [{name}]:", " ".join(statement.split())[:140])
 
 
 def _profile(label: str, n: int, fn, top: int) -> None:
@@ -79,6 +85,8 @@ def _profile(label: str, n: int, fn, top: int) -> None:
     )
     if PLAIN or not top:
         return
+    if os.environ.get("PROFILE_OUT"):  # for pstats: callers, callees
+        prof.dump_stats(f"{os.environ['PROFILE_OUT']}.{label.split()[0]}")
     out = io.StringIO()
     stats = pstats.Stats(prof, stream=out)
     stats.sort_stats("cumulative").print_stats(top)

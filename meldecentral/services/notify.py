@@ -7,6 +7,8 @@ report's text or anyone's personal data.
 
 from __future__ import annotations
 
+import functools
+
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -51,20 +53,25 @@ def _insert_ignoring_duplicates(rows: list[dict]) -> list[int]:
         # for it now. Should it die first, the lease runs out and the sweeper sends them.
         lease_until = clock.now() + SEND_LEASE
         rows = [{**row, "status": SENDING, "lease_until": lease_until} for row in rows]
-    dialect = db.engine.dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = (
-        insert(Delivery)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(Delivery)  # as ORM objects: the worker sending them need not read them
-        .options(lazyload(Delivery.attempt_log))
-    )
-    planned = list(db.session.scalars(stmt))
+    stmt = _insert_statement(db.engine.dialect.name)
+    # The rows as parameters, not in .values(): a statement with its rows built in has no
+    # cache key, so SQLAlchemy compiled it anew for every alert (bench.profile, SHOW_SQL).
+    planned = list(db.session.scalars(stmt, rows))
     if tx.collecting() is not None:
         # The identity map holds objects weakly: keep these until the worker has sent them.
         db.session.info.setdefault(PLANNED_KEY, []).extend(planned)
     return [d.id for d in planned]
+
+
+@functools.cache
+def _insert_statement(dialect: str):
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return (
+        insert(Delivery)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(Delivery)  # as ORM objects: the worker sending them need not read them
+        .options(lazyload(Delivery.attempt_log))
+    )
 
 
 def _unit_rows(
