@@ -12,7 +12,7 @@ from meldecentral import metrics
 from meldecentral.extensions import db
 from meldecentral.logs import current_request_id, request_id_var
 from meldecentral.models import Delivery, OutboxEvent
-from meldecentral.services import delivery, escalation, notify, retention, stats
+from meldecentral.services import delivery, escalation, notify, retention, routing, stats
 from workers import NORMAL_QUEUE, URGENT_QUEUE
 from workers.relay import publish_events, unpublished_ids
 
@@ -44,16 +44,17 @@ def handle_events(items: list[list]) -> None:
     """Handle a batch of events ([event id, request id] pairs, workers.relay), one after the
     other, each as ``handle_event`` does and under its own request id. An event that fails is
     handed to its own ``handle_event`` task, with its retries, so that it holds up no other."""
-    for event_id, request_id in items:
-        token = request_id_var.set(request_id)
-        try:
-            _handle_one(event_id)
-        except Exception:  # noqa: BLE001 - retried on its own; the batch goes on
-            log.exception("event %s failed; retrying it on its own", event_id)
-            db.session.rollback()
-            _retry_alone(event_id)
-        finally:
-            request_id_var.reset(token)
+    with routing.one_rule_check():
+        for event_id, request_id in items:
+            token = request_id_var.set(request_id)
+            try:
+                _handle_one(event_id)
+            except Exception:  # noqa: BLE001 - retried on its own; the batch goes on
+                log.exception("event %s failed; retrying it on its own", event_id)
+                db.session.rollback()
+                _retry_alone(event_id)
+            finally:
+                request_id_var.reset(token)
 
 
 def _retry_alone(event_id: int) -> None:
@@ -100,16 +101,23 @@ def _handle_one(event_id: int) -> None:
 
 
 def _deliver_now(ids: list[int]) -> None:
-    """Send the deliveries this worker planned (created claimed for it)."""
-    for i, delivery_id in enumerate(ids):
-        try:
-            _attempt(delivery_id, claimed=True)
-        except Exception:  # noqa: BLE001 - the deliver task retries these
-            log.exception("delivery %s failed; queueing the rest", delivery_id)
-            db.session.rollback()
-            delivery.release(ids[i:])
-            enqueue_deliveries(ids[i:])
-            return
+    """Send the deliveries this worker planned (created claimed for it). They stay loaded
+    across the commit after each attempt: claimed, nobody else changes them, and the next one
+    needs no reading again (two statements less per further delivery)."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        for i, delivery_id in enumerate(ids):
+            try:
+                _attempt(delivery_id, claimed=True)
+            except Exception:  # noqa: BLE001 - the deliver task retries these
+                log.exception("delivery %s failed; queueing the rest", delivery_id)
+                db.session.rollback()
+                delivery.release(ids[i:])
+                enqueue_deliveries(ids[i:])
+                return
+    finally:
+        session.expire_on_commit = True
 
 
 def _attempt(delivery_id: int, *, claimed: bool = False) -> str:

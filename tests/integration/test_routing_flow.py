@@ -356,3 +356,29 @@ def test_routing_and_its_alert_commit_together(client, monkeypatch):
     assert all(handled is not None for _, handled in events)
     statuses = set(db.session.scalars(sa.select(Delivery.status).where(Delivery.id.in_(planned))))
     assert statuses == {"sending"}  # claimed for the worker that planned them
+
+
+def test_a_batch_of_events_checks_the_rule_set_version_once(app):
+    from meldecentral.models import Municipality
+    from meldecentral.services import routing
+
+    municipality_id = db.session.scalar(sa.select(Municipality.id).limit(1))
+    versions = []
+
+    def count(conn, cursor, statement, *args):
+        if "count(routing_rule.id)" in statement:
+            versions.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        first = routing.load_rules(municipality_id)
+        routing.load_rules(municipality_id)
+        assert len(versions) == 2  # outside a batch: every time
+        with routing.one_rule_check():
+            for _ in range(3):
+                assert routing.load_rules(municipality_id) is first
+        assert len(versions) == 3  # inside: once
+        routing.load_rules(municipality_id)
+        assert len(versions) == 4
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
