@@ -183,3 +183,23 @@ def test_track_shows_only_public_facts(client, make_user):
     assert track.headers["Cache-Control"] == "no-store"
     assert client.get("/api/v1/track/MC-0000-0000").status_code == 404
     assert client.get("/api/v1/track/garbage").status_code == 404
+
+
+def test_each_submission_links_to_its_own_tracking_page_and_report(app, client):
+    from flask import url_for
+
+    token = None
+    for text in ("Knuste ruder.", "Graffiti paa muren."):
+        body = {"category": "HAERVAERK", "text": text, **NORREBRO}
+        res = client.post("/api/v1/reports", json=body)
+        assert res.status_code == 201
+        body = res.json
+        with app.test_request_context():
+            assert body["links"] == {
+                "track": url_for("api.track", reference=body["reference"]),
+                "self": url_for("api.get_report", report_id=body["id"]),
+            }
+        assert res.headers["Location"] == body["links"]["self"]
+        assert client.get(body["links"]["track"]).json["reference"] == body["reference"]
+        assert token is None or token != body["reference"]
+        token = body["reference"]
