@@ -3,6 +3,7 @@ goes. Runs against a fresh PostgreSQL database (dropped at the end) and Redis db
 not while bench.run uses it; MC_BENCH_REDIS_URL picks another).
 
     .venv/bin/python -m bench.profile [--n 1000] [--top 30] [--what intake|route|both] [--plain]
+                                  [--batch 20]
 
 PROFILE_OUT=/tmp/p keeps each profile for pstats (/tmp/p.intake, /tmp/p.route); SHOW_SQL=N
 prints the statements of the first N operations routed.
@@ -10,7 +11,8 @@ prints the statements of the first N operations routed.
 Intake: N POSTs to /api/v1/reports through the Flask test client, in the production
 configuration (the web only commits; the relay runs in beat, not here, so nothing is published),
 after the same N to the ceiling (bench/ceiling_app.py). Routing: the
-events those reports created, handled in process as the worker's ``handle_event`` does, with
+events those reports created, handled in process as the worker's ``handle_event`` does (with
+--batch N: ``handle_events``, N events a task, as the relay sends them under load), with
 every unit's channel a webhook to a local receiver (in this process, so its CPU counts).
 Prints CPU ms per operation (time.process_time: this process, its threads included; other
 processes' load does not count), SQL statements per operation, and with a profiler (not
@@ -38,6 +40,7 @@ def main() -> None:
     p.add_argument("--top", type=int, default=30)
     p.add_argument("--what", default="both")
     p.add_argument("--plain", action="store_true", help="CPU per operation only, no profiler")
+    p.add_argument("--batch", type=int, default=1, help="events per task (1: handle_event)")
     args = p.parse_args()
     stack = Stack()
     stack.prepare()
@@ -150,7 +153,7 @@ def _run(stack: Stack, args) -> None:
         return
     with app.app_context():
         from meldecentral.extensions import db
-        from workers.tasks import handle_event
+        from workers.tasks import handle_event, handle_events
 
         ids = list(
             db.session.scalars(
@@ -164,10 +167,15 @@ def _run(stack: Stack, args) -> None:
             handle_event.run(ids.pop(0))
 
         def route():
-            for i in ids:
-                handle_event.run(i)
+            if args.batch == 1:
+                for i in ids:
+                    handle_event.run(i)
+                return
+            for k in range(0, len(ids), args.batch):  # as the relay batches them under load
+                handle_events.run([[i, None] for i in ids[k : k + args.batch]])
 
-        _profile("route + alert + webhook (handle_event)", len(ids), route, args.top)
+        how = "handle_event" if args.batch == 1 else f"handle_events, {args.batch} a task"
+        _profile(f"route + alert + webhook ({how})", len(ids), route, args.top)
     receiver.close()
 
 
