@@ -50,6 +50,7 @@ def handle(event_id: int) -> list[int]:
             while recorded:  # recorded as handled (services.tx); handled here
                 event = recorded.pop(0)
                 deliveries += _run(event.topic, event.payload)
+            tx.write_deferred()  # what the last handler left unwritten
         # What was just written stays loaded: sending the planned deliveries next reads
         # neither them nor their units again. (The task's session ends with the task.)
         session = db.session()  # the scoped session's current Session

@@ -44,17 +44,39 @@ class Committed(NamedTuple):
     request_id: str | None
 
 
-def record(topic: str, payload: dict, *, urgent: bool = False) -> OutboxEvent:
+class Recorded(NamedTuple):
+    """An event recorded in a worker's one transaction: what its handler needs."""
+
+    topic: str
+    payload: dict
+
+
+def record(topic: str, payload: dict, *, urgent: bool = False) -> OutboxEvent | Recorded:
     # The web request's id, or in a worker the id of the request that caused this task.
     request_id = current_request_id()
+    here = tx.collecting()
+    if here is not None:
+        # Handled by the worker in this very transaction (services.tx): written as handled
+        # (a Core row at the next tx.commit()) and handed to the worker's loop.
+        now = clock.now()
+        tx.defer_insert(
+            OutboxEvent.__table__,
+            {
+                "topic": topic,
+                "payload": payload,
+                "urgent": urgent,
+                "request_id": request_id,
+                "published_at": now,
+                "handled_at": now,
+                "publish_attempts": 0,
+            },
+        )
+        ev = Recorded(topic, payload)
+        here.append(ev)
+        return ev
     ev = OutboxEvent(topic=topic, payload=payload, urgent=urgent, request_id=request_id)
     db.session.add(ev)
-    here = tx.collecting()
-    if here is not None:  # handled by the worker in this very transaction (services.tx)
-        ev.handled_at = ev.published_at = clock.now()
-        here.append(ev)
-    else:
-        db.session.info.setdefault(_PENDING_KEY, []).append(ev)
+    db.session.info.setdefault(_PENDING_KEY, []).append(ev)
     return ev
 
 

@@ -6,6 +6,11 @@ handler, the events it records and their handlers (an assignment -> its alert) a
 together at the end, in one transaction, or not at all. Events recorded inside are marked
 handled as they are written and handed to the caller, which runs their handlers before that
 commit; they are never published to the broker.
+
+Rows that nothing reads back in the transaction (history entries, the recorded events) are
+not ORM objects there: ``defer_insert`` keeps them, and ``commit()`` (or ``write_deferred``)
+inserts them with Core, one statement per table, after the ORM's flush. The ORM's unit of work
+was most of a routed report's CPU (py-spy of the workers during a drain, bench/README.md).
 """
 
 from __future__ import annotations
@@ -14,28 +19,60 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+import sqlalchemy as sa
+
 from meldecentral.extensions import db
 
-_collected: ContextVar[list | None] = ContextVar("mc_tx_collected", default=None)
+
+class _Work:
+    def __init__(self) -> None:
+        self.collected: list = []
+        self.rows: dict[sa.Table, list[dict]] = {}
+
+
+_work: ContextVar[_Work | None] = ContextVar("mc_tx_work", default=None)
 
 
 @contextmanager
 def one_transaction() -> Iterator[list]:
-    """Yields the list that collects the OutboxEvents recorded meanwhile."""
-    collected: list = []
-    token = _collected.set(collected)
+    """Yields the list that collects the events recorded meanwhile."""
+    work = _Work()
+    token = _work.set(work)
     try:
-        yield collected
+        yield work.collected
     finally:
-        _collected.reset(token)
+        _work.reset(token)
 
 
 def collecting() -> list | None:
-    return _collected.get()
+    work = _work.get()
+    return work.collected if work is not None else None
+
+
+def defer_insert(table: sa.Table, row: dict) -> bool:
+    """Inside one_transaction: keep ``row`` (every key of the table's rows the same) to be
+    inserted at the next commit() and return True; outside: False (the caller adds an ORM
+    object instead)."""
+    work = _work.get()
+    if work is None:
+        return False
+    work.rows.setdefault(table, []).append(row)
+    return True
+
+
+def write_deferred() -> None:
+    """Insert the deferred rows (after a flush, so that what they refer to exists)."""
+    work = _work.get()
+    if work is None or not work.rows:
+        return
+    pending, work.rows = work.rows, {}
+    for table, rows in pending.items():
+        db.session.execute(sa.insert(table), rows)
 
 
 def commit() -> None:
-    if _collected.get() is not None:
+    if _work.get() is not None:
         db.session.flush()
+        write_deferred()
     else:
         db.session.commit()

@@ -354,6 +354,14 @@ def test_routing_and_its_alert_commit_together(client, monkeypatch):
     events = db.session.execute(sa.select(OutboxEvent.topic, OutboxEvent.handled_at)).all()
     assert {t for t, _ in events} >= {"assignment.status_changed", "report.status_changed"}
     assert all(handled is not None for _, handled in events)
+    # ... and so is the history (Core rows in the worker's transaction, services.tx)
+    history = db.session.execute(
+        sa.select(ReportEvent.action, ReportEvent.assignment_id, ReportEvent.to_status)
+        .where(ReportEvent.report_id == report.id)
+        .order_by(ReportEvent.id)
+    ).all()
+    assert [h.action for h in history] == ["created", "assigned", "status"]
+    assert history[1].assignment_id is not None and history[2].to_status == "routed"
     statuses = set(db.session.scalars(sa.select(Delivery.status).where(Delivery.id.in_(planned))))
     assert statuses == {"sending"}  # claimed for the worker that planned them
 
