@@ -106,7 +106,8 @@ def facts_of(report: Report) -> ReportFacts:
 
 def route_report(report_id: int, trigger: str = "created") -> RoutingDecision | None:
     """Idempotent: a report already routed on creation is not routed again by a redelivered
-    event; a change (category, place) routes again and only adds units not yet assigned."""
+    event; a change (category, place) routes again and only adds units not yet assigned.
+    Returns the decision stored (None in a worker's one transaction, or if not routed)."""
     # Lock the report: two deliveries of one event must not route it twice.
     decided = sa.select(RoutingDecision.id).where(RoutingDecision.report_id == report_id).exists()
     row = (
@@ -148,16 +149,23 @@ def route_report(report_id: int, trigger: str = "created") -> RoutingDecision | 
     return row
 
 
-def _store(report: Report, decision: Decision, trigger: str, added: list[str]) -> RoutingDecision:
-    row = RoutingDecision(
-        report_id=report.id,
-        trigger=trigger,
-        units=list(decision.units),
-        added_units=added,
-        matched=[asdict(m) for m in decision.matched],
-        unrouted=decision.unrouted,
-        explanation=decision.explain(),
-    )
+def _store(
+    report: Report, decision: Decision, trigger: str, added: list[str]
+) -> RoutingDecision | None:
+    """The decision with its trace; in a worker's one transaction a Core row (services.tx),
+    and None is returned."""
+    values = {
+        "report_id": report.id,
+        "trigger": trigger,
+        "units": list(decision.units),
+        "added_units": added,
+        "matched": [asdict(m) for m in decision.matched],
+        "unrouted": decision.unrouted,
+        "explanation": decision.explain(),
+    }
+    if tx.defer_insert(RoutingDecision.__table__, values):
+        return None
+    row = RoutingDecision(**values)
     db.session.add(row)  # flushed with the assignments
     return row
 
