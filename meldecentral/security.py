@@ -233,7 +233,9 @@ def register_security(app: Flask) -> None:
         limiter.init_app(app)
         # Every limit here is a view's (configured_limit's decorator, or count_request); there
         # are no default or application-wide limits. Flask-Limiter's before-request hook would
-        # only look for those, on every request, at about 0.1 ms of CPU each: it is taken out.
-        hooks = app.before_request_funcs.get(None, [])
-        app.before_request_funcs[None] = [h for h in hooks if h != limiter._check_request_limit]
+        # only look for those, on every request, at about 0.1 ms of CPU each: it is taken out
+        # unless such limits are configured.
+        if not (app.config.get("RATELIMIT_DEFAULT") or app.config.get("RATELIMIT_APPLICATION")):
+            hooks = app.before_request_funcs.get(None, [])
+            app.before_request_funcs[None] = [h for h in hooks if h != limiter._check_request_limit]
     app.extensions["mc_rate_fallback"] = _Fallback()

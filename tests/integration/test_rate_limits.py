@@ -133,6 +133,17 @@ def test_configured_limit_decorates_any_view(limited_app):
     assert [client.get("/_test/signin").status_code for _ in range(3)] == [200, 200, 429]
 
 
+def test_limits_on_every_endpoint_apply_when_configured(limited_app):
+    # Flask-Limiter's per-request hook is left out unless such limits are set (security.py)
+    app = limited_app(RATELIMIT_DEFAULT="2/minute")
+    client = app.test_client()
+    codes = [client.get("/api/v1/categories").status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+    app = limited_app()
+    client = app.test_client()
+    assert {client.get("/api/v1/categories").status_code for _ in range(5)} == {200}
+
+
 def test_apps_with_limits_off_are_not_limited(app, client, limited_app):
     limited_app(RATELIMIT_TRACK="1/minute")  # switches the process-wide limiter on
     codes = {client.get("/api/v1/track/MC-AAAA-BBBB").status_code for _ in range(5)}
