@@ -145,3 +145,18 @@ def test_json_formatter_writes_one_object_per_line():
     assert "\n" not in line
     out = json.loads(line)
     assert out["message"] == "a\nb 1" and out["level"] == "WARNING" and out["request_id"] == "rid-1"
+
+
+def test_request_latency_is_counted_per_method_endpoint_and_status(app, client):
+    from prometheus_client import REGISTRY
+
+    def count(endpoint: str, status: str) -> float:
+        labels = {"method": "GET", "endpoint": endpoint, "status": status}
+        return REGISTRY.get_sample_value("mc_http_request_duration_seconds_count", labels) or 0
+
+    ok, missing = count("api.categories", "200"), count("none", "404")
+    for _ in range(3):
+        assert client.get("/api/v1/categories").status_code == 200
+    assert client.get("/api/v1/no-such-thing").status_code == 404
+    assert count("api.categories", "200") == ok + 3
+    assert count("none", "404") == missing + 1
