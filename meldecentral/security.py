@@ -138,6 +138,7 @@ def count_request(config_key: str, scope: str) -> None:
         fallback.down_until = time.monotonic() + STORAGE_RETRY_SECONDS
         exceeded = _first_exceeded(fallback.memory, items, key, scope)
     if exceeded is not None:
+        log.info("rate limit %s exceeded (%s)", exceeded, scope)  # not the address: personal data
         raise TooManyRequests(retry_after=exceeded.get_expiry())
 
 
