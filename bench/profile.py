@@ -67,8 +67,7 @@ def _count(conn, cursor, statement, parameters, context, executemany) -> None:
     if SHOW[0]:
         SHOW[0] -= 1
         # How SQLAlchemy came by the compiled form: a cache hit, or compiled anew.
-        cache = getattr(context, "cache_hit", None) if context is not None else None
-        name = getattr(cache, "name", None) or ("hit" if cache else "-")
+        name = getattr(getattr(context, "cache_hit", None), "name", "-")
         print(f"   SQL [{name}]:", " ".join(statement.split())[:140])
 
 

@@ -53,12 +53,8 @@ def handle(event_id: int) -> list[int]:
             tx.write_deferred()  # what the last handler left unwritten
         # What was just written stays loaded: sending the planned deliveries next reads
         # neither them nor their units again. (The task's session ends with the task.)
-        session = db.session()  # the scoped session's current Session
-        session.expire_on_commit = False
-        try:
-            session.commit()
-        finally:
-            session.expire_on_commit = True
+        with tx.kept_loaded():
+            db.session.commit()
     except BaseException:
         db.session.rollback()
         raise

@@ -226,17 +226,15 @@ def relay_batch(limit: int = RELAY_LIMIT) -> tuple[int, int]:
         if not rows:
             return 0, 0
         sent, failed, untried = _send([Committed(*r) for r in rows])
-        for ids, attempts in ((failed, OutboxEvent.publish_attempts), (untried, _one_less)):
+        attempts = OutboxEvent.publish_attempts
+        for ids, after in ((failed, attempts), (untried, attempts - 1)):  # untried: not counted
             if ids:
                 conn.execute(
                     sa.update(OutboxEvent)
                     .where(OutboxEvent.id.in_(ids))
-                    .values(published_at=None, publish_attempts=attempts)
+                    .values(published_at=None, publish_attempts=after)
                 )
     return len(sent), len(rows) - len(sent)
-
-
-_one_less = OutboxEvent.publish_attempts - 1
 
 
 @functools.cache

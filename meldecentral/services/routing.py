@@ -136,21 +136,22 @@ def route_report(report_id: int, trigger: str = "created") -> RoutingDecision | 
     decision = decide(load_rules(report.municipality_id), facts_of(report))
     assigned = {a.unit.code for a in report.assignments}
     added = [u for u in decision.units if u not in assigned]
-    row = _store(report, decision, trigger, added)
+    why = decision.explain()
+    row = _store(report, decision, why, trigger, added)
     if added:
         created_at = report.created_at
-        followup.assign_units(SYSTEM, report.id, added, reason=decision.explain(), locked=report)
+        followup.assign_units(SYSTEM, report.id, added, reason=why, locked=report)
         if trigger == "created":  # report created -> assignments stored
             metrics.observe_routing((clock.now() - created_at).total_seconds())
     else:
         if decision.unrouted:
-            history.append(report.id, SYSTEM, "unrouted", data={"why": decision.explain()})
+            history.append(report.id, SYSTEM, "unrouted", data={"why": why})
         tx.commit()
     return row
 
 
 def _store(
-    report: Report, decision: Decision, trigger: str, added: list[str]
+    report: Report, decision: Decision, why: str, trigger: str, added: list[str]
 ) -> RoutingDecision | None:
     """The decision with its trace; in a worker's one transaction a Core row (services.tx),
     and None is returned."""
@@ -161,7 +162,7 @@ def _store(
         "added_units": added,
         "matched": [asdict(m) for m in decision.matched],
         "unrouted": decision.unrouted,
-        "explanation": decision.explain(),
+        "explanation": why,
     }
     if tx.defer_insert(RoutingDecision.__table__, values):
         return None

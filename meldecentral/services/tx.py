@@ -70,6 +70,18 @@ def write_deferred() -> None:
         db.session.execute(sa.insert(table), rows)
 
 
+@contextmanager
+def kept_loaded() -> Iterator[None]:
+    """Objects stay loaded across the commits inside (the current Session's expire_on_commit
+    off): what a worker just wrote or claimed, and nobody else changes, is not read again."""
+    session = db.session()  # the scoped session's current Session
+    session.expire_on_commit = False
+    try:
+        yield
+    finally:
+        session.expire_on_commit = True
+
+
 def commit() -> None:
     if _work.get() is not None:
         db.session.flush()
