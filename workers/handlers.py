@@ -10,8 +10,9 @@ import sqlalchemy as sa
 
 from meldecentral import clock
 from meldecentral.extensions import db
+from meldecentral.logs import request_id_var
 from meldecentral.models import OutboxEvent
-from meldecentral.services import events, notify, routing, stats, tx
+from meldecentral.services import batch, events, notify, routing, stats, tx
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,62 @@ def handle(event_id: int) -> list[int]:
         db.session.rollback()
         raise
     return deliveries
+
+
+def handle_created(items: list[list]) -> tuple[list[tuple[int, str | None, list[int]]], list[list]]:
+    """The report.created events among ``items`` ([event id, request id] pairs), handled
+    together in one transaction: claimed in one statement, their reports routed set-wise
+    (services.batch; a report that is not plainly new by ``route_report``), and the events
+    that recorded run through their handlers, as ``handle`` runs them. Returns, per event
+    handled, its id, request id and the deliveries planned (claimed for this worker to send),
+    and the items left for ``handle``: other topics, and events handled already."""
+    request_of = {event_id: request_id for event_id, request_id in items}
+    claimed = db.session.execute(
+        sa.update(OutboxEvent)
+        .where(
+            OutboxEvent.id.in_(list(request_of)),
+            OutboxEvent.handled_at.is_(None),
+            OutboxEvent.topic == events.REPORT_CREATED,
+        )
+        .values(handled_at=clock.now())
+        .returning(OutboxEvent.id, OutboxEvent.payload)
+    ).all()
+    ids = {row.id for row in claimed}
+    rest = [item for item in items if item[0] not in ids]
+    if not claimed:
+        db.session.rollback()
+        return [], rest
+    event_of = {row.payload["report_id"]: row.id for row in claimed}
+    request_ids = {report_id: request_of[event_id] for report_id, event_id in event_of.items()}
+    planned: dict[int | None, list[int]] = {}
+
+    def run(topic: str, payload: dict) -> None:
+        report_id = payload.get("report_id")
+        token = request_id_var.set(request_ids.get(report_id))
+        try:
+            planned.setdefault(event_of.get(report_id), []).extend(_run(topic, payload))
+        finally:
+            request_id_var.reset(token)
+
+    try:
+        with tx.one_transaction() as recorded:
+            result = batch.route_created(list(event_of), request_ids)
+            for report_id, deliveries in result.planned.items():
+                planned.setdefault(event_of[report_id], []).extend(d.id for d in deliveries)
+            for report_id in [None, *result.others]:
+                if report_id is not None:
+                    run(events.REPORT_CREATED, {"report_id": report_id})
+                while recorded:  # as in handle()
+                    event = recorded.pop(0)
+                    run(event.topic, event.payload)
+            tx.write_deferred()
+        with tx.kept_loaded():
+            db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    order = [row.id for row in claimed]
+    return [(i, request_of[i], planned.get(i, [])) for i in sorted(order)], rest
 
 
 def _run(topic: str, payload: dict) -> list[int]:

@@ -44,8 +44,20 @@ def handle_events(items: list[list]) -> None:
     """Handle a batch of events ([event id, request id] pairs, workers.relay), one after the
     other, each as ``handle_event`` does and under its own request id. An event that fails is
     handed to its own ``handle_event`` task, with its retries, so that it holds up no other."""
+    from workers.handlers import handle_created
+
     with routing.one_rule_check():
-        for event_id, request_id in items:
+        try:
+            done, rest = handle_created(items)
+        except Exception:  # noqa: BLE001 - each handled alone below, with its retries
+            log.exception("routing %d new reports together failed; one by one now", len(items))
+            db.session.rollback()
+            done, rest = [], items
+        try:
+            _deliver_batch(done)
+        finally:
+            db.session.info.pop(notify.PLANNED_KEY, None)
+        for event_id, request_id in rest:
             token = request_id_var.set(request_id)
             try:
                 _handle_one(event_id)
@@ -55,6 +67,33 @@ def handle_events(items: list[list]) -> None:
                 _retry_alone(event_id)
             finally:
                 request_id_var.reset(token)
+
+
+def _deliver_batch(done: list[tuple[int, str | None, list[int]]]) -> None:
+    """Send the deliveries a batch of events planned, recording them in one commit
+    (services.delivery.attempt_claimed_many), and log each event as handled."""
+    ids = [i for _, _, planned in done for i in planned]
+    request_of = {i: request_id for _, request_id, planned in done for i in planned}
+    outcomes = []
+    if ids:
+        with tx.kept_loaded():
+            try:
+                outcomes = delivery.attempt_claimed_many(ids)
+            except Exception:  # noqa: BLE001 - the deliver task retries these
+                log.exception("sending %d deliveries failed; queueing them", len(ids))
+                db.session.rollback()
+                delivery.release(ids)
+                enqueue_deliveries(ids)
+    for delivery_id, outcome in zip(ids, outcomes, strict=False):
+        token = request_id_var.set(request_of[delivery_id])
+        try:
+            _after_attempt(delivery_id, outcome)
+        finally:
+            request_id_var.reset(token)
+    for event_id, request_id, planned in done:
+        token = request_id_var.set(request_id)
+        log.info("event %s handled, %d deliveries", event_id, len(planned))
+        request_id_var.reset(token)
 
 
 def _retry_alone(event_id: int) -> None:
@@ -118,12 +157,16 @@ def _deliver_now(ids: list[int]) -> None:
 
 def _attempt(delivery_id: int, *, claimed: bool = False) -> str:
     outcome = delivery.attempt(delivery_id, claimed=claimed)
+    _after_attempt(delivery_id, outcome)
+    return outcome.status
+
+
+def _after_attempt(delivery_id: int, outcome: delivery.Outcome) -> None:
     if outcome.status in ("pending", "dead"):
         channel = db.session.scalar(sa.select(Delivery.channel).where(Delivery.id == delivery_id))
         metrics.delivery_failed(channel or "unknown", dead=outcome.status == "dead")
     if outcome.status == "pending":
         enqueue_deliveries([delivery_id], countdown=outcome.retry_in)
-    return outcome.status
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=2, retry_jitter=True, max_retries=10)

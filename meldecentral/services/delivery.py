@@ -114,6 +114,27 @@ def attempt(delivery_id: int, *, claimed: bool = False) -> Outcome:
     delivery = _claimed(delivery_id) if claimed else _claim(delivery_id)
     if delivery is None:
         return Outcome("skipped")
+    outcome = _send(delivery)
+    db.session.commit()
+    return outcome
+
+
+def attempt_claimed_many(delivery_ids: list[int]) -> list[Outcome]:
+    """Send deliveries this worker created claimed (a batch of routed reports' alerts), one
+    after the other, and record every attempt in one commit at the end. Should the worker die
+    before it, the leases run out and the sweeper sends them again: at least once, and the
+    receiver deduplicates by the stable ``webhook-id``."""
+    outcomes = []
+    for delivery_id in delivery_ids:
+        delivery = _claimed(delivery_id)
+        outcomes.append(_send(delivery) if delivery is not None else Outcome("skipped"))
+    db.session.commit()
+    return outcomes
+
+
+def _send(delivery: Delivery) -> Outcome:
+    """Send a claimed delivery through its channel and record the attempt and its outcome in
+    the session (the caller commits)."""
     config = current_app.config
     started = clock.now()
     t0 = time.monotonic()
@@ -158,7 +179,6 @@ def attempt(delivery_id: int, *, claimed: bool = False) -> Outcome:
         delivery.status, delivery.last_error = PENDING, error[:500]
         delivery.next_attempt_at = now + timedelta(seconds=delay)
         outcome = Outcome(PENDING, delay)
-    db.session.commit()
     return outcome
 
 

@@ -57,27 +57,33 @@ def record(topic: str, payload: dict, *, urgent: bool = False) -> OutboxEvent | 
     here = tx.collecting()
     if here is not None:
         # Handled by the worker in this very transaction (services.tx): written as handled
-        # (a Core row at the next tx.commit()) and handed to the worker's loop.
-        now = clock.now()
-        tx.defer_insert(
-            OutboxEvent.__table__,
-            {
-                "topic": topic,
-                "payload": payload,
-                "urgent": urgent,
-                "request_id": request_id,
-                "published_at": now,
-                "handled_at": now,
-                "publish_attempts": 0,
-            },
-        )
-        ev = Recorded(topic, payload)
+        # and handed to the worker's loop.
+        ev = record_handled(topic, payload, urgent=urgent)
         here.append(ev)
         return ev
     ev = OutboxEvent(topic=topic, payload=payload, urgent=urgent, request_id=request_id)
     db.session.add(ev)
     db.session.info.setdefault(_PENDING_KEY, []).append(ev)
     return ev
+
+
+def record_handled(topic: str, payload: dict, *, urgent: bool = False) -> Recorded:
+    """In a worker's one transaction: keep the event as handled already (a Core row at the next
+    tx.commit()), for a caller that does what its handler would itself (services.batch)."""
+    now = clock.now()
+    tx.defer_insert(
+        OutboxEvent.__table__,
+        {
+            "topic": topic,
+            "payload": payload,
+            "urgent": urgent,
+            "request_id": current_request_id(),
+            "published_at": now,
+            "handled_at": now,
+            "publish_attempts": 0,
+        },
+    )
+    return Recorded(topic, payload)
 
 
 def row(topic: str, *, urgent: bool = False) -> dict:

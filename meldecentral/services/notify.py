@@ -8,6 +8,7 @@ report's text or anyone's personal data.
 from __future__ import annotations
 
 import functools
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
@@ -46,6 +47,12 @@ def thin_payload(report: Report, event: str, **extra) -> dict:
 
 def _insert_ignoring_duplicates(rows: list[dict]) -> list[int]:
     """Insert deliveries; a row whose dedupe_key exists already is skipped. Returns new ids."""
+    return [d.id for d in insert_planned(rows)]
+
+
+def insert_planned(rows: list[dict]) -> list[Delivery]:
+    """Insert deliveries, skipping a row whose dedupe_key exists already; returns the new ones.
+    In a worker's one transaction they are created claimed for it (see below)."""
     if not rows:
         return []
     if tx.collecting() is not None:
@@ -60,7 +67,7 @@ def _insert_ignoring_duplicates(rows: list[dict]) -> list[int]:
     if tx.collecting() is not None:
         # The identity map holds objects weakly: keep these until the worker has sent them.
         db.session.info.setdefault(PLANNED_KEY, []).extend(planned)
-    return [d.id for d in planned]
+    return planned
 
 
 @functools.cache
@@ -109,7 +116,16 @@ def plan_assignment_alert(assignment_id: int) -> list[int]:
     assignment = db.session.get(Assignment, assignment_id)
     if assignment is None:
         return []
-    report, unit = assignment.report, assignment.unit
+    rows = alert_rows(assignment.report, assignment.unit, assignment.id, assignment.ack_deadline)
+    ids = _insert_ignoring_duplicates(rows)
+    tx.commit()
+    return ids
+
+
+def alert_rows(
+    report: Report, unit: Unit, assignment_id: int, ack_deadline: datetime | None
+) -> list[dict]:
+    """The deliveries of a new assignment's alert (one per channel of the unit's urgency)."""
     district = report.district.name if report.district else "-"
     subject = (
         f"[{report.urgency.upper()}] Ny melding {report.reference}: "
@@ -118,14 +134,11 @@ def plan_assignment_alert(assignment_id: int) -> list[int]:
     payload = thin_payload(
         report,
         "assignment.routed",
-        assignment_id=assignment.id,
+        assignment_id=assignment_id,
         unit=unit.code,
-        ack_deadline=assignment.ack_deadline.isoformat() if assignment.ack_deadline else None,
+        ack_deadline=ack_deadline.isoformat() if ack_deadline else None,
     )
-    rows = _unit_rows(unit, report, f"assigned:{assignment.id}", subject, payload, assignment.id)
-    ids = _insert_ignoring_duplicates(rows)
-    tx.commit()
-    return ids
+    return _unit_rows(unit, report, f"assigned:{assignment_id}", subject, payload, assignment_id)
 
 
 def plan_overdue_reminder(assignment_id: int, level: int, to_unit_code: str) -> list[int]:

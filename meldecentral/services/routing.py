@@ -137,7 +137,7 @@ def route_report(report_id: int, trigger: str = "created") -> RoutingDecision | 
     assigned = {a.unit.code for a in report.assignments}
     added = [u for u in decision.units if u not in assigned]
     why = decision.explain()
-    row = _store(report, decision, why, trigger, added)
+    row = store_decision(report, decision, why, trigger, added)
     if added:
         created_at = report.created_at
         followup.assign_units(SYSTEM, report.id, added, reason=why, locked=report)
@@ -150,7 +150,7 @@ def route_report(report_id: int, trigger: str = "created") -> RoutingDecision | 
     return row
 
 
-def _store(
+def store_decision(
     report: Report, decision: Decision, why: str, trigger: str, added: list[str]
 ) -> RoutingDecision | None:
     """The decision with its trace; in a worker's one transaction a Core row (services.tx),
