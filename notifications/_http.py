@@ -7,13 +7,20 @@ Both talk to servers we do not control, so the rules live in one place: 2xx is s
 from __future__ import annotations
 
 import os
-import threading
 import time
+import urllib.request
 from collections.abc import Mapping
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
-import requests
+import urllib3
+from urllib3.exceptions import (
+    HTTPError,
+    LocationValueError,
+    NewConnectionError,
+    ProxySchemeUnknown,
+)
+from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
 from .base import DeliveryError
 
@@ -23,19 +30,31 @@ RETRYABLE_STATUS = {408, 429}
 # next alert to the same receiver skips the TCP (and TLS) handshake.
 DRAIN_LIMIT = 64 * 1024
 
-_local = threading.local()
+# urllib3 directly, not requests: a worker sends an alert per routed report, and requests'
+# preparing of each request (hooks, cookies, auth, its adapter) cost as much CPU as the POST
+# itself (bench.profile, 2026-12-03). Pools are per process (a forked worker makes its own)
+# and thread-safe.
+_pools: dict = {"pid": None}
 
 
-def _session() -> requests.Session:
-    """One keep-alive session per thread and process (a forked worker makes its own)."""
-    session = getattr(_local, "session", None)
-    if session is None or _local.pid != os.getpid():
-        session = _local.session = requests.Session()
-        # Without a proxy in the environment, do not look for one (nor for .netrc
-        # credentials) on every request: that lookup cost more than the POST itself.
-        session.trust_env = any(k.lower().endswith("_proxy") for k in os.environ)
-        _local.pid = os.getpid()
-    return session
+def _pool_for(url: str) -> urllib3.PoolManager:
+    """Keep-alive pools; a proxy from the environment (HTTP(S)_PROXY, NO_PROXY) is honoured."""
+    if _pools["pid"] != os.getpid():
+        _pools.clear()
+        _pools.update(pid=os.getpid(), proxies=urllib.request.getproxies_environment())
+    parts = urlsplit(url)
+    proxies = _pools["proxies"]
+    proxy = proxies.get(parts.scheme) or proxies.get("all")
+    if proxy and urllib.request.proxy_bypass_environment(parts.hostname or "", proxies):
+        proxy = None
+    pool = _pools.get(proxy)
+    if pool is None:
+        pool = _pools[proxy] = (
+            urllib3.ProxyManager(proxy, num_pools=20, maxsize=4)
+            if proxy
+            else urllib3.PoolManager(num_pools=20, maxsize=4)
+        )
+    return pool
 
 
 def host_of(url: str) -> str:
@@ -104,34 +123,38 @@ def post(url: str, body: bytes, headers: Mapping[str, str], timeout: float, what
     headers = {"User-Agent": USER_AGENT, **headers}
     where = f"{what} at {host_of(url)}"
     try:
-        with _session().post(
+        response = _pool_for(url).request(
+            "POST",
             url,
-            data=body,
+            body=body,
             headers=headers,
-            timeout=timeout,
-            allow_redirects=False,
-            stream=True,  # only status and headers matter; never download a huge reply
-        ) as response:
-            status, reply_headers = response.status_code, response.headers
+            timeout=urllib3.Timeout(connect=timeout, read=timeout),
+            retries=False,
+            redirect=False,  # a signed POST must not wander off to another host
+            preload_content=False,  # only status and headers matter; never a huge reply
+        )
+        try:
+            status, reply_headers = response.status, response.headers
             length = reply_headers.get("Content-Length", "")
             if length.isdigit() and int(length) <= DRAIN_LIMIT:
-                response.content  # noqa: B018 - read it: the connection can be reused
-    except (
-        requests.exceptions.InvalidURL,
-        requests.exceptions.InvalidSchema,
-        requests.exceptions.MissingSchema,
-        requests.exceptions.InvalidHeader,
-    ) as exc:
+                response.read()  # read it: the connection can be reused
+            else:
+                response.close()  # not read: the connection is not reused
+        finally:
+            response.release_conn()
+    except (LocationValueError, ProxySchemeUnknown, ValueError) as exc:
         raise DeliveryError(
             f"{where}: invalid request ({type(exc).__name__})", permanent=True
         ) from None
-    except requests.exceptions.Timeout:
-        raise DeliveryError(f"{where}: timed out after {timeout:g}s", permanent=False) from None
-    except requests.exceptions.ConnectionError as exc:
+    except NewConnectionError as exc:  # a subclass of the connect timeout in urllib3 2
         raise DeliveryError(
             f"{where}: connection failed ({type(exc).__name__})", permanent=False
         ) from None
-    except requests.exceptions.RequestException as exc:
-        raise DeliveryError(f"{where}: {type(exc).__name__}", permanent=False) from None
+    except Urllib3Timeout:
+        raise DeliveryError(f"{where}: timed out after {timeout:g}s", permanent=False) from None
+    except (HTTPError, OSError) as exc:
+        raise DeliveryError(
+            f"{where}: connection failed ({type(exc).__name__})", permanent=False
+        ) from None
     classify(status, reply_headers, where)
     return f"HTTP {status}"

@@ -89,6 +89,9 @@ def route_created(report_ids: list[int], request_ids: dict[int, str | None]) -> 
     locked = lock_reports(report_ids)
     result = Result(planned={}, others=[])
     units = _active_units({report.municipality_id for report, _ in locked.values()})
+    # Held, with the deliveries planned, until the worker has sent them: the identity map holds
+    # objects weakly, and an alert's webhook secret is its unit's (no query per delivery).
+    db.session.info.setdefault(notify.PLANNED_KEY, []).extend(units.values())
     now = clock.now()
     new_rows: list[dict] = []  # the assignments, in order
     routed: list[tuple[Report, list[Unit], str]] = []

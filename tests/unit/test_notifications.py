@@ -76,10 +76,17 @@ def http_server():
     recorder: Recorder
 
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as a real receiver
+
         def do_POST(self):
             length = int(self.headers.get("Content-Length") or 0)
             recorder.requests.append(
-                {"path": self.path, "headers": self.headers, "body": self.rfile.read(length)}
+                {
+                    "path": self.path,
+                    "headers": self.headers,
+                    "body": self.rfile.read(length),
+                    "client_port": self.client_address[1],
+                }
             )
             time.sleep(recorder.delay)
             self.send_response(recorder.status)
@@ -231,6 +238,29 @@ def test_webhook_timeout_is_retryable(http_server):
         WebhookChannel(timeout=0.1).send(message(recipient=http_server.url))
     assert caught.value.permanent is False
     assert "timed out" in str(caught.value)
+
+
+def test_webhook_goes_through_a_proxy_from_the_environment(http_server, monkeypatch):
+    from notifications import _http
+
+    monkeypatch.setattr(_http, "_pools", {"pid": None})  # read the environment again
+    monkeypatch.setenv("HTTP_PROXY", http_server.url.removesuffix("/hook"))
+    monkeypatch.setenv("NO_PROXY", "bypassed.test")
+    WebhookChannel(timeout=2).send(message(recipient="http://receiver.test/hook"))
+    [req] = http_server.requests
+    assert req["path"] == "http://receiver.test/hook"  # the proxy got the absolute URL
+    # NO_PROXY: straight to the host (which does not resolve here)
+    with pytest.raises(notifications.DeliveryError) as caught:
+        WebhookChannel(timeout=2).send(message(recipient="http://bypassed.test/hook"))
+    assert caught.value.permanent is False and len(http_server.requests) == 1
+
+
+def test_webhook_reuses_its_connection(http_server):
+    channel = WebhookChannel(timeout=2)
+    for _ in range(3):
+        channel.send(message(recipient=http_server.url))
+    ports = {req["client_port"] for req in http_server.requests}
+    assert len(http_server.requests) == 3 and len(ports) == 1
 
 
 def test_webhook_without_secret_is_sent_unsigned(http_server):
