@@ -1,17 +1,23 @@
 """The relay's pause between rounds (workers.relay.next_pause)."""
 
-from workers.relay import BUSY_EVENTS, BUSY_FACTOR, RELAY_LIMIT, next_pause
+from workers.relay import BUSY_FACTOR, BUSY_RATE, RELAY_LIMIT, next_pause
 
 POLL = 0.02
 
 
 def test_an_ordinary_round_waits_one_poll():
     assert next_pause(0, 0, POLL, POLL) == POLL
-    assert next_pause(BUSY_EVENTS - 1, 0, POLL, POLL) == POLL
+    assert next_pause(2, 0, POLL, POLL) == POLL  # 100/s
+    assert next_pause(1, 0, POLL, 0.0) == POLL  # after a full round
 
 
 def test_a_busy_round_waits_longer_to_carry_more_next_time():
-    assert next_pause(BUSY_EVENTS, 0, POLL, POLL) == POLL * BUSY_FACTOR
+    assert BUSY_RATE * POLL == 3
+    assert next_pause(4, 0, POLL, POLL) == POLL * BUSY_FACTOR  # 200/s
+    # ... and stays busy while the rate holds: 12 events in the longer pause
+    assert next_pause(12, 0, POLL, POLL * BUSY_FACTOR) == POLL * BUSY_FACTOR
+    # the rate falls (100/s): back to one poll
+    assert next_pause(6, 0, POLL, POLL * BUSY_FACTOR) == POLL
 
 
 def test_a_full_round_goes_on_at_once():
