@@ -20,7 +20,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from meldecentral import clock, metrics
@@ -63,11 +62,7 @@ def lock_reports(report_ids: Iterable[int]) -> dict[int, tuple[Report, bool]]:
             sa.select(Report, decided)
             .where(Report.id.in_(sorted(set(report_ids))))
             .order_by(Report.id)
-            .options(
-                joinedload(Report.category),
-                joinedload(Report.district),
-                joinedload(Report.assignments),
-            )
+            .options(*routing.ROUTING_LOADS)
             .with_for_update(of=Report)
         )
         .unique()
