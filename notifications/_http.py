@@ -14,12 +14,7 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 import urllib3
-from urllib3.exceptions import (
-    HTTPError,
-    LocationValueError,
-    NewConnectionError,
-    ProxySchemeUnknown,
-)
+from urllib3.exceptions import HTTPError, NewConnectionError
 from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
 from .base import DeliveryError
@@ -34,27 +29,38 @@ DRAIN_LIMIT = 64 * 1024
 # preparing of each request (hooks, cookies, auth, its adapter) cost as much CPU as the POST
 # itself (bench.profile, 2026-12-03). Pools are per process (a forked worker makes its own)
 # and thread-safe.
-_pools: dict = {"pid": None}
+
+
+class _Pools:
+    """This process's pools: one direct, one per proxy; the environment's proxies read once."""
+
+    def __init__(self) -> None:
+        self.pid = os.getpid()
+        self.proxies = urllib.request.getproxies_environment()
+        self.managers: dict[str | None, urllib3.PoolManager] = {}
+
+
+_pools: _Pools | None = None
 
 
 def _pool_for(url: str) -> urllib3.PoolManager:
     """Keep-alive pools; a proxy from the environment (HTTP(S)_PROXY, NO_PROXY) is honoured."""
-    if _pools["pid"] != os.getpid():
-        _pools.clear()
-        _pools.update(pid=os.getpid(), proxies=urllib.request.getproxies_environment())
+    global _pools
+    if _pools is None or _pools.pid != os.getpid():
+        _pools = _Pools()
     parts = urlsplit(url)
-    proxies = _pools["proxies"]
+    proxies = _pools.proxies
     proxy = proxies.get(parts.scheme) or proxies.get("all")
     if proxy and urllib.request.proxy_bypass_environment(parts.hostname or "", proxies):
         proxy = None
-    pool = _pools.get(proxy)
-    if pool is None:
-        pool = _pools[proxy] = (
+    manager = _pools.managers.get(proxy)
+    if manager is None:
+        manager = _pools.managers[proxy] = (
             urllib3.ProxyManager(proxy, num_pools=20, maxsize=4)
             if proxy
             else urllib3.PoolManager(num_pools=20, maxsize=4)
         )
-    return pool
+    return manager
 
 
 def host_of(url: str) -> str:
@@ -142,7 +148,7 @@ def post(url: str, body: bytes, headers: Mapping[str, str], timeout: float, what
                 response.close()  # not read: the connection is not reused
         finally:
             response.release_conn()
-    except (LocationValueError, ProxySchemeUnknown, ValueError) as exc:
+    except ValueError as exc:  # urllib3's URL and scheme errors too, a header http.client refuses
         raise DeliveryError(
             f"{where}: invalid request ({type(exc).__name__})", permanent=True
         ) from None

@@ -114,8 +114,7 @@ def handle_created(items: list[list]) -> tuple[list[tuple[int, str | None, list[
     except BaseException:
         db.session.rollback()
         raise
-    order = [row.id for row in claimed]
-    return [(i, request_of[i], planned.get(i, [])) for i in sorted(order)], rest
+    return [(i, request_of[i], planned.get(i, [])) for i in sorted(ids)], rest
 
 
 def _run(topic: str, payload: dict) -> list[int]:

@@ -41,9 +41,11 @@ def enqueue_deliveries(ids: list[int], countdown: float | None = None) -> None:
 
 @shared_task
 def handle_events(items: list[list]) -> None:
-    """Handle a batch of events ([event id, request id] pairs, workers.relay), one after the
-    other, each as ``handle_event`` does and under its own request id. An event that fails is
-    handed to its own ``handle_event`` task, with its retries, so that it holds up no other."""
+    """Handle a batch of events ([event id, request id] pairs, workers.relay): its new reports
+    together (workers.handlers.handle_created), then the other events one after the other, each
+    as ``handle_event`` does and under its own request id. If the new reports fail together,
+    they too are handled one by one; an event that fails alone is handed to its own
+    ``handle_event`` task, with its retries, so that it holds up no other."""
     from workers.handlers import handle_created
 
     with routing.one_rule_check():
@@ -92,8 +94,10 @@ def _deliver_batch(done: list[tuple[int, str | None, list[int]]]) -> None:
             request_id_var.reset(token)
     for event_id, request_id, planned in done:
         token = request_id_var.set(request_id)
-        log.info("event %s handled, %d deliveries", event_id, len(planned))
-        request_id_var.reset(token)
+        try:
+            log.info("event %s handled, %d deliveries", event_id, len(planned))
+        finally:
+            request_id_var.reset(token)
 
 
 def _retry_alone(event_id: int) -> None:

@@ -103,15 +103,11 @@ def route_created(report_ids: list[int], request_ids: dict[int, str | None]) -> 
             result.others.append(report_id)  # route_report says which unit is unknown
             continue
         why = decision.explain()
-        token = request_id_var.set(request_ids.get(report_id))
-        try:
-            routing.store_decision(report, decision, why, "created", list(decision.units))
-            if not chosen:
-                if decision.unrouted:
-                    history.append(report.id, SYSTEM, "unrouted", data={"why": why})
-                continue
-        finally:
-            request_id_var.reset(token)
+        routing.store_decision(report, decision, why, "created", list(decision.units))
+        if not chosen:
+            if decision.unrouted:
+                history.append(report.id, SYSTEM, "unrouted", data={"why": why})
+            continue
         workflow.check_report_transition(report.status, workflow.ROUTED, roles.SYSTEM)
         for unit in chosen:
             new_rows.append(

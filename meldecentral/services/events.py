@@ -52,8 +52,6 @@ class Recorded(NamedTuple):
 
 
 def record(topic: str, payload: dict, *, urgent: bool = False) -> OutboxEvent | Recorded:
-    # The web request's id, or in a worker the id of the request that caused this task.
-    request_id = current_request_id()
     here = tx.collecting()
     if here is not None:
         # Handled by the worker in this very transaction (services.tx): written as handled
@@ -61,7 +59,8 @@ def record(topic: str, payload: dict, *, urgent: bool = False) -> OutboxEvent | 
         ev = record_handled(topic, payload, urgent=urgent)
         here.append(ev)
         return ev
-    ev = OutboxEvent(topic=topic, payload=payload, urgent=urgent, request_id=request_id)
+    # The web request's id, or in a worker the id of the request that caused this task.
+    ev = OutboxEvent(topic=topic, payload=payload, urgent=urgent, request_id=current_request_id())
     db.session.add(ev)
     db.session.info.setdefault(_PENDING_KEY, []).append(ev)
     return ev

@@ -243,7 +243,7 @@ def test_webhook_timeout_is_retryable(http_server):
 def test_webhook_goes_through_a_proxy_from_the_environment(http_server, monkeypatch):
     from notifications import _http
 
-    monkeypatch.setattr(_http, "_pools", {"pid": None})  # read the environment again
+    monkeypatch.setattr(_http, "_pools", None)  # read the environment again
     monkeypatch.setenv("HTTP_PROXY", http_server.url.removesuffix("/hook"))
     monkeypatch.setenv("NO_PROXY", "bypassed.test")
     WebhookChannel(timeout=2).send(message(recipient="http://receiver.test/hook"))
