@@ -112,8 +112,11 @@ def _replay(existing: Report, fingerprint: str) -> Submission:
 
 def _store(values: dict, actor: Actor, contact: dict | None) -> tuple[int, int]:
     """Insert the report, its first history entry, its outbox event and the reporter's contact
-    in one transaction (on PostgreSQL the first three in one statement); commit. Returns
-    (report id, event id)."""
+    together; commit. Returns (report id, event id).
+
+    On PostgreSQL they are one statement (``_insert_cte``), and a statement is atomic on its
+    own: it runs in autocommit, without BEGIN and COMMIT, two round trips fewer per submission
+    (each a message for PostgreSQL to handle and a wait in the web process)."""
     now = values["created_at"]
     event = {
         "actor_id": actor.user_id,
@@ -131,6 +134,10 @@ def _store(values: dict, actor: Actor, contact: dict | None) -> tuple[int, int]:
         return ids
     # The ORM session holds nothing of this request's: a connection of its own, without the
     # session's transaction bookkeeping (about 0.1 ms of CPU per submission).
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT")
+            return _insert_cte(conn, values, event, outbox, contact)
     with db.engine.begin() as conn:
         return _write(conn, values, event, outbox, contact)
 
@@ -140,15 +147,14 @@ def _write(
 ) -> tuple[int, int]:
     """The rows of a new report, with Core on ``conn``; the caller commits."""
     if conn.dialect.name == "postgresql":
-        report_id, event_id = _insert_cte(conn, values, event, outbox)
-    else:
-        report_id = conn.execute(sa.insert(Report).values(values).returning(Report.id)).scalar_one()
-        conn.execute(sa.insert(ReportEvent).values(report_id=report_id, **event))
-        event_id = conn.execute(
-            sa.insert(OutboxEvent)
-            .values(payload={"report_id": report_id}, **outbox)
-            .returning(OutboxEvent.id)
-        ).scalar_one()
+        return _insert_cte(conn, values, event, outbox, contact)
+    report_id = conn.execute(sa.insert(Report).values(values).returning(Report.id)).scalar_one()
+    conn.execute(sa.insert(ReportEvent).values(report_id=report_id, **event))
+    event_id = conn.execute(
+        sa.insert(OutboxEvent)
+        .values(payload={"report_id": report_id}, **outbox)
+        .returning(OutboxEvent.id)
+    ).scalar_one()
     if contact:
         conn.execute(sa.insert(ReporterContact).values(report_id=report_id, **contact))
     return report_id, event_id
@@ -157,22 +163,34 @@ def _write(
 _INSERT_CTE: dict[tuple, sa.Select] = {}
 
 
-def _insert_cte(conn: sa.Connection, values: dict, event: dict, outbox: dict) -> tuple[int, int]:
-    """One statement: the report, its history entry and its outbox event (whose payload holds
-    the new report's id). Built once per set of columns, then only executed."""
-    shape = (tuple(values), tuple(event), tuple(outbox))
+def _insert_cte(
+    conn: sa.Connection, values: dict, event: dict, outbox: dict, contact: dict | None
+) -> tuple[int, int]:
+    """One statement: the report, its history entry, its outbox event (whose payload holds the
+    new report's id) and the contact if given. Built once per set of columns, then only
+    executed."""
+    contact = contact or {}
+    shape = (tuple(values), tuple(event), tuple(outbox), tuple(contact))
     stmt = _INSERT_CTE.get(shape)
     if stmt is None:
         stmt = _INSERT_CTE[shape] = _build_insert_cte(*shape)
     params = {f"r_{k}": v for k, v in values.items()}
     params |= {f"h_{k}": v for k, v in event.items()}
     params |= {f"o_{k}": v for k, v in outbox.items()}
+    params |= {f"c_{k}": v for k, v in contact.items()}
     return tuple(conn.execute(stmt, params).one())
 
 
-def _build_insert_cte(report_cols, event_cols, outbox_cols) -> sa.Select:
+def _build_insert_cte(report_cols, event_cols, outbox_cols, contact_cols) -> sa.Select:
     def params(prefix: str, table: sa.Table, names) -> list:
         return [sa.bindparam(f"{prefix}_{k}", type_=table.c[k].type) for k in names]
+
+    def child(model, prefix: str, cols) -> sa.Insert:
+        """A row of ``model`` for the new report: its id and the given columns."""
+        return sa.insert(model).from_select(
+            ["report_id", *cols],
+            sa.select(report.c.id, *params(prefix, model.__table__, cols)),
+        )
 
     report_table = Report.__table__
     report = (
@@ -180,10 +198,6 @@ def _build_insert_cte(report_cols, event_cols, outbox_cols) -> sa.Select:
         .values(dict(zip(report_cols, params("r", report_table, report_cols), strict=True)))
         .returning(report_table.c.id)
         .cte("new_report")
-    )
-    history = sa.insert(ReportEvent).from_select(
-        ["report_id", *event_cols],
-        sa.select(report.c.id, *params("h", ReportEvent.__table__, event_cols)),
     )
     payload = sa.func.json_build_object("report_id", report.c.id).cast(OutboxEvent.payload.type)
     new_event = (
@@ -195,11 +209,14 @@ def _build_insert_cte(report_cols, event_cols, outbox_cols) -> sa.Select:
         .returning(OutboxEvent.id)
         .cte("new_event")
     )
-    return (
+    stmt = (
         sa.select(report.c.id, new_event.c.id)
         .select_from(report.join(new_event, sa.true()))  # one row each
-        .add_cte(history.cte("new_history"))
+        .add_cte(child(ReportEvent, "h", event_cols).cte("new_history"))
     )
+    if contact_cols:
+        stmt = stmt.add_cte(child(ReporterContact, "c", contact_cols).cte("new_contact"))
+    return stmt
 
 
 def submit_report(actor: Actor, data: dict, *, idempotency_key: str | None = None) -> Submission:
