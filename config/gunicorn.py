@@ -40,8 +40,9 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 limit_request_line = 4094
 limit_request_fields = 100
 accesslog = "-"
-# No query strings in the access log: they may carry a reference or filters.
-access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms rid=%({x-request-id}o)s'
+# The access line (meldecentral/access_log.py): method, path without the query string (it may
+# carry a reference or filters), status, bytes, duration, request id; not the client's address.
+logger_class = "meldecentral.access_log.AccessLogger"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 # gunicorn's own lines (errors, access) as JSON too, like the app's (meldecentral/logs.py).
