@@ -114,7 +114,9 @@ def attempt(delivery_id: int, *, claimed: bool = False) -> Outcome:
     delivery = _claimed(delivery_id) if claimed else _claim(delivery_id)
     if delivery is None:
         return Outcome("skipped")
-    outcome = _send(delivery)
+    attempts: list[dict] = []
+    outcome = _send(delivery, attempts)
+    _record(attempts)
     db.session.commit()
     return outcome
 
@@ -124,17 +126,26 @@ def attempt_claimed_many(delivery_ids: list[int]) -> list[Outcome]:
     after the other, and record every attempt in one commit at the end. Should the worker die
     before it, the leases run out and the sweeper sends them again: at least once, and the
     receiver deduplicates by the stable ``webhook-id``."""
-    outcomes = []
+    outcomes, attempts = [], []
     for delivery_id in delivery_ids:
         delivery = _claimed(delivery_id)
-        outcomes.append(_send(delivery) if delivery is not None else Outcome("skipped"))
+        outcomes.append(_send(delivery, attempts) if delivery is not None else Outcome("skipped"))
+    _record(attempts)
     db.session.commit()
     return outcomes
 
 
-def _send(delivery: Delivery) -> Outcome:
-    """Send a claimed delivery through its channel and record the attempt and its outcome in
-    the session (the caller commits)."""
+def _record(attempts: list[dict]) -> None:
+    """The attempts' log rows, with Core in one statement (executemany): nothing reads them
+    back here, and as ORM objects each cost a flush's bookkeeping and the statement a
+    RETURNING of their ids."""
+    if attempts:
+        db.session.execute(sa.insert(DeliveryAttempt.__table__), attempts)
+
+
+def _send(delivery: Delivery, attempts: list[dict]) -> Outcome:
+    """Send a claimed delivery through its channel; record its outcome in the session and the
+    attempt's row in ``attempts`` (the caller writes them, ``_record``, and commits)."""
     config = current_app.config
     started = clock.now()
     t0 = time.monotonic()
@@ -151,15 +162,15 @@ def _send(delivery: Delivery) -> Outcome:
     if error and recipient:
         error = redact(error, recipient)
     duration_ms = int((time.monotonic() - t0) * 1000)
-    db.session.add(
-        DeliveryAttempt(
-            delivery_id=delivery.id,
-            started_at=started,
-            duration_ms=duration_ms,
-            ok=error is None,
-            receipt=(receipt or "")[:200] or None,
-            error=(error or "")[:500] or None,
-        )
+    attempts.append(
+        {
+            "delivery_id": delivery.id,
+            "started_at": started,
+            "duration_ms": duration_ms,
+            "ok": error is None,
+            "receipt": (receipt or "")[:200] or None,
+            "error": (error or "")[:500] or None,
+        }
     )
     delivery.attempts += 1
     delivery.lease_until = None
