@@ -68,7 +68,8 @@ def _count(conn, cursor, statement, parameters, context, executemany) -> None:
         SHOW[0] -= 1
         # How SQLAlchemy came by the compiled form: a cache hit, or compiled anew.
         name = getattr(getattr(context, "cache_hit", None), "name", "-")
-        print(f"   SQL [{name}]:", " ".join(statement.split())[:140])
+        width = int(os.environ.get("SHOW_SQL_WIDTH", "140"))
+        print(f"   SQL [{name}]:", " ".join(statement.split())[:width])
 
 
 def _profile(label: str, n: int, fn, top: int) -> None:

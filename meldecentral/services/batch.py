@@ -16,6 +16,7 @@ transaction; ``route_created`` returns those for the caller.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -28,15 +29,13 @@ from meldecentral.domain.routing import decide
 from meldecentral.extensions import db
 from meldecentral.logs import request_id_var
 from meldecentral.models import Assignment, Delivery, Report, RoutingDecision, Unit
-from meldecentral.services import deadlines, events, history, notify, routing
+from meldecentral.services import bulk, deadlines, events, history, notify, routing
 from meldecentral.services.actor import SYSTEM
 
 NEW = (workflow.RECEIVED, workflow.TRIAGED)
 
 _assignment = Assignment.__table__
-_insert_assignments = sa.insert(_assignment).returning(
-    _assignment.c.id, sort_by_parameter_order=True
-)
+_insert_many = sa.insert(_assignment).returning(_assignment.c.id, sort_by_parameter_order=True)
 _report = Report.__table__
 _update_reports = (
     sa.update(_report)
@@ -51,6 +50,29 @@ class Result:
     planned: dict[int, list[Delivery]]
     # reports to route the ordinary way (routing.route_report), in this transaction
     others: list[int]
+
+
+def _insert_assignments(rows: list[dict]) -> list[int]:
+    """Insert the assignments; their ids in the order of ``rows``."""
+    columns = tuple(rows[0])
+    if db.engine.dialect.name != "postgresql":
+        return list(db.session.execute(_insert_many, rows).scalars())
+    got = {
+        (report_id, unit_id): assignment_id
+        for assignment_id, report_id, unit_id in db.session.execute(
+            _insert_from_arrays(columns), bulk.params(columns, rows)
+        )
+    }  # (report, unit) is unique: no order of RETURNING is relied on
+    return [got[row["report_id"], row["unit_id"]] for row in rows]
+
+
+@functools.cache
+def _insert_from_arrays(columns: tuple[str, ...]) -> sa.Insert:
+    return (
+        sa.insert(_assignment)
+        .from_select(columns, bulk.rows_from_arrays(_assignment, columns))
+        .returning(_assignment.c.id, _assignment.c.report_id, _assignment.c.unit_id)
+    )
 
 
 def lock_reports(report_ids: Iterable[int]) -> dict[int, tuple[Report, bool]]:
@@ -124,7 +146,7 @@ def route_created(report_ids: list[int], request_ids: dict[int, str | None]) -> 
         routed.append((report, chosen, why))
     if not new_rows:
         return result
-    ids = iter(db.session.execute(_insert_assignments, new_rows).scalars().all())
+    ids = iter(_insert_assignments(new_rows))
     rows = iter(new_rows)
     updates, alerts = [], []
     for report, chosen, why in routed:

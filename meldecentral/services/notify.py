@@ -20,7 +20,7 @@ from meldecentral import clock
 from meldecentral.extensions import db
 from meldecentral.models import Assignment, Delivery, Report, Unit
 from meldecentral.models.delivery import SEND_LEASE, SENDING
-from meldecentral.services import tx
+from meldecentral.services import bulk, tx
 
 PLANNED_KEY = "mc_planned_deliveries"
 
@@ -60,10 +60,15 @@ def insert_planned(rows: list[dict]) -> list[Delivery]:
         # for it now. Should it die first, the lease runs out and the sweeper sends them.
         lease_until = clock.now() + SEND_LEASE
         rows = [{**row, "status": SENDING, "lease_until": lease_until} for row in rows]
-    stmt = _insert_statement(db.engine.dialect.name)
-    # The rows as parameters, not in .values(): a statement with its rows built in has no
-    # cache key, so SQLAlchemy compiled it anew for every alert (bench.profile, SHOW_SQL).
-    planned = list(db.session.scalars(stmt, rows))
+    columns = tuple(rows[0])
+    if db.engine.dialect.name == "postgresql":
+        # One short statement for any number of rows (services.bulk).
+        stmt, params = _insert_from_arrays(columns), bulk.params(columns, rows)
+    else:
+        # The rows as parameters, not in .values(): a statement with its rows built in has no
+        # cache key, so SQLAlchemy compiled it anew for every alert (bench.profile, SHOW_SQL).
+        stmt, params = _insert_many(), rows
+    planned = list(db.session.scalars(stmt, params))
     if tx.collecting() is not None:
         # The identity map holds objects weakly: keep these until the worker has sent them.
         db.session.info.setdefault(PLANNED_KEY, []).extend(planned)
@@ -71,14 +76,26 @@ def insert_planned(rows: list[dict]) -> list[Delivery]:
 
 
 @functools.cache
-def _insert_statement(dialect: str):
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+def _insert_many():
     return (
-        insert(Delivery)
+        sqlite_insert(Delivery)
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
         .returning(Delivery)  # as ORM objects: the worker sending them need not read them
         .options(lazyload(Delivery.attempt_log))
     )
+
+
+@functools.cache
+def _insert_from_arrays(columns: tuple[str, ...]):
+    table = Delivery.__table__
+    insert = (
+        pg_insert(table)
+        .from_select(columns, bulk.rows_from_arrays(table, columns))
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(*table.c)
+    )
+    # As ORM objects: the worker sending them need not read them.
+    return sa.select(Delivery).from_statement(insert).options(lazyload(Delivery.attempt_log))
 
 
 def _unit_rows(
