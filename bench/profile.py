@@ -6,7 +6,8 @@ not while bench.run uses it; MC_BENCH_REDIS_URL picks another).
                                   [--batch 20]
 
 PROFILE_OUT=/tmp/p keeps each profile for pstats (/tmp/p.intake, /tmp/p.route); SHOW_SQL=N
-prints the statements of the first N operations routed.
+prints the statements of the first N operations routed (SHOW_SQL_WIDTH characters of each;
+140).
 
 Intake: N POSTs to /api/v1/reports through the Flask test client, in the production
 configuration (the web only commits; the relay runs in beat, not here, so nothing is published),
