@@ -128,7 +128,9 @@ def _store(values: dict, actor: Actor, contact: dict | None) -> tuple[int, int]:
         "created_at": now,
     }
     outbox = events.row(events.REPORT_CREATED, urgent=values["urgency"] == "high")
-    if db.session().in_transaction():  # e.g. a staff token was looked up: go on in it
+    # A staff token was looked up, say: go on in the session's transaction. (No session made
+    # for the asking: an anonymous submission has none, and making one costs its teardown.)
+    if db.session.registry.has() and db.session().in_transaction():
         ids = _write(db.session.connection(), values, event, outbox, contact)
         db.session.commit()
         return ids
