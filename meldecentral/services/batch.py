@@ -54,9 +54,9 @@ class Result:
 
 def _insert_assignments(rows: list[dict]) -> list[int]:
     """Insert the assignments; their ids in the order of ``rows``."""
-    columns = tuple(rows[0])
     if db.engine.dialect.name != "postgresql":
         return list(db.session.execute(_insert_many, rows).scalars())
+    columns = tuple(rows[0])
     got = {
         (report_id, unit_id): assignment_id
         for assignment_id, report_id, unit_id in db.session.execute(

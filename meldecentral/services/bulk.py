@@ -4,10 +4,11 @@ unnest(an array per column)``.
 SQLAlchemy's executemany with RETURNING ("insertmanyvalues") renders a VALUES list with a
 parameter per column per row, so the statement's text changes with the number of rows, and
 psycopg parses a statement of more than 50 parameters anew on every run (a regular expression
-over the whole text) while PostgreSQL plans it anew: for the assignments, deliveries and
-attempts of a routed batch together about 8 % of the worker's CPU (bench.profile, bench/README).
-With an array per column the statement is the same for any number of rows: psycopg parses it
-once and prepares it after a few runs, and PostgreSQL plans it once per connection.
+over the whole text) while PostgreSQL plans it anew: about 8 % of a routed batch's CPU in
+process when its assignments, deliveries and attempts were inserted that way (bench.profile,
+bench/README.md). With an array per column the statement is the same for any number of rows:
+psycopg parses it once and, after five runs, prepares it, so PostgreSQL plans it once per
+connection.
 
 Columns not given take their Python-side defaults (``include_defaults``), once per statement.
 """

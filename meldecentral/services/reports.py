@@ -128,8 +128,9 @@ def _store(values: dict, actor: Actor, contact: dict | None) -> tuple[int, int]:
         "created_at": now,
     }
     outbox = events.row(events.REPORT_CREATED, urgent=values["urgency"] == "high")
-    # A staff token was looked up, say: go on in the session's transaction. (No session made
-    # for the asking: an anonymous submission has none, and making one costs its teardown.)
+    # Go on in the session's transaction if there is one (a staff token was looked up, say).
+    # No session is made just to ask: an anonymous submission has none, and one made costs
+    # its teardown.
     if db.session.registry.has() and db.session().in_transaction():
         ids = _write(db.session.connection(), values, event, outbox, contact)
         db.session.commit()
