@@ -227,6 +227,40 @@ def test_limits_are_counted_in_redis(limited_app):
         limiter.reset()
 
 
+@pytest.mark.parametrize(
+    ("limits", "counts"),
+    [
+        # the minute's limit refuses the third: the day's count of it is taken back
+        ("2/minute;3/day", {"2 per 1 minute": 3, "3 per 1 day": 2}),
+        # the day's limit refuses it: nothing after it to take back
+        ("5/minute;2/day", {"5 per 1 minute": 3, "2 per 1 day": 3}),
+    ],
+)
+def test_a_submission_is_counted_against_every_limit_as_limits_counts(limited_app, limits, counts):
+    """Both limits counted in one round trip (security._first_exceeded_in_redis), in the keys
+    and with the expiry ``limits``' own fixed window uses, and stopping at the first exceeded
+    as counting one by one does."""
+    url = _redis_url()
+    if url is None:
+        if os.environ.get("MC_REQUIRE_REDIS"):
+            pytest.fail("Redis not reachable at 127.0.0.1:6379")
+        pytest.skip("Redis not reachable at 127.0.0.1:6379")
+    app = limited_app(RATELIMIT_STORAGE_URI=url, RATELIMIT_SUBMIT=limits)
+    with app.app_context():
+        limiter.reset()
+        client = app.test_client()
+        codes = [client.post("/api/v1/reports", json=REPORT).status_code for _ in range(3)]
+        assert codes == [201, 201, 429]
+        strategy, store = limiter.limiter, redis.Redis.from_url(url)
+        for item in parse_many(limits):
+            key = strategy.storage.prefixed_key(item.key_for("127.0.0.1", "submit"))
+            assert int(store.get(key)) == counts[str(item)]
+            assert 0 < store.ttl(key) <= item.get_expiry()
+            stats = strategy.get_window_stats(item, "127.0.0.1", "submit")
+            assert stats.remaining == max(item.amount - counts[str(item)], 0)
+        limiter.reset()
+
+
 def test_sign_in_attempts_are_limited_per_address(limited_app):
     app = limited_app(RATELIMIT_SIGNIN="3/minute")
     client = app.test_client()
