@@ -64,9 +64,9 @@ class Stack:
             "WEB_CONCURRENCY": str(web_workers),
             "OUTBOX_SWEEP_AFTER_SECONDS": "5",
             "OUTBOX_SWEEP_EVERY_SECONDS": "2",
-            # One client address sends everything here: lift the per-address limit (its Redis
-            # round trip still happens on every request).
-            "RATELIMIT_SUBMIT": "1000000/minute",
+            # One client address sends everything here: lift the per-address limits, a minute's
+            # and a day's as in production (they are still counted in Redis on every request).
+            "RATELIMIT_SUBMIT": "1000000/minute;100000000/day",
             # A backlog of 20,000 takes minutes: do not republish what is merely queued.
             "OUTBOX_REPUBLISH_AFTER_SECONDS": "3600",
             "PROMETHEUS_MULTIPROC_DIR": str(self.workdir / "metrics"),
