@@ -1,6 +1,6 @@
 """`make bench`: the production stack on this machine, driven by wrk, and one table.
 
-    .venv/bin/python -m bench.run            # the real thing (about 12 minutes on 2 cores)
+    .venv/bin/python -m bench.run            # the real thing (5-7 minutes on 2 cores)
     .venv/bin/python -m bench.run --quick    # every figure, smaller and shorter (about 4)
 
 Phases, in one run against one fresh PostgreSQL database and Redis db 9:
