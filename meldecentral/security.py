@@ -40,7 +40,7 @@ from flask import Flask, current_app, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_limiter.util import get_remote_address
 from limits import parse_many
-from limits.storage import MemoryStorage, RedisStorage
+from limits.storage import MemoryStorage, RedisClusterStorage, RedisStorage
 from limits.strategies import FixedWindowRateLimiter
 from werkzeug.exceptions import NotFound, TooManyRequests
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -144,7 +144,12 @@ def count_request(config_key: str, scope: str) -> None:
 
 def _first_exceeded(strategy, items, key: str, scope: str):
     """The first of ``items`` this request exceeds, counting it against each up to that one."""
-    if isinstance(strategy, FixedWindowRateLimiter) and isinstance(strategy.storage, RedisStorage):
+    if (
+        isinstance(strategy, FixedWindowRateLimiter)
+        and isinstance(strategy.storage, RedisStorage)
+        # a cluster would refuse one transaction over keys in different slots
+        and not isinstance(strategy.storage, RedisClusterStorage)
+    ):
         return _first_exceeded_in_redis(strategy.storage, items, key, scope)
     for item in items:
         if not strategy.hit(item, key, scope):
@@ -155,21 +160,21 @@ def _first_exceeded(strategy, items, key: str, scope: str):
 def _first_exceeded_in_redis(storage: RedisStorage, items, key: str, scope: str):
     """As ``strategy.hit`` for each limit in turn, in one round trip for them all (a submission
     is counted against a minute's and a day's limit: two round trips one by one). The same
-    keys and counting as ``limits``' fixed window (its increment script: INCRBY, and the
-    window's expiry set when the key is new), as plain commands in a pipeline: a pipeline with
-    a script asks the server first whether it has the script, a round trip more. Should a
-    limit be exceeded, the counts of the limits after it are taken back, as if counting had
-    stopped there."""
+    keys and counting as ``limits``' fixed window, whose increment script sets a key's expiry
+    when the increment creates it: here ``SET key 0 EX window NX`` and ``INCRBY`` per limit, in
+    one MULTI ... EXEC (Redis 2.6.12 or newer; a script in a pipeline would cost a round trip
+    more, the server first asked whether it has it). Should a limit be exceeded, the counts of
+    the limits after it are taken back, as if counting had stopped there."""
     keys = [storage.prefixed_key(item.key_for(key, scope)) for item in items]
-    pipe = storage.get_connection().pipeline(transaction=False)
+    pipe = storage.get_connection().pipeline(transaction=True)
     for item, name in zip(items, keys, strict=True):
+        pipe.set(name, 0, ex=item.get_expiry(), nx=True)
         pipe.incrby(name, 1)
-        pipe.expire(name, item.get_expiry(), nx=True)
-    counts = pipe.execute()[::2]
+    counts = pipe.execute()[1::2]
     for i, (item, count) in enumerate(zip(items, counts, strict=True)):
         if int(count) > item.amount:
             if keys[i + 1 :]:
-                pipe = storage.get_connection().pipeline(transaction=False)
+                pipe = storage.get_connection().pipeline(transaction=True)
                 for name in keys[i + 1 :]:
                     pipe.decrby(name, 1)
                 pipe.execute()
