@@ -14,7 +14,7 @@ import time
 
 import psutil
 
-from bench.intake_cpu import _cpu
+from bench.intake_cpu import cpu_by_process
 from bench.receiver import Receiver
 from bench.run import configure_units, wrk
 from bench.stack import Stack
@@ -25,7 +25,7 @@ def drain(stack: Stack, receiver: Receiver, reports: int) -> None:
     already = len(receiver.arrivals)
     reports = wrk(stack.base, seconds=600, connections=8, count=reports)["created"]
     time.sleep(2)  # the relay publishes the last events
-    before = _cpu(stack)
+    before = cpu_by_process(stack)
     receiver_proc = psutil.Process(receiver._proc.pid)  # bench.receiver's own process
     receiver_cpu = receiver_proc.cpu_times()
     t0 = time.monotonic()
@@ -34,7 +34,7 @@ def drain(stack: Stack, receiver: Receiver, reports: int) -> None:
     while len(receiver.arrivals) < already + reports and time.monotonic() < deadline:
         time.sleep(0.2)
     seconds = time.monotonic() - t0
-    after = _cpu(stack)
+    after = cpu_by_process(stack)
     receiver_after = receiver_proc.cpu_times()
     done = max(len(receiver.arrivals) - already, 1)
     per_kind: dict[str, float] = {}

@@ -22,7 +22,7 @@ from bench.run import configure_units, wrk
 from bench.stack import Stack
 
 
-def _cpu(stack: Stack) -> dict[tuple[str, int], float]:
+def cpu_by_process(stack: Stack) -> dict[tuple[str, int], float]:
     out = {}
     for name, pids in stack.pids().items():
         for pid in pids:
@@ -43,9 +43,9 @@ def _cpu(stack: Stack) -> dict[tuple[str, int], float]:
 
 
 def measure(stack: Stack, label: str, seconds: float) -> dict:
-    before = _cpu(stack)
+    before = cpu_by_process(stack)
     result = wrk(stack.base, seconds=seconds, connections=16)
-    after = _cpu(stack)
+    after = cpu_by_process(stack)
     created = max(result["created"], 1)
     per_kind: dict[str, float] = {}
     for key, value in after.items():

@@ -45,20 +45,14 @@ def handle(event_id: int) -> list[int]:
     if row is None:
         db.session.rollback()
         return []
-    try:
-        with tx.one_transaction() as recorded:
-            deliveries = _run(row.topic, row.payload)
-            while recorded:  # recorded as handled (services.tx); handled here
-                event = recorded.pop(0)
-                deliveries += _run(event.topic, event.payload)
-            tx.write_deferred()  # what the last handler left unwritten
-        # What was just written stays loaded: sending the planned deliveries next reads
-        # neither them nor their units again. (The task's session ends with the task.)
-        with tx.kept_loaded():
-            db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
+    deliveries: list[int] = []
+
+    def run(topic: str, payload: dict) -> None:
+        deliveries.extend(_run(topic, payload))
+
+    with tx.worker_transaction() as recorded:
+        run(row.topic, row.payload)
+        _handle_recorded(recorded, run)
     return deliveries
 
 
@@ -97,24 +91,23 @@ def handle_created(items: list[list]) -> tuple[list[tuple[int, str | None, list[
         finally:
             request_id_var.reset(token)
 
-    try:
-        with tx.one_transaction() as recorded:
-            result = batch.route_created(list(event_of), request_ids)
-            for report_id, deliveries in result.planned.items():
-                planned.setdefault(event_of[report_id], []).extend(d.id for d in deliveries)
-            for report_id in [None, *result.others]:
-                if report_id is not None:
-                    run(events.REPORT_CREATED, {"report_id": report_id})
-                while recorded:  # as in handle()
-                    event = recorded.pop(0)
-                    run(event.topic, event.payload)
-            tx.write_deferred()
-        with tx.kept_loaded():
-            db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
+    with tx.worker_transaction() as recorded:
+        result = batch.route_created(list(event_of), request_ids)
+        for report_id, deliveries in result.planned.items():
+            planned.setdefault(event_of[report_id], []).extend(d.id for d in deliveries)
+        _handle_recorded(recorded, run)
+        for report_id in result.others:
+            run(events.REPORT_CREATED, {"report_id": report_id})
+            _handle_recorded(recorded, run)
     return [(i, request_of[i], planned.get(i, [])) for i in sorted(ids)], rest
+
+
+def _handle_recorded(recorded: list, run: Callable[[str, dict], None]) -> None:
+    """Run the events recorded meanwhile (written as handled, services.tx) through ``run``, and
+    those they record in turn."""
+    while recorded:
+        event = recorded.pop(0)
+        run(event.topic, event.payload)
 
 
 def _run(topic: str, payload: dict) -> list[int]:

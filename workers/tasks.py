@@ -167,8 +167,10 @@ def _attempt(delivery_id: int, *, claimed: bool = False) -> str:
 
 def _after_attempt(delivery_id: int, outcome: delivery.Outcome) -> None:
     if outcome.status in ("pending", "dead"):
-        channel = db.session.scalar(sa.select(Delivery.channel).where(Delivery.id == delivery_id))
-        metrics.delivery_failed(channel or "unknown", dead=outcome.status == "dead")
+        # From the identity map when the worker holds the delivery still (a batch's), else read.
+        delivery = db.session.get(Delivery, delivery_id)
+        channel = delivery.channel if delivery is not None else "unknown"
+        metrics.delivery_failed(channel, dead=outcome.status == "dead")
     if outcome.status == "pending":
         enqueue_deliveries([delivery_id], countdown=outcome.retry_in)
 

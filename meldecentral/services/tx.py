@@ -71,6 +71,23 @@ def write_deferred() -> None:
 
 
 @contextmanager
+def worker_transaction() -> Iterator[list]:
+    """A worker's unit of work: ``one_transaction`` (yields the events recorded meanwhile, for
+    the caller to handle inside), then the deferred rows written and one commit, with what was
+    written kept loaded (sending the planned deliveries next reads neither them nor their units
+    again; the task's session ends with the task). Rolled back if anything fails."""
+    try:
+        with one_transaction() as recorded:
+            yield recorded
+            write_deferred()  # what the last handler left unwritten
+        with kept_loaded():
+            db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+@contextmanager
 def kept_loaded() -> Iterator[None]:
     """Objects stay loaded across the commits inside (the current Session's expire_on_commit
     off): what a worker just wrote or claimed, and nobody else changes, is not read again."""

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
+from prometheus_client import REGISTRY
 
 from meldecentral import clock
 from meldecentral.extensions import db
@@ -234,9 +235,13 @@ def test_the_task_sends_the_batchs_alerts_and_records_each_attempt(
 ):
     queued = []
     monkeypatch.setattr(tasks, "enqueue_deliveries", lambda ids, countdown=None: queued.append(ids))
+    failed = {"channel": "webhook", "final": "retry"}
+    before = REGISTRY.get_sample_value("mc_deliveries_failed_total", failed) or 0
     batch = [_submit(client, {}) for _ in range(2)]
     tasks.handle_events.run([[e, r] for _, e, r in batch])
     assert len(police_hook.requests) == 2
+    # the failure counted under its channel (read from the delivery the batch holds)
+    assert REGISTRY.get_sample_value("mc_deliveries_failed_total", failed) == before + 1
     db.session.expire_all()
     rows = db.session.execute(
         sa.select(Delivery.id, Delivery.status, Delivery.attempts).order_by(Delivery.id)
