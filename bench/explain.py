@@ -28,7 +28,7 @@ HOT = re.compile(r"\bFROM (report|assignment|report_daily_count)\b")
 
 
 def tokens(app) -> dict[str, str]:
-    from meldecentral.services import users
+    from meldecentral.services.staff import users
 
     with app.app_context():
         municipality = users.municipality_by_code(app.config["DEFAULT_MUNICIPALITY"])

@@ -54,7 +54,7 @@ def tokens(app) -> dict:
 
     from meldecentral.extensions import db
     from meldecentral.models import User
-    from meldecentral.services import users
+    from meldecentral.services.staff import users
 
     out = {}
     with app.app_context():

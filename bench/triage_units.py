@@ -26,8 +26,9 @@ def main() -> None:
     from bench import lists
     from meldecentral.extensions import db
     from meldecentral.models import Report
-    from meldecentral.services import queues, users
     from meldecentral.services.actor import Actor
+    from meldecentral.services.staff import users
+    from meldecentral.services.worklists import queues
     from wsgi import app
 
     token = lists.tokens(app)[("coordinator", None)]

@@ -48,11 +48,11 @@ def register_extensions(app: Flask) -> None:
     from meldecentral.i18n import select_locale
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        from meldecentral.db_sqlite import configure_sqlite
+        from meldecentral.db.sqlite import configure_sqlite
 
         configure_sqlite(app)
     elif app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        from meldecentral.db_postgres import configure_postgres
+        from meldecentral.db.postgres import configure_postgres
 
         configure_postgres()
     db.init_app(app)
@@ -147,7 +147,7 @@ def register_error_handlers(app: Flask) -> None:
 
 def register_workers(app: Flask) -> None:
     import notifications
-    from meldecentral.services.delivery import store_in_app
+    from meldecentral.services.delivery.send import store_in_app
     from notifications.in_app import InAppChannel
     from workers import init_celery
     from workers.relay import install_relay

@@ -113,7 +113,7 @@ class _LiveCollector:
             "mc_assignments_overdue", "Assignments not acknowledged by their deadline"
         )
         from meldecentral.extensions import db
-        from meldecentral.services.escalation import overdue_count
+        from meldecentral.services.routing.escalation import overdue_count
 
         try:
             overdue.add_metric([], overdue_count())

@@ -77,7 +77,7 @@ def _pg_app(pg_database):
 
 def _reset(app) -> None:
     """Empty every table, then load the demo's reference data (units, categories, districts)."""
-    from meldecentral.services import geo, setup
+    from meldecentral.services.reference import geo, setup
 
     with app.app_context():
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]
@@ -110,7 +110,7 @@ _counter = iter(range(1, 1_000_000))
 
 def create_staff(role: str, unit: str | None = None):
     """A staff user and an API token, in the current app context."""
-    from meldecentral.services import users
+    from meldecentral.services.staff import users
 
     municipality = users.municipality_by_code("kbh")
     n = next(_counter)

@@ -9,10 +9,14 @@ from collections.abc import Callable
 import sqlalchemy as sa
 
 from meldecentral import clock
+from meldecentral.db import tx
+from meldecentral.domain import events
 from meldecentral.extensions import db
 from meldecentral.logs import request_id_var
 from meldecentral.models import OutboxEvent
-from meldecentral.services import batch, events, notify, routing, stats, tx
+from meldecentral.services.delivery import plan
+from meldecentral.services.routing import batch, route
+from meldecentral.services.worklists import stats
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +63,7 @@ def handle(event_id: int) -> list[int]:
 def handle_created(items: list[list]) -> tuple[list[tuple[int, str | None, list[int]]], list[list]]:
     """The report.created events among ``items`` ([event id, request id] pairs), handled
     together in one transaction: claimed in one statement, their reports routed set-wise
-    (services.batch; a report that is not plainly new by ``route_report``), and the events
+    (services.routing.batch; a report that is not plainly new by ``route_report``), and the events
     that recorded run through their handlers, as ``handle`` runs them. Returns, per event
     handled, its id, request id and the deliveries planned (claimed for this worker to send),
     and the items left for ``handle``: other topics, and events handled already."""
@@ -103,7 +107,7 @@ def handle_created(items: list[list]) -> tuple[list[tuple[int, str | None, list[
 
 
 def _handle_recorded(recorded: list, run: Callable[[str, dict], None]) -> None:
-    """Run the events recorded meanwhile (written as handled, services.tx) through ``run``, and
+    """Run the events recorded meanwhile (written as handled, db.tx) through ``run``, and
     those they record in turn."""
     while recorded:
         event = recorded.pop(0)
@@ -117,13 +121,13 @@ def _run(topic: str, payload: dict) -> list[int]:
 
 @handles(events.REPORT_CREATED)
 def _route_new(payload: dict) -> list[int]:
-    routing.route_report(payload["report_id"], trigger="created")
+    route.route_report(payload["report_id"], trigger="created")
     return []
 
 
 @handles(events.REPORT_CHANGED)
 def _route_changed(payload: dict) -> list[int]:
-    routing.route_report(payload["report_id"], trigger="changed")
+    route.route_report(payload["report_id"], trigger="changed")
     stats.refresh_report_day(payload["report_id"])  # category or district may have changed
     return []
 
@@ -139,16 +143,14 @@ def _status_changed(payload: dict) -> list[int]:
 @handles(events.ASSIGNMENT_STATUS_CHANGED)
 def _assignment_changed(payload: dict) -> list[int]:
     if payload.get("from") is None and payload.get("to") == "routed":
-        return notify.plan_assignment_alert(payload["assignment_id"])
+        return plan.plan_assignment_alert(payload["assignment_id"])
     if payload.get("to") == "closed":
-        return notify.plan_reporter_update(
-            payload["report_id"], f"closed:{payload['assignment_id']}"
-        )
+        return plan.plan_reporter_update(payload["report_id"], f"closed:{payload['assignment_id']}")
     return []
 
 
 @handles(events.NOTE_ADDED)
 def _note_added(payload: dict) -> list[int]:
     if payload.get("visibility") == "public":
-        return notify.plan_reporter_update(payload["report_id"], f"note:{payload['note_id']}")
+        return plan.plan_reporter_update(payload["report_id"], f"note:{payload['note_id']}")
     return []

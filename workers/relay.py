@@ -8,7 +8,7 @@
   would cost about 130 MB. ``flask --app wsgi outbox-relay`` runs more relays as processes of
   their own, on any node: each claims its rows with FOR UPDATE SKIP LOCKED. The web processes
   only commit: no broker round trip and no relay thread beside the requests.
-- "thread" (development, tests): after a commit, ``services.events`` hands the new events to
+- "thread" (development, tests): after a commit, ``db.outbox`` hands the new events to
   ``OutboxRelay.submit``, which queues them for a background thread of the same process, so
   that a request never waits on the broker.
 
@@ -31,9 +31,9 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 
 from meldecentral import clock
+from meldecentral.db.outbox import Committed
 from meldecentral.extensions import db
 from meldecentral.models import OutboxEvent
-from meldecentral.services.events import Committed
 from workers import NORMAL_QUEUE, URGENT_QUEUE
 
 log = logging.getLogger(__name__)
@@ -283,7 +283,7 @@ def run_relay(app: Flask, stop: threading.Event) -> None:
 # Events arriving at BUSY_RATE a second or more (a round's events over the pause before it):
 # the relay waits BUSY_FACTOR polls, so that a batch carries more events for its fixed cost.
 # A batch's routing costs a dozen statements and two commits besides its events' own work
-# (services.batch): by bench.profile, 8.3 ms of worker CPU per report in batches of 4 (200/s
+# (services.routing.batch): by bench.profile, 8.3 ms of worker CPU per report in batches of 4 (200/s
 # with a 20 ms poll) against 5.4-5.8 ms in batches of 12 (the same rate with a 60 ms pause).
 # Below the rate the pause stays one poll, for the alerts' latency.
 BUSY_RATE = 150

@@ -9,10 +9,14 @@ from celery import shared_task
 from flask import current_app
 
 from meldecentral import metrics
+from meldecentral.db import tx
 from meldecentral.extensions import db
 from meldecentral.logs import current_request_id, request_id_var
 from meldecentral.models import Delivery, OutboxEvent
-from meldecentral.services import delivery, escalation, notify, retention, routing, stats, tx
+from meldecentral.services.delivery import plan, send
+from meldecentral.services.privacy import retention
+from meldecentral.services.routing import escalation, rulebook
+from meldecentral.services.worklists import stats
 from workers import NORMAL_QUEUE, URGENT_QUEUE
 from workers.relay import publish_events, unpublished_ids
 
@@ -48,7 +52,7 @@ def handle_events(items: list[list]) -> None:
     ``handle_event`` task, with its retries, so that it holds up no other."""
     from workers.handlers import handle_created
 
-    with routing.one_rule_check():
+    with rulebook.one_rule_check():
         try:
             done, rest = handle_created(items)
         except Exception:  # noqa: BLE001 - each handled alone below, with its retries
@@ -58,7 +62,7 @@ def handle_events(items: list[list]) -> None:
         try:
             _deliver_batch(done)
         finally:
-            db.session.info.pop(notify.PLANNED_KEY, None)
+            db.session.info.pop(plan.PLANNED_KEY, None)
         for event_id, request_id in rest:
             token = request_id_var.set(request_id)
             try:
@@ -73,18 +77,18 @@ def handle_events(items: list[list]) -> None:
 
 def _deliver_batch(done: list[tuple[int, str | None, list[int]]]) -> None:
     """Send the deliveries a batch of events planned, recording them in one commit
-    (services.delivery.attempt_claimed_many), and log each event as handled."""
+    (services.delivery.send.attempt_claimed_many), and log each event as handled."""
     ids = [i for _, _, planned in done for i in planned]
     request_of = {i: request_id for _, request_id, planned in done for i in planned}
     outcomes = []
     if ids:
         with tx.kept_loaded():
             try:
-                outcomes = delivery.attempt_claimed_many(ids)
+                outcomes = send.attempt_claimed_many(ids)
             except Exception:  # noqa: BLE001 - the deliver task retries these
                 log.exception("sending %d deliveries failed; queueing them", len(ids))
                 db.session.rollback()
-                delivery.release(ids)
+                send.release(ids)
                 enqueue_deliveries(ids)
     for delivery_id, outcome in zip(ids, outcomes, strict=False):
         token = request_id_var.set(request_of[delivery_id])
@@ -138,7 +142,7 @@ def _handle_one(event_id: int) -> None:
     try:
         _deliver_now(deliveries)
     finally:
-        db.session.info.pop(notify.PLANNED_KEY, None)
+        db.session.info.pop(plan.PLANNED_KEY, None)
     # The log record carries the id of the request that caused this (meldecentral/logs.py).
     log.info("event %s handled, %d deliveries", event_id, len(deliveries))
 
@@ -154,18 +158,18 @@ def _deliver_now(ids: list[int]) -> None:
             except Exception:  # noqa: BLE001 - the deliver task retries these
                 log.exception("delivery %s failed; queueing the rest", delivery_id)
                 db.session.rollback()
-                delivery.release(ids[i:])
+                send.release(ids[i:])
                 enqueue_deliveries(ids[i:])
                 return
 
 
 def _attempt(delivery_id: int, *, claimed: bool = False) -> str:
-    outcome = delivery.attempt(delivery_id, claimed=claimed)
+    outcome = send.attempt(delivery_id, claimed=claimed)
     _after_attempt(delivery_id, outcome)
     return outcome.status
 
 
-def _after_attempt(delivery_id: int, outcome: delivery.Outcome) -> None:
+def _after_attempt(delivery_id: int, outcome: send.Outcome) -> None:
     if outcome.status in ("pending", "dead"):
         # From the identity map when the worker holds the delivery still (a batch's), else read.
         delivery = db.session.get(Delivery, delivery_id)
@@ -194,7 +198,7 @@ def sweep_outbox() -> int:
 
 @shared_task
 def sweep_deliveries() -> int:
-    ids = delivery.due_for_retry(current_app.config["DELIVERY_SWEEP_GRACE_SECONDS"])
+    ids = send.due_for_retry(current_app.config["DELIVERY_SWEEP_GRACE_SECONDS"])
     enqueue_deliveries(ids)
     return len(ids)
 
@@ -207,12 +211,12 @@ def escalate_overdue() -> int:
 
 @shared_task
 def apply_retention() -> dict:
-    """Anonymise and delete what has been closed long enough (services.retention)."""
+    """Anonymise and delete what has been closed long enough (services.privacy.retention)."""
     result = retention.apply_retention()
     return {"anonymised": len(result.anonymised), "deleted": len(result.deleted)}
 
 
 @shared_task
 def refresh_stats() -> int:
-    """Recount today's and yesterday's statistics (services.stats)."""
+    """Recount today's and yesterday's statistics (services.worklists.stats)."""
     return stats.refresh_recent()

@@ -17,13 +17,15 @@ from meldecentral.schemas.delivery import (
     DeadLettersQuerySchema,
     DeliveryOutSchema,
 )
-from meldecentral.services import audit, delivery, routing
+from meldecentral.services.delivery import send
+from meldecentral.services.privacy import audit
+from meldecentral.services.routing import route, rulebook
 
 
 @bp.get("/routing/rules")
 def get_rules():
     actor = require_role(roles.ADMIN)
-    rules = routing.load_rules(actor.municipality_id)
+    rules = route.load_rules(actor.municipality_id)
     return {"rules": [rule_to_dict(r) for r in rules]}
 
 
@@ -33,7 +35,7 @@ def put_rules():
     body = json_body()
     if not isinstance(body.get("rules"), list):
         raise ApiError(422, "validation_error", "invalid rules", {"rules": ["a list of rules"]})
-    rules = routing.replace_rules(actor.municipality_id, body["rules"])
+    rules = rulebook.replace_rules(actor.municipality_id, body["rules"])
     return {"rules": [rule_to_dict(r) for r in rules]}
 
 
@@ -41,7 +43,7 @@ def put_rules():
 def dead_letters():
     actor = require_staff()
     limit = DeadLettersQuerySchema().load(request.args.to_dict())["limit"]
-    return {"items": DeliveryOutSchema(many=True).dump(delivery.dead_letters(actor, limit=limit))}
+    return {"items": DeliveryOutSchema(many=True).dump(send.dead_letters(actor, limit=limit))}
 
 
 @bp.post("/deliveries/<int:delivery_id>/resend")
@@ -49,7 +51,7 @@ def resend(delivery_id: int):
     from workers.tasks import enqueue_deliveries
 
     actor = require_staff()
-    d = delivery.resend(actor, delivery_id)
+    d = send.resend(actor, delivery_id)
     enqueue_deliveries([d.id])
     return DeliveryOutSchema().dump(d)
 

@@ -9,7 +9,7 @@ from meldecentral.api import bp
 from meldecentral.api.auth import require_staff
 from meldecentral.api.errors import ApiError
 from meldecentral.schemas.attachments import AttachmentOutSchema
-from meldecentral.services import uploads
+from meldecentral.services.reports import attachments
 
 _MULTIPART_OVERHEAD = 64 * 1024
 
@@ -35,9 +35,9 @@ def upload_attachment(report_id: int):
         ) from None
     if file is None:
         raise ApiError(
-            422, "validation_error", "no file", {"file": ["required: " + uploads.ACCEPTED_TEXT]}
+            422, "validation_error", "no file", {"file": ["required: " + attachments.ACCEPTED_TEXT]}
         )
-    attachment = uploads.store_attachment(actor, report_id, file)
+    attachment = attachments.store_attachment(actor, report_id, file)
     location = url_for("api.download_attachment", attachment_id=attachment.id)
     return AttachmentOutSchema().dump(attachment), 201, {"Location": location}
 
@@ -45,7 +45,7 @@ def upload_attachment(report_id: int):
 @bp.get("/attachments/<int:attachment_id>")
 def download_attachment(attachment_id: int):
     actor = require_staff()
-    attachment, path = uploads.open_attachment(actor, attachment_id)
+    attachment, path = attachments.open_attachment(actor, attachment_id)
     extension = path.suffix
     response = send_file(
         path,

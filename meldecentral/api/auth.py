@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import current_app, request
 
 from meldecentral.api.errors import ApiError
-from meldecentral.services import users
 from meldecentral.services.actor import Actor
+from meldecentral.services.staff import users
 
 
 def current_actor() -> Actor:

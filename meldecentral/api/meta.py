@@ -11,7 +11,7 @@ from meldecentral.api.openapi import build_spec
 from meldecentral.extensions import db
 from meldecentral.models import Category
 from meldecentral.schemas.reports import CategoryOutSchema
-from meldecentral.services import geo
+from meldecentral.services.reference import geo
 
 
 @bp.get("/categories")

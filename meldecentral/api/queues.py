@@ -1,6 +1,6 @@
 """Work lists and statistics: the triage queue (coordinators), a unit's inbox (its members),
-reports per district and category (staff). The queries are in services.queues and
-services.stats, shared with the HTML pages."""
+reports per district and category (staff). The queries are in services.worklists.queues and
+services.worklists.stats, shared with the HTML pages."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from meldecentral.schemas.queues import (
     StatsQuerySchema,
     TriageQuerySchema,
 )
-from meldecentral.services import queues, stats
+from meldecentral.services.worklists import queues, stats
 
 # The items are TriageItemSchema and InboxItemSchema (the contract, in the OpenAPI document),
 # dumped from plain rows by schemas.rows: ORM objects and marshmallow cost most of the time.

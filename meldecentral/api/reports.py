@@ -38,17 +38,19 @@ from meldecentral.schemas.reports import (
 )
 from meldecentral.schemas.rows import report_summaries
 from meldecentral.security import configured_limit, count_request
-from meldecentral.services import (
-    access,
-    audit,
-    followup,
-    queues,
-    reports,
-    reportview,
-    tracking,
-    uploads,
-)
 from meldecentral.services.errors import NotFound
+from meldecentral.services.privacy import access, audit
+from meldecentral.services.reports import (
+    attachments,
+    corrections,
+    notes,
+    submit,
+    tracking,
+    transitions,
+    view,
+)
+from meldecentral.services.routing import assign
+from meldecentral.services.worklists import queues
 
 _report_in = ReportInSchema()
 _report_out = ReportOutSchema()
@@ -105,7 +107,7 @@ def submit_report():
             "invalid Idempotency-Key",
             {"Idempotency-Key": ["between 8 and 100 characters"]},
         )
-    submission = reports.submit_report(actor, data, idempotency_key=key)
+    submission = submit.submit_report(actor, data, idempotency_key=key)
     report = submission.report
     out = _submitted.dump(
         {
@@ -150,12 +152,14 @@ def _dump_report(actor, report: Report) -> dict:
         ).dump(report)
     )
     out["assignments"] = AssignmentOutSchema(many=True).dump(report.assignments)
-    detail = reportview.report_detail(actor, report)
+    detail = view.report_detail(actor, report)
     out["notes"] = NoteOutSchema(many=True).dump(detail.notes)
     out["history"] = EventOutSchema(many=True).dump(detail.history)
     out["routing"] = RoutingDecisionOutSchema(many=True).dump(detail.routing)
     out["contact"] = ContactOutSchema().dump(detail.contact) if detail.contact else None
-    out["attachments"] = AttachmentOutSchema(many=True).dump(uploads.list_attachments(report.id))
+    out["attachments"] = AttachmentOutSchema(many=True).dump(
+        attachments.list_attachments(report.id)
+    )
     return out
 
 
@@ -228,7 +232,7 @@ def list_reports():
 def transition_assignment(assignment_id: int):
     actor = require_staff()
     data = TransitionInSchema().load(json_body())
-    assignment = followup.transition_assignment(
+    assignment = transitions.transition_assignment(
         actor, assignment_id, data["status"], outcome=data.get("outcome")
     )
     return AssignmentOutSchema().dump(assignment)
@@ -239,7 +243,7 @@ def add_note(report_id: int):
     actor = require_staff()
     data = NoteInSchema().load(json_body())
     try:
-        note = followup.add_note(actor, report_id, data["body"], data["visibility"])
+        note = notes.add_note(actor, report_id, data["body"], data["visibility"])
     except NotFound:
         raise ApiError(404, "not_found", "no such report") from None
     return NoteOutSchema().dump(note), 201
@@ -250,7 +254,7 @@ def transition_report(report_id: int):
     """Coordinators: triage, reject (with a reason), merge into another report."""
     actor = require_staff()
     data = ReportTransitionInSchema().load(json_body())
-    report = followup.transition_report(
+    report = transitions.transition_report(
         actor,
         report_id,
         data["status"],
@@ -265,7 +269,7 @@ def route_report(report_id: int):
     """Coordinators: route by hand to one or more units."""
     actor = require_staff()
     data = RouteInSchema().load(json_body())
-    followup.assign_units(actor, report_id, data["units"], reason=data["reason"])
+    assign.assign_units(actor, report_id, data["units"], reason=data["reason"])
     report = access.get_visible_report(actor, report_id)
     return _dump_report(actor, report), 201
 
@@ -275,5 +279,5 @@ def change_report(report_id: int):
     """Coordinators: correct the category or the place; the report is routed again."""
     actor = require_staff()
     data = ReportChangeInSchema().load(json_body())
-    followup.change_category_or_place(actor, report_id, **data)
+    corrections.change_category_or_place(actor, report_id, **data)
     return _dump_report(actor, access.get_visible_report(actor, report_id))

@@ -1,5 +1,5 @@
 """Sign-in pages: password, then (for the roles that need it) a TOTP code or enrolment of an
-authenticator app; sign-out. The decisions are in ``services.signin``.
+authenticator app; sign-out. The decisions are in ``services.staff.signin``.
 
 A half-finished sign-in keeps only "<user id>:<session version>" and a time in the session;
 the user is signed in (Flask-Login) only when every step has passed, in a new session.
@@ -25,7 +25,7 @@ from flask_login import current_user, login_user, logout_user
 
 from meldecentral.auth import start_session_clock
 from meldecentral.security import configured_limit
-from meldecentral.services import signin
+from meldecentral.services.staff import signin
 from meldecentral.web import install_error_handlers
 from meldecentral.web.common import safe_next
 from meldecentral.web.forms import ActionForm, CodeForm, LoginForm

@@ -9,8 +9,9 @@ import click
 from flask import Flask, current_app
 
 from meldecentral.extensions import db
-from meldecentral.services import geo, users
 from meldecentral.services.errors import ValidationFailed
+from meldecentral.services.reference import geo
+from meldecentral.services.staff import users
 
 GENERATE = "new"  # as --webhook-secret: generate a secret
 
@@ -107,14 +108,14 @@ def register(app: Flask) -> None:
 
     @app.cli.group("stats")
     def stats_group():
-        """Pre-aggregated statistics (services.stats)."""
+        """Pre-aggregated statistics (services.worklists.stats)."""
 
     @stats_group.command("rebuild")
     @click.option("--municipality", default=None)
     @click.option("--years", default=3, show_default=True)
     def stats_rebuild(municipality: str | None, years: int):
         """Recount the daily counts from the reports (after an import or a restore)."""
-        from meldecentral.services import stats
+        from meldecentral.services.worklists import stats
 
         cells = stats.rebuild(municipality_for(municipality).id, years=years)
         click.echo(f"statistics rebuilt: {cells} cells")

@@ -14,8 +14,11 @@ from meldecentral import clock
 from meldecentral.domain import roles, workflow
 from meldecentral.extensions import db
 from meldecentral.models import District, OutboxEvent, Report, RoutingDecision, User
-from meldecentral.services import followup, reports, routing, setup, users
 from meldecentral.services.actor import Actor
+from meldecentral.services.reference import setup
+from meldecentral.services.reports import submit, transitions
+from meldecentral.services.routing import route
+from meldecentral.services.staff import users
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - demo data only; documented in the README
 DEMO_USERS = [
@@ -125,19 +128,19 @@ def load_demo(count: int, seed: int = 2026) -> int:
                 "wants_updates": True,
             }
         with clock.at(created):
-            report = reports.submit_report(actor, data).report
+            report = submit.submit_report(actor, data).report
         age = (now - created).days
         if age > 2:
             with clock.at(created + timedelta(minutes=rng.randint(1, 30))):
-                routing.route_report(report.id)
+                route.route_report(report.id)
         if age > 14:
             c = Actor.for_user(coordinator)
             for a in list(db.session.get(Report, report.id).assignments):
                 with clock.at(created + timedelta(hours=rng.randint(1, 48))):
-                    followup.transition_assignment(c, a.id, workflow.ACKNOWLEDGED)
+                    transitions.transition_assignment(c, a.id, workflow.ACKNOWLEDGED)
                 if rng.random() < 0.8:
                     with clock.at(created + timedelta(days=rng.randint(3, 14))):
-                        followup.transition_assignment(
+                        transitions.transition_assignment(
                             c, a.id, workflow.CLOSED, outcome=rng.choice(OUTCOMES)
                         )
     _mark_history_handled()

@@ -11,8 +11,8 @@ import yaml
 
 from meldecentral import clock
 from meldecentral.domain.routing import rule_to_dict
-from meldecentral.services import routing
 from meldecentral.services.errors import ValidationFailed
+from meldecentral.services.routing import route, rulebook
 
 
 def _read(path: Path) -> list[dict]:
@@ -39,7 +39,7 @@ def import_rules(path: Path, municipality: str | None):
 
     m = municipality_for(municipality)
     try:
-        rules = routing.replace_rules(m.id, _read(path))
+        rules = rulebook.replace_rules(m.id, _read(path))
     except ValidationFailed as exc:
         raise click.ClickException(json.dumps(exc.fields, ensure_ascii=False)) from exc
     click.echo(f"imported {len(rules)} rules")
@@ -52,7 +52,7 @@ def export_rules(fmt: str, municipality: str | None):
     """Print the rules."""
     from meldecentral.cli import municipality_for
 
-    rules = [rule_to_dict(r) for r in routing.load_rules(municipality_for(municipality).id)]
+    rules = [rule_to_dict(r) for r in route.load_rules(municipality_for(municipality).id)]
     if fmt == "json":
         click.echo(json.dumps(rules, ensure_ascii=False, indent=2))
     else:
@@ -74,7 +74,7 @@ def dry_run(path: Path | None, days: int, municipality: str | None):
 
     m = municipality_for(municipality)
     definitions = _read(path) if path else None
-    changes = routing.dry_run(m.id, definitions, clock.now() - timedelta(days=days))
+    changes = rulebook.dry_run(m.id, definitions, clock.now() - timedelta(days=days))
     for c in changes:
         click.echo(
             f"{c['reference']} {c['category']}: {','.join(c['now']) or '-'} -> "

@@ -2,7 +2,7 @@
 
 The contract stays in marshmallow (``ReportSummarySchema``, ``TriageItemSchema``,
 ``InboxItemSchema``: the OpenAPI document is made from them); these functions give the very
-same dictionaries from the plain rows of ``services.queues`` (``SUMMARY_COLUMNS`` and what
+same dictionaries from the plain rows of ``services.worklists.queues`` (``SUMMARY_COLUMNS`` and what
 follows them), without ORM objects and without marshmallow's per-field machinery, which cost
 most of a list request's time. tests/integration/test_list_rows.py holds them to the schemas.
 """
@@ -22,7 +22,7 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def report_summary(row) -> dict:
-    """ReportSummarySchema from the 12 columns of ``services.queues.SUMMARY_COLUMNS``."""
+    """ReportSummarySchema from the 12 columns of ``services.worklists.queues.SUMMARY_COLUMNS``."""
     (
         id_,
         reference,

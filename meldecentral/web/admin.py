@@ -7,9 +7,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from meldecentral.domain import roles
-from meldecentral.services import admin as service
-from meldecentral.services import audit, signin
 from meldecentral.services.errors import ValidationFailed
+from meldecentral.services.privacy import audit
+from meldecentral.services.staff import admin as service
+from meldecentral.services.staff import signin
 from meldecentral.web import admin_bp as bp
 from meldecentral.web.common import actor, apply_errors, roles_required
 from meldecentral.web.forms import ActionForm, CategoryForm, RulesForm, UnitForm, UserForm

@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from wtforms import Form
 
 from meldecentral.services.actor import Actor
-from meldecentral.services.users import municipality_by_code
+from meldecentral.services.staff.users import municipality_by_code
 
 
 def actor() -> Actor:

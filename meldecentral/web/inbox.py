@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import render_template, request
 
 from meldecentral.domain import roles
-from meldecentral.services import queues
+from meldecentral.services.worklists import queues
 from meldecentral.web import staff_bp as bp
 from meldecentral.web.common import actor, roles_required
 from meldecentral.web.forms import AssignmentForm

@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from meldecentral.schemas.reports import ReportInSchema
-from meldecentral.services import lookups
 from meldecentral.services.actor import Actor
+from meldecentral.services.reference import lookups
 from meldecentral.web.common import apply_errors, category_label, ui_language
 from meldecentral.web.labels import INTERPRETER_LANGUAGES
 

@@ -19,8 +19,9 @@ from flask_login import current_user
 
 from config import ROOT
 from meldecentral.domain.reference import normalise_reference
-from meldecentral.services import lookups, reports, tracking
 from meldecentral.services.errors import EmergencyRedirected, ValidationFailed
+from meldecentral.services.reference import lookups
+from meldecentral.services.reports import submit, tracking
 from meldecentral.web import public_bp as bp
 from meldecentral.web.common import actor, apply_errors, resident, safe_next
 from meldecentral.web.forms import ResidentReportForm, TrackForm
@@ -52,7 +53,7 @@ def report_form():
         data = load(form, form_data(form, resident=True))
         if data is not None:
             try:
-                submission = reports.submit_report(who, data)
+                submission = submit.submit_report(who, data)
             except EmergencyRedirected:
                 return render_template("public/emergency.html"), 200
             except ValidationFailed as exc:

@@ -12,8 +12,10 @@ from marshmallow import ValidationError
 
 from meldecentral.domain import roles
 from meldecentral.schemas.reports import ReportInSchema
-from meldecentral.services import access, queues, reports, uploads
 from meldecentral.services.errors import Conflict, EmergencyRedirected, ValidationFailed
+from meldecentral.services.privacy import access
+from meldecentral.services.reports import attachments, submit
+from meldecentral.services.worklists import queues
 from meldecentral.web import staff_bp as bp
 from meldecentral.web.common import actor, apply_errors, roles_required
 from meldecentral.web.forms import StaffReportForm
@@ -43,7 +45,7 @@ def new_report():
         data = load(form, form_data(form, resident=False))
         if data is not None:
             try:
-                submission = reports.submit_report(who, data)
+                submission = submit.submit_report(who, data)
             except EmergencyRedirected:
                 return render_template("public/emergency.html")
             except ValidationFailed as exc:
@@ -52,7 +54,7 @@ def new_report():
                 report = submission.report
                 if form.photo.data:
                     try:
-                        uploads.store_attachment(who, report.id, form.photo.data)
+                        attachments.store_attachment(who, report.id, form.photo.data)
                     except ValidationFailed as exc:
                         reason = "; ".join(m for ms in exc.fields.values() for m in ms)
                         flash(
@@ -99,7 +101,7 @@ def api_submit():
     body["language"] = body.get("language") or None
     try:
         data = ReportInSchema().load(body)
-        submission = reports.submit_report(actor(), data, idempotency_key=key)
+        submission = submit.submit_report(actor(), data, idempotency_key=key)
     except ValidationError as exc:
         return _json_error(422, "validation_error", _("Please check the report."), exc.messages)
     except EmergencyRedirected:

@@ -9,8 +9,13 @@ from flask_login import current_user
 
 from meldecentral.domain import roles, workflow
 from meldecentral.domain.workflow import TransitionError
-from meldecentral.services import access, audit, delivery, followup, lookups, queues, reportview
+from meldecentral.services.delivery import send
 from meldecentral.services.errors import ValidationFailed
+from meldecentral.services.privacy import access, audit
+from meldecentral.services.reference import lookups
+from meldecentral.services.reports import corrections, notes, transitions, view
+from meldecentral.services.routing import assign
+from meldecentral.services.worklists import queues
 from meldecentral.web import staff_bp as bp
 from meldecentral.web.common import actor, apply_errors, category_label, roles_required
 from meldecentral.web.forms import (
@@ -94,8 +99,8 @@ def _forms(report, who):
 
 
 def _render(report, who, forms, status: int = 200):
-    detail = reportview.report_detail(who, report)
-    duplicates = reportview.likely_duplicates(who, report) if who.role == roles.COORDINATOR else []
+    detail = view.report_detail(who, report)
+    duplicates = view.likely_duplicates(who, report) if who.role == roles.COORDINATOR else []
     can_move = {
         a.id: [
             t
@@ -169,7 +174,7 @@ def change(report_id: int):
     # Only a changed district is sent: a district given replaces the report's point.
     district = form.district.data if form.district.data != current else None
     try:
-        followup.change_category_or_place(
+        corrections.change_category_or_place(
             who,
             report_id,
             category=form.category.data,
@@ -190,7 +195,7 @@ def route(report_id: int):
     if not form.validate_on_submit():
         return _again(report_id, "route", form)
     try:
-        followup.assign_units(
+        assign.assign_units(
             who,
             report_id,
             form.units.data or [],
@@ -218,12 +223,12 @@ def transition(report_id: int):
         return _again(report_id, name, form)
     duplicate_of = None
     if name == "merge":
-        original = reportview.find_visible(who, form.duplicate_of.data)
+        original = view.find_visible(who, form.duplicate_of.data)
         if original is None:
             return _again(report_id, name, form, {"duplicate_of": [_("No such report.")]})
         duplicate_of = original.id
     try:
-        followup.transition_report(
+        transitions.transition_report(
             who,
             report_id,
             target,
@@ -244,7 +249,7 @@ def note(report_id: int):
     if not form.validate_on_submit():
         return _again(report_id, "note", form)
     try:
-        followup.add_note(actor(), report_id, form.body.data.strip(), form.visibility.data)
+        notes.add_note(actor(), report_id, form.body.data.strip(), form.visibility.data)
     except ValidationFailed as exc:
         return _again(report_id, "note", form, exc.fields)
     return _back(report_id, _("Note added."))
@@ -260,7 +265,7 @@ def assignment(assignment_id: int):
     if not form.validate_on_submit() or report_id is None:
         return redirect(url_for("staff.inbox"))
     try:
-        followup.transition_assignment(
+        transitions.transition_assignment(
             actor(), assignment_id, form.status.data, outcome=form.outcome.data
         )
     except ValidationFailed:
@@ -278,7 +283,7 @@ def assignment(assignment_id: int):
 @roles_required(roles.COORDINATOR)
 def deliveries():
     return render_template(
-        "staff/deliveries.html", items=delivery.dead_letters(actor()), form=ActionForm()
+        "staff/deliveries.html", items=send.dead_letters(actor()), form=ActionForm()
     )
 
 
@@ -288,7 +293,7 @@ def resend(delivery_id: int):
     form = ActionForm()
     if not form.validate_on_submit():
         return redirect(url_for("staff.deliveries"))
-    d = delivery.resend(actor(), delivery_id)
+    d = send.resend(actor(), delivery_id)
     # Handing the delivery to the worker is the worker side's job; imported here, not at module
     # level, so that the pages never depend on Celery being importable (as api/admin.py does).
     from workers.tasks import enqueue_deliveries

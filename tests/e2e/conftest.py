@@ -90,7 +90,8 @@ class Live:
 def live(tmp_path_factory):
     from flask_migrate import upgrade
 
-    from meldecentral.services import setup, users
+    from meldecentral.services.reference import setup
+    from meldecentral.services.staff import users
 
     path = tmp_path_factory.mktemp("e2e") / "e2e.sqlite"
     app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})

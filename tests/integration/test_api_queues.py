@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from meldecentral import clock
 from meldecentral.extensions import db
 from meldecentral.models import OutboxEvent, Report
-from meldecentral.services import queues, stats
+from meldecentral.services.worklists import queues, stats
 from tests.conftest import NORREBRO, auth
 from workers.handlers import handle
 

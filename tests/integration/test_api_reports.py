@@ -212,18 +212,19 @@ def test_a_submission_that_fails_in_the_database_leaves_no_row(app):
     outbox event are not kept either."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("SQLite does not enforce a column's length, so nothing fails here")
-    from meldecentral.services import reports, users
     from meldecentral.services.actor import Actor
+    from meldecentral.services.reports import submit
+    from meldecentral.services.staff import users
 
     municipality_id = users.municipality_id_by_code(app.config["DEFAULT_MUNICIPALITY"])
     actor = Actor(role="resident", municipality_id=municipality_id)
     models = (Report, ReportEvent, OutboxEvent, ReporterContact)
-    reports.submit_report(actor, {**valid(), "contact": {"name": "Ane"}})  # lookups cached
+    submit.submit_report(actor, {**valid(), "contact": {"name": "Ane"}})  # lookups cached
     db.session.remove()  # as in a fresh request: no session, so the autocommit path
     data = {**valid(), "contact": {"name": "x" * 201, "email": "ane@example.org"}}
     with pytest.raises(sa.exc.DataError):
-        reports.submit_report(actor, data)
+        submit.submit_report(actor, data)
     assert not db.session.registry.has()  # it did not run in the session
     assert [count(m) for m in models] == [1] * 4
-    reports.submit_report(actor, {**valid(), "contact": {"name": "Bo"}})  # the pool is fine
+    submit.submit_report(actor, {**valid(), "contact": {"name": "Bo"}})  # the pool is fine
     assert [count(m) for m in models] == [2] * 4

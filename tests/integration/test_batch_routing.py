@@ -1,4 +1,4 @@
-"""A batch of new reports routed set-wise (services.batch, workers.handlers.handle_created)
+"""A batch of new reports routed set-wise (services.routing.batch, workers.handlers.handle_created)
 writes what routing each report alone (workers.handlers.handle) writes: the same reports,
 routed both ways, leave the same rows. On SQLite and PostgreSQL."""
 
@@ -23,8 +23,8 @@ from meldecentral.models import (
     RoutingDecision,
     Unit,
 )
-from meldecentral.services import followup
 from meldecentral.services.actor import SYSTEM
+from meldecentral.services.routing import assign
 from tests.conftest import NORREBRO
 from workers import handlers, tasks
 
@@ -52,7 +52,7 @@ def _submit(client, spec: dict) -> tuple[int, int, str | None]:
         report.status = "rejected"
     db.session.commit()
     if spec.get("by_hand"):
-        followup.assign_units(SYSTEM, report.id, [spec["by_hand"]], reason="by hand")
+        assign.assign_units(SYSTEM, report.id, [spec["by_hand"]], reason="by hand")
     event = db.session.execute(
         sa.select(OutboxEvent.id, OutboxEvent.request_id).where(
             OutboxEvent.topic == "report.created",

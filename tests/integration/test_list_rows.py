@@ -13,8 +13,9 @@ from meldecentral.models import Assignment, Report
 from meldecentral.schemas import rows
 from meldecentral.schemas.queues import InboxItemSchema, TriageItemSchema
 from meldecentral.schemas.reports import ReportSummarySchema
-from meldecentral.services import access, queues
 from meldecentral.services.actor import Actor
+from meldecentral.services.privacy import access
+from meldecentral.services.worklists import queues
 from tests.conftest import auth
 from tests.integration.test_api_queues import move, route, submit
 
@@ -87,7 +88,7 @@ def test_page_and_count_in_one_statement_and_past_the_end(client, make_user):
 
 
 def test_postgres_connections_plan_without_parallel_workers(app):
-    """Set once per connection (meldecentral.db_postgres), not per list request: every pooled
+    """Set once per connection (meldecentral.db.postgres), not per list request: every pooled
     connection has it, also a new one."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("a PostgreSQL setting; SQLite plans no parallel workers")

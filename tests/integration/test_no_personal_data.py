@@ -23,7 +23,7 @@ from meldecentral.models import (
     ReportEvent,
     Unit,
 )
-from meldecentral.services import delivery
+from meldecentral.services.delivery import send
 from notifications import DeliveryError
 from tests.conftest import NORREBRO, auth
 from tests.integration.test_routing_flow import drain
@@ -119,12 +119,12 @@ def test_contact_details_and_text_stay_where_they_belong(
     delivery_ids = drain()
     assert delivery_ids
     for delivery_id in delivery_ids:  # as the worker does: it planned them, it sends them
-        delivery.attempt(delivery_id, claimed=True)
+        send.attempt(delivery_id, claimed=True)
     for _ in range(3):  # then the retries of the reporter's failed e-mail
         for delivery_id in db.session.scalars(
             sa.select(Delivery.id).where(Delivery.status == "pending")
         ):
-            delivery.attempt(delivery_id)
+            send.attempt(delivery_id)
     db.session.expire_all()
 
     # The reporter was told, at their address, and only that message carries it.

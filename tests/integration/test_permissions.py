@@ -31,8 +31,10 @@ from werkzeug.datastructures import FileStorage
 from meldecentral.domain.routing import rule_to_dict
 from meldecentral.extensions import db
 from meldecentral.models import Category, Delivery, Report, Unit
-from meldecentral.services import followup, reports, routing, signin, uploads
 from meldecentral.services.actor import SYSTEM, Actor
+from meldecentral.services.reports import attachments, submit
+from meldecentral.services.routing import assign, route
+from meldecentral.services.staff import signin
 from tests.conftest import NORREBRO, _reset, auth, create_staff
 from tests.webutil import PASSWORD, PageClient, csrf, page_client, sign_in, with_totp
 
@@ -75,12 +77,14 @@ def jpeg() -> bytes:
 
 def build_world(users: dict) -> World:
     author = Actor.for_user(users["street_worker"])
-    stored = reports.submit_report(
+    stored = submit.submit_report(
         author, {"category": "HAERVAERK", "text": "Knust rude.", **NORREBRO}
     ).report
     report = db.session.get(Report, stored.id)
-    (assignment,) = followup.assign_units(SYSTEM, report.id, ["POLICE"], reason="matrix")
-    photo = uploads.store_attachment(author, report.id, FileStorage(io.BytesIO(jpeg()), "a.jpg"))
+    (assignment,) = assign.assign_units(SYSTEM, report.id, ["POLICE"], reason="matrix")
+    photo = attachments.store_attachment(
+        author, report.id, FileStorage(io.BytesIO(jpeg()), "a.jpg")
+    )
     delivery = Delivery(
         dedupe_key=f"matrix:{report.id}",
         report_id=report.id,
@@ -93,7 +97,7 @@ def build_world(users: dict) -> World:
     )
     db.session.add(delivery)
     db.session.commit()
-    rules = [rule_to_dict(r) for r in routing.load_rules(report.municipality_id)]
+    rules = [rule_to_dict(r) for r in route.load_rules(report.municipality_id)]
     unit_id = db.session.scalar(
         sa.select(Unit.id).filter_by(municipality_id=report.municipality_id, code="COORD")
     )

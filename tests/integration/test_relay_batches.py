@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from meldecentral.db import outbox
 from meldecentral.extensions import db
 from meldecentral.models import OutboxEvent
-from meldecentral.services import events
 from workers import relay, tasks
 from workers.relay import publish_committed
 from workers.tasks import handle_events
@@ -24,14 +24,14 @@ class FakeCelery:
         self.sent.append({"name": name, "items": args[0], "queue": queue, "headers": headers})
 
 
-def _events(n_urgent: int, n_normal: int) -> list[events.Committed]:
+def _events(n_urgent: int, n_normal: int) -> list[outbox.Committed]:
     out = []
     for i in range(n_urgent + n_normal):
         urgent = i < n_urgent
         ev = OutboxEvent(topic="test.event", payload={}, urgent=urgent, request_id=f"rid{i:04d}")
         db.session.add(ev)
         db.session.flush()
-        out.append(events.Committed(ev.id, urgent, ev.request_id))
+        out.append(outbox.Committed(ev.id, urgent, ev.request_id))
     db.session.commit()
     return out
 

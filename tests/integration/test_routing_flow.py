@@ -20,7 +20,8 @@ from meldecentral.models import (
     RoutingDecision,
     Unit,
 )
-from meldecentral.services import delivery, escalation
+from meldecentral.services.delivery import send
+from meldecentral.services.routing import escalation
 from notifications.webhook import verify
 from tests.conftest import NORREBRO, auth
 from workers.handlers import handle
@@ -91,10 +92,10 @@ def test_redelivered_events_create_nothing_twice(client):
 
 
 def test_what_no_rule_matches_waits_for_the_coordinators(client, app, make_user):
-    from meldecentral.services import routing
+    from meldecentral.services.routing import rulebook
 
     municipality_id = db.session.scalar(sa.select(Unit.municipality_id).limit(1))
-    routing.replace_rules(
+    rulebook.replace_rules(
         municipality_id,
         [{"id": 1, "name": "Only VOLD", "order": 1, "categories": ["VOLD"], "units": ["POLICE"]}],
     )
@@ -196,7 +197,7 @@ def run_deliveries(ids, rounds=10):
         pending = []
         for i in ids:
             with clock.at(clock.now() + timedelta(hours=1)):
-                o = delivery.attempt(i)
+                o = send.attempt(i)
             outcomes.append(o.status)
             if o.status == "pending":
                 pending.append(i)
@@ -250,7 +251,7 @@ def test_a_unit_without_an_address_is_visible_not_silent(client, app):
     submit(client)  # POLICE has no SMS number or webhook in the demo configuration
     ids = drain()
     assert ids
-    statuses = {delivery.attempt(i, claimed=True).status for i in ids}
+    statuses = {send.attempt(i, claimed=True).status for i in ids}
     assert statuses == {"dead"}
     errors = set(db.session.scalars(sa.select(Delivery.last_error)))
     assert any("no webhook address" in e or "no sms address" in e for e in errors)
@@ -330,7 +331,7 @@ def test_acknowledged_in_time_is_not_escalated(client, make_user):
 def test_routing_and_its_alert_commit_together(client, monkeypatch):
     """The worker routes a report and plans the units' alerts in one transaction: if planning
     fails, no assignment is left without its alert, and the event is handled again later."""
-    from meldecentral.services import notify
+    from meldecentral.services.delivery import plan
 
     report = submit(client)
     (event_id,) = db.session.scalars(
@@ -340,7 +341,7 @@ def test_routing_and_its_alert_commit_together(client, monkeypatch):
     def failing(*args, **kwargs):
         raise RuntimeError("planning the alert failed")
 
-    monkeypatch.setattr(notify, "plan_assignment_alert", failing)
+    monkeypatch.setattr(plan, "plan_assignment_alert", failing)
     with pytest.raises(RuntimeError):
         handle(event_id)
     db.session.expire_all()
@@ -354,7 +355,7 @@ def test_routing_and_its_alert_commit_together(client, monkeypatch):
     events = db.session.execute(sa.select(OutboxEvent.topic, OutboxEvent.handled_at)).all()
     assert {t for t, _ in events} >= {"assignment.status_changed", "report.status_changed"}
     assert all(handled is not None for _, handled in events)
-    # ... and so is the history (Core rows in the worker's transaction, services.tx)
+    # ... and so is the history (Core rows in the worker's transaction, db.tx)
     history = db.session.execute(
         sa.select(ReportEvent.action, ReportEvent.assignment_id, ReportEvent.to_status)
         .where(ReportEvent.report_id == report.id)
@@ -368,7 +369,7 @@ def test_routing_and_its_alert_commit_together(client, monkeypatch):
 
 def test_a_batch_of_events_checks_the_rule_set_version_once(app):
     from meldecentral.models import Municipality
-    from meldecentral.services import routing
+    from meldecentral.services.routing import route, rulebook
 
     municipality_id = db.session.scalar(sa.select(Municipality.id).limit(1))
     versions = []
@@ -379,14 +380,14 @@ def test_a_batch_of_events_checks_the_rule_set_version_once(app):
 
     sa.event.listen(db.engine, "before_cursor_execute", count)
     try:
-        first = routing.load_rules(municipality_id)
-        routing.load_rules(municipality_id)
+        first = route.load_rules(municipality_id)
+        route.load_rules(municipality_id)
         assert len(versions) == 2  # outside a batch: every time
-        with routing.one_rule_check():
+        with rulebook.one_rule_check():
             for _ in range(3):
-                assert routing.load_rules(municipality_id) is first
+                assert route.load_rules(municipality_id) is first
         assert len(versions) == 3  # inside: once
-        routing.load_rules(municipality_id)
+        route.load_rules(municipality_id)
         assert len(versions) == 4
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", count)

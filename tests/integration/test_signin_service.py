@@ -1,4 +1,4 @@
-"""services.signin: password, lock-out, TOTP and enrolment, on SQLite and PostgreSQL."""
+"""services.staff.signin: password, lock-out, TOTP and enrolment, on SQLite and PostgreSQL."""
 
 from datetime import timedelta
 
@@ -7,7 +7,7 @@ import pytest
 
 from meldecentral import clock
 from meldecentral.extensions import db
-from meldecentral.services import signin
+from meldecentral.services.staff import signin
 from tests.conftest import create_staff
 from tests.webutil import PASSWORD, with_totp
 

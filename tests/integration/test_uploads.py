@@ -12,8 +12,8 @@ from PIL import ExifTags, Image, ImageCms, PngImagePlugin
 
 from meldecentral.extensions import db
 from meldecentral.models import AccessLog, Attachment, ReportEvent
-from meldecentral.services import uploads
 from meldecentral.services.errors import ValidationFailed
+from meldecentral.services.reports import attachments
 from tests.conftest import NORREBRO, auth
 
 SECRET_XMP = b'<x:xmpmeta xmlns:x="adobe:ns:meta/">SECRET-XMP-55.6869N</x:xmpmeta>'
@@ -208,7 +208,7 @@ def test_a_truncated_photo_is_refused(client, world):
     assert res.status_code == 422 and "file" in res.json["error"]["fields"]
 
 
-# As in production, where services.uploads installs this filter (pytest resets filters per test).
+# As in production, where services.reports.attachments installs this filter (pytest resets filters per test).
 @pytest.mark.filterwarnings("error::PIL.Image.DecompressionBombWarning")
 def test_decompression_bombs_are_refused_before_decoding(client, world, upload_dir):
     # 49 megapixels of zeros in ~50 KB: between the limit and twice it (Pillow's warning,
@@ -224,9 +224,9 @@ def test_decompression_bombs_are_refused_before_decoding(client, world, upload_d
 
 def test_the_pixel_limit_holds_in_the_service_too():
     with pytest.raises(ValidationFailed) as exc:
-        uploads.sanitise_image(png_bomb(101, 100, True), max_pixels=10_000)
+        attachments.sanitise_image(png_bomb(101, 100, True), max_pixels=10_000)
     assert "file" in exc.value.fields
-    assert uploads.sanitise_image(png_bomb(100, 100, True), max_pixels=10_000).width == 100
+    assert attachments.sanitise_image(png_bomb(100, 100, True), max_pixels=10_000).width == 100
 
 
 def test_too_large_is_413_naming_the_field(app, client, world, monkeypatch):

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from meldecentral import clock
 from meldecentral.extensions import db
 from meldecentral.models import AccessLog, Assignment, Delivery, Note, Report
-from meldecentral.services import reportview
 from meldecentral.services.actor import Actor
+from meldecentral.services.reports import view
 from tests.conftest import NORREBRO, create_staff
 from tests.integration.test_routing_flow import drain
 from tests.webutil import csrf, page_client, sign_in, text_of, with_totp
@@ -192,7 +192,7 @@ def test_likely_duplicates_and_merge(app):
     old.created_at = clock.now() - timedelta(days=10)
     db.session.commit()
     coordinator, _ = create_staff("coordinator")
-    found = reportview.likely_duplicates(Actor.for_user(coordinator), near)
+    found = view.likely_duplicates(Actor.for_user(coordinator), near)
     assert [c.report.id for c in found] == [original.id]
     assert 200 < found[0].distance_m < 250
     assert far.id not in [c.report.id for c in found] and other.id not in [
@@ -279,10 +279,10 @@ def test_dead_letters_and_resend(app):
     worker, _ = signed_in(app, "street_worker")
     file_report(worker)
     planned = drain()
-    from meldecentral.services import delivery
+    from meldecentral.services.delivery import send
 
     for delivery_id in planned:  # as the worker does: it planned them, it sends them
-        delivery.attempt(delivery_id, claimed=True)  # no addresses in the demo: dead at once
+        send.attempt(delivery_id, claimed=True)  # no addresses in the demo: dead at once
     dead = db.session.scalars(sa.select(Delivery).where(Delivery.status == "dead")).all()
     assert dead
     coord, _ = signed_in(app, "coordinator")

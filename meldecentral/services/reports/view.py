@@ -14,8 +14,8 @@ from meldecentral.domain import workflow
 from meldecentral.domain.reference import normalise_reference
 from meldecentral.extensions import db
 from meldecentral.models import Note, Report, ReporterContact, ReportEvent, RoutingDecision
-from meldecentral.services import access
 from meldecentral.services.actor import Actor
+from meldecentral.services.privacy import access
 
 DUPLICATE_RADIUS_M = 500
 DUPLICATE_WINDOW = timedelta(days=7)

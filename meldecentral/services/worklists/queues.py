@@ -19,9 +19,9 @@ from meldecentral.models.report import (
     UNROUTED_STATUSES_SQL,
     URGENCY_RANK_SQL,
 )
-from meldecentral.services import access
 from meldecentral.services.actor import Actor
 from meldecentral.services.errors import Forbidden
+from meldecentral.services.privacy import access
 
 URGENCY_ORDER = sa.case((Report.urgency == "high", 0), (Report.urgency == "normal", 1), else_=2)
 # The same order as literal SQL, matching the partial indexes ix_report_triage and

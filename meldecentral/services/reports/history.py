@@ -1,8 +1,8 @@
 from __future__ import annotations
 
+from meldecentral.db import tx
 from meldecentral.extensions import db
 from meldecentral.models import ReportEvent
-from meldecentral.services import tx
 from meldecentral.services.actor import Actor
 
 
@@ -17,7 +17,7 @@ def append(
     data: dict | None = None,
 ) -> ReportEvent | None:
     """Add an entry to the report's history, in the caller's transaction. In a worker's one
-    transaction (services.tx) it is a Core row written at the next tx.commit(), and None is
+    transaction (db.tx) it is a Core row written at the next tx.commit(), and None is
     returned."""
     values = {
         "report_id": report_id,

@@ -10,8 +10,9 @@ from meldecentral import clock
 from meldecentral.domain import workflow
 from meldecentral.extensions import db
 from meldecentral.models import Assignment
-from meldecentral.services import history, notify
 from meldecentral.services.actor import SYSTEM
+from meldecentral.services.delivery import plan
+from meldecentral.services.reports import history
 
 COORDINATORS = "COORD"
 
@@ -63,7 +64,7 @@ def escalate_overdue(limit: int = 1000) -> list[tuple[int, int]]:
             )
             assignment.escalation_level = step
             db.session.flush()
-            notify.plan_overdue_reminder(assignment.id, step, to)  # commits
+            plan.plan_overdue_reminder(assignment.id, step, to)  # commits
             done.append((assignment.id, step))
     return done
 

@@ -10,9 +10,9 @@ import yaml
 
 from meldecentral.extensions import db
 from meldecentral.models import Category, Municipality, Unit
-from meldecentral.services import geo
+from meldecentral.services.reference import geo
 
-DATA = Path(__file__).resolve().parent.parent / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 
 
 def demo_config() -> dict:
@@ -59,13 +59,13 @@ def load_reference_data(config: dict | None = None) -> Municipality:
             )
     db.session.commit()
     from meldecentral.models import RoutingRule
-    from meldecentral.services import routing
+    from meldecentral.services.routing import rulebook
 
     if not db.session.scalar(
         sa.select(RoutingRule.id).filter_by(municipality_id=municipality.id).limit(1)
     ):
         rules = yaml.safe_load((DATA / "routing_rules.yaml").read_text(encoding="utf-8"))
-        routing.replace_rules(municipality.id, rules)
+        rulebook.replace_rules(municipality.id, rules)
     geojson = json.loads((DATA / "copenhagen-bydele.geojson").read_text(encoding="utf-8"))
     if m["code"] == "kbh":
         geo.import_districts(municipality, geojson)

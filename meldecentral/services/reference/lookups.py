@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from meldecentral.extensions import db
 from meldecentral.models import Category, District, Unit
-from meldecentral.services import geo
+from meldecentral.services.reference import geo
 
 
 def active_categories(municipality_id: int) -> list[Category]:

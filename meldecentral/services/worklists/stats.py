@@ -20,11 +20,11 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from meldecentral import clock
+from meldecentral.db import tx
 from meldecentral.domain import workflow
 from meldecentral.extensions import db
 from meldecentral.models import Category, District, Municipality, Report, ReportDailyCount
 from meldecentral.models.stats import NO_DISTRICT
-from meldecentral.services import tx
 
 NOT_COUNTED = (workflow.REJECTED, workflow.MERGED)
 PERIODS = (30, 365)

@@ -27,9 +27,10 @@ from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from meldecentral.extensions import db
 from meldecentral.models import Attachment
-from meldecentral.services import access, audit, history
 from meldecentral.services.actor import Actor
 from meldecentral.services.errors import Forbidden, NotFound, TooLarge, ValidationFailed
+from meldecentral.services.privacy import access, audit
+from meldecentral.services.reports import history
 
 log = logging.getLogger(__name__)
 

@@ -19,20 +19,17 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from meldecentral import clock
+from meldecentral.db import tx
 from meldecentral.extensions import db
 from meldecentral.logs import current_request_id
 from meldecentral.models import OutboxEvent
-from meldecentral.services import tx
 
 log = logging.getLogger(__name__)
 
-REPORT_CREATED = "report.created"
-REPORT_CHANGED = "report.changed"  # category or place changed: route again
-REPORT_STATUS_CHANGED = "report.status_changed"
-ASSIGNMENT_STATUS_CHANGED = "assignment.status_changed"
-NOTE_ADDED = "note.added"
 
 _PENDING_KEY = "mc_outbox_pending"
+
+
 _IDS_KEY = "mc_outbox_ids"
 
 
@@ -54,7 +51,7 @@ class Recorded(NamedTuple):
 def record(topic: str, payload: dict, *, urgent: bool = False) -> OutboxEvent | Recorded:
     here = tx.collecting()
     if here is not None:
-        # Handled by the worker in this very transaction (services.tx): written as handled
+        # Handled by the worker in this very transaction (db.tx): written as handled
         # and handed to the worker's loop.
         ev = record_handled(topic, payload, urgent=urgent)
         here.append(ev)
@@ -68,7 +65,7 @@ def record(topic: str, payload: dict, *, urgent: bool = False) -> OutboxEvent | 
 
 def record_handled(topic: str, payload: dict, *, urgent: bool = False) -> Recorded:
     """In a worker's one transaction: keep the event as handled already (a Core row at the next
-    tx.commit()), for a caller that does what its handler would itself (services.batch)."""
+    tx.commit()), for a caller that does what its handler would itself (services.routing.batch)."""
     now = clock.now()
     tx.defer_insert(
         OutboxEvent.__table__,

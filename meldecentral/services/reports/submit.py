@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from meldecentral import clock, metrics
-from meldecentral.domain import roles, workflow
+from meldecentral.db import outbox
+from meldecentral.domain import events, roles, workflow
 from meldecentral.domain.emergency import is_emergency
 from meldecentral.domain.reference import new_reference
 from meldecentral.extensions import db
@@ -24,9 +25,9 @@ from meldecentral.models import (
     ReporterContact,
     ReportEvent,
 )
-from meldecentral.services import events, geo, refdata
 from meldecentral.services.actor import Actor
 from meldecentral.services.errors import Conflict, EmergencyRedirected, ValidationFailed
+from meldecentral.services.reference import catalogue, geo
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +68,8 @@ def request_fingerprint(data: dict) -> str:
     return _hash(json.dumps(data, sort_keys=True, default=str))
 
 
-def active_category(municipality_id: int, code: str) -> refdata.CategoryInfo:
-    category = refdata.active_category(municipality_id, code)
+def active_category(municipality_id: int, code: str) -> catalogue.CategoryInfo:
+    category = catalogue.active_category(municipality_id, code)
     if category is None:
         raise ValidationFailed("invalid report", {"category": [f"unknown category {code!r}"]})
     return category
@@ -89,7 +90,7 @@ def resolve_district(municipality_id: int, data: dict) -> int | None:
             )
         return district_id
     if data.get("district") is not None:
-        district_id = refdata.district_id(municipality_id, data["district"])
+        district_id = catalogue.district_id(municipality_id, data["district"])
         if district_id is None:
             raise ValidationFailed("invalid report", {"district": ["unknown district"]})
         return district_id
@@ -127,12 +128,12 @@ def _store(values: dict, actor: Actor, contact: dict | None) -> tuple[int, int]:
         "data": {},
         "created_at": now,
     }
-    outbox = events.row(events.REPORT_CREATED, urgent=values["urgency"] == "high")
+    event_row = outbox.row(events.REPORT_CREATED, urgent=values["urgency"] == "high")
     # Go on in the session's transaction if there is one (a staff token was looked up, say).
     # No session is made just to ask: an anonymous submission has none, and one made costs
     # its teardown.
     if db.session.registry.has() and db.session().in_transaction():
-        ids = _write(db.session.connection(), values, event, outbox, contact)
+        ids = _write(db.session.connection(), values, event, event_row, contact)
         db.session.commit()
         return ids
     # The ORM session holds nothing of this request's: a connection of its own, without the
@@ -140,22 +141,22 @@ def _store(values: dict, actor: Actor, contact: dict | None) -> tuple[int, int]:
     if db.engine.dialect.name == "postgresql":
         with db.engine.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT")
-            return _insert_cte(conn, values, event, outbox, contact)
+            return _insert_cte(conn, values, event, event_row, contact)
     with db.engine.begin() as conn:
-        return _write(conn, values, event, outbox, contact)
+        return _write(conn, values, event, event_row, contact)
 
 
 def _write(
-    conn: sa.Connection, values: dict, event: dict, outbox: dict, contact: dict | None
+    conn: sa.Connection, values: dict, event: dict, event_row: dict, contact: dict | None
 ) -> tuple[int, int]:
     """The rows of a new report, with Core on ``conn``; the caller commits."""
     if conn.dialect.name == "postgresql":
-        return _insert_cte(conn, values, event, outbox, contact)
+        return _insert_cte(conn, values, event, event_row, contact)
     report_id = conn.execute(sa.insert(Report).values(values).returning(Report.id)).scalar_one()
     conn.execute(sa.insert(ReportEvent).values(report_id=report_id, **event))
     event_id = conn.execute(
         sa.insert(OutboxEvent)
-        .values(payload={"report_id": report_id}, **outbox)
+        .values(payload={"report_id": report_id}, **event_row)
         .returning(OutboxEvent.id)
     ).scalar_one()
     if contact:
@@ -167,19 +168,19 @@ _INSERT_CTE: dict[tuple, sa.Select] = {}
 
 
 def _insert_cte(
-    conn: sa.Connection, values: dict, event: dict, outbox: dict, contact: dict | None
+    conn: sa.Connection, values: dict, event: dict, event_row: dict, contact: dict | None
 ) -> tuple[int, int]:
     """One statement: the report, its history entry, its outbox event (whose payload holds the
     new report's id) and the contact if given. Built once per set of columns, then only
     executed."""
     contact = contact or {}
-    shape = (tuple(values), tuple(event), tuple(outbox), tuple(contact))
+    shape = (tuple(values), tuple(event), tuple(event_row), tuple(contact))
     stmt = _INSERT_CTE.get(shape)
     if stmt is None:
         stmt = _INSERT_CTE[shape] = _build_insert_cte(*shape)
     params = {f"r_{k}": v for k, v in values.items()}
     params |= {f"h_{k}": v for k, v in event.items()}
-    params |= {f"o_{k}": v for k, v in outbox.items()}
+    params |= {f"o_{k}": v for k, v in event_row.items()}
     params |= {f"c_{k}": v for k, v in contact.items()}
     return tuple(conn.execute(stmt, params).one())
 
@@ -295,7 +296,7 @@ def submit_report(actor: Actor, data: dict, *, idempotency_key: str | None = Non
             if key_hash and (existing := _find_by_idempotency(key_hash)) is not None:
                 return _replay(existing, fingerprint)  # a concurrent retry won the race
             continue  # reference collision: draw another
-        events.committed([event_id], urgent=urgency == "high")
+        outbox.committed([event_id], urgent=urgency == "high")
         metrics.report_submitted(values["source"])
         log.debug("report %s submitted (%s, %s)", report_id, category.code, urgency)
         stored = Stored(

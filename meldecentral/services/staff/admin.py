@@ -9,10 +9,12 @@ import yaml
 from meldecentral.domain import roles
 from meldecentral.extensions import db
 from meldecentral.models import Category, Municipality, RoutingRule, Unit, User
-from meldecentral.services import refdata, routing, signin, users
 from meldecentral.services.actor import Actor
+from meldecentral.services.delivery.plan import UNIT_ADDRESS
 from meldecentral.services.errors import Forbidden, NotFound, ValidationFailed
-from meldecentral.services.notify import UNIT_ADDRESS
+from meldecentral.services.reference import catalogue
+from meldecentral.services.routing import rulebook
+from meldecentral.services.staff import signin, users
 
 URGENCIES = ("high", "normal", "low")
 CHANNELS = tuple(UNIT_ADDRESS)
@@ -162,7 +164,7 @@ def save_category(actor: Actor, category_id: int | None, data: dict) -> Category
     category.emergency_when_now = bool(data.get("emergency_when_now"))
     category.active = bool(data.get("active", True))
     db.session.commit()
-    refdata.clear()  # submissions in this process see the change at once, others within 30 s
+    catalogue.clear()  # submissions in this process see the change at once, others within 30 s
     return category
 
 
@@ -190,4 +192,4 @@ def save_rules_text(actor: Actor, text: str) -> int:
         data = data["rules"]
     if not isinstance(data, list):
         raise ValidationFailed("invalid rules", {"rules": ["a list of rules"]})
-    return len(routing.replace_rules(actor.municipality_id, data))
+    return len(rulebook.replace_rules(actor.municipality_id, data))

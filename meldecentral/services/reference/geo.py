@@ -34,11 +34,11 @@ def _cache_key(municipality_id: int) -> tuple[str, int]:
 
 
 def clear_cache() -> None:
-    from meldecentral.services import refdata  # district numbers are cached there too
+    from meldecentral.services.reference import catalogue
 
     with _lock:
         _cache.clear()
-    refdata.clear()
+    catalogue.clear()
 
 
 def _entries(municipality_id: int) -> list[_Entry]:

@@ -17,7 +17,7 @@ from meldecentral import clock
 from meldecentral.domain import roles
 from meldecentral.extensions import db
 from meldecentral.models import User
-from meldecentral.services import users
+from meldecentral.services.staff import users
 
 MAX_FAILED = 5
 LOCK_FOR = timedelta(minutes=15)

@@ -20,8 +20,8 @@ from meldecentral.extensions import db
 from meldecentral.models import Delivery, DeliveryAttempt, InAppNotification, ReporterContact
 from meldecentral.models.delivery import DEAD, PENDING, SEND_LEASE, SENDING, SENT
 from meldecentral.services.actor import Actor
+from meldecentral.services.delivery.plan import UNIT_ADDRESS
 from meldecentral.services.errors import Forbidden, NotFound
-from meldecentral.services.notify import UNIT_ADDRESS
 from notifications import DeliveryError, Message
 
 
@@ -93,7 +93,7 @@ def redact(error: str, recipient: str) -> str:
 
 
 def _claimed(delivery_id: int) -> Delivery | None:
-    """A delivery created claimed by this worker (services.notify, in a worker's transaction)."""
+    """A delivery created claimed by this worker (services.delivery.plan, in a worker's transaction)."""
     delivery = db.session.get(Delivery, delivery_id, options=[lazyload(Delivery.attempt_log)])
     return delivery if delivery is not None and delivery.status == SENDING else None
 

@@ -33,8 +33,8 @@ from meldecentral.models import (
     ReportTombstone,
     RoutingDecision,
 )
-from meldecentral.services import history, uploads
 from meldecentral.services.actor import SYSTEM
+from meldecentral.services.reports import attachments, history
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +127,7 @@ def anonymise_report(report_id: int, cutoff) -> bool:
         data={"contact": had_contact, "attachments_deleted": len(files)},
     )
     db.session.commit()
-    uploads.delete_files(files)
+    attachments.delete_files(files)
     return True
 
 
@@ -175,7 +175,7 @@ def delete_report(report_id: int, cutoff, reason: str) -> bool:
     )
     db.session.execute(sa.delete(Report).where(Report.id == rid))
     db.session.commit()  # (the bulk DELETE also took the report out of the session)
-    uploads.delete_files(files)
+    attachments.delete_files(files)
     return True
 
 

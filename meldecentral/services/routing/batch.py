@@ -1,16 +1,16 @@
 """Routing a batch of new reports set-wise: what a busy worker does with the report.created
 events of one ``handle_events`` task (workers.handlers.handle_created).
 
-It writes the rows that routing each report alone writes (``routing.route_report``,
-``followup.assign_units``, ``notify.plan_assignment_alert``): the decision with its trace, the
+It writes the rows that routing each report alone writes (``route.route_report``,
+``assign.assign_units``, ``plan.plan_assignment_alert``): the decision with its trace, the
 assignments with their deadlines, the history, the events handled in the transaction, the
 report's new status and next deadline, and the units' alerts. But it writes them as one
 statement per table for the whole batch, where routing each report alone runs an ORM unit of
 work per report (most of a routed report's CPU, bench/README.md). The caller's transaction
-(services.tx.one_transaction) commits them together.
+(db.tx.one_transaction) commits them together.
 
 Only a plainly new report takes this way: received or triaged, no assignment yet, every unit
-its rules name known and active. Any other is routed by ``routing.route_report``, in the same
+its rules name known and active. Any other is routed by ``route.route_report``, in the same
 transaction; ``route_created`` returns those for the caller.
 """
 
@@ -24,13 +24,16 @@ import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 
 from meldecentral import clock, metrics
-from meldecentral.domain import roles, workflow
+from meldecentral.db import bulk, outbox
+from meldecentral.domain import events, roles, workflow
 from meldecentral.domain.routing import decide
 from meldecentral.extensions import db
 from meldecentral.logs import request_id_var
 from meldecentral.models import Assignment, Delivery, Report, RoutingDecision, Unit
-from meldecentral.services import bulk, deadlines, events, history, notify, routing
 from meldecentral.services.actor import SYSTEM
+from meldecentral.services.delivery import plan
+from meldecentral.services.reports import history
+from meldecentral.services.routing import deadlines, route
 
 NEW = (workflow.RECEIVED, workflow.TRIAGED)
 
@@ -48,7 +51,7 @@ _update_reports = (
 class Result:
     # report id -> the deliveries planned for its alerts (claimed for this worker)
     planned: dict[int, list[Delivery]]
-    # reports to route the ordinary way (routing.route_report), in this transaction
+    # reports to route the ordinary way (route.route_report), in this transaction
     others: list[int]
 
 
@@ -84,7 +87,7 @@ def lock_reports(report_ids: Iterable[int]) -> dict[int, tuple[Report, bool]]:
             sa.select(Report, decided)
             .where(Report.id.in_(sorted(set(report_ids))))
             .order_by(Report.id)
-            .options(*routing.ROUTING_LOADS)
+            .options(*route.ROUTING_LOADS)
             .with_for_update(of=Report)
         )
         .unique()
@@ -108,7 +111,7 @@ def route_created(report_ids: list[int], request_ids: dict[int, str | None]) -> 
     units = _active_units({report.municipality_id for report, _ in locked.values()})
     # Held, with the deliveries planned, until the worker has sent them: the identity map holds
     # objects weakly, and an alert's webhook secret is its unit's (no query per delivery).
-    db.session.info.setdefault(notify.PLANNED_KEY, []).extend(units.values())
+    db.session.info.setdefault(plan.PLANNED_KEY, []).extend(units.values())
     now = clock.now()
     new_rows: list[dict] = []  # the assignments, in order
     routed: list[tuple[Report, list[Unit], str]] = []
@@ -119,13 +122,13 @@ def route_created(report_ids: list[int], request_ids: dict[int, str | None]) -> 
         if report.status not in NEW or report.assignments:
             result.others.append(report_id)
             continue
-        decision = decide(routing.load_rules(report.municipality_id), routing.facts_of(report))
+        decision = decide(route.load_rules(report.municipality_id), route.facts_of(report))
         chosen = [units.get((report.municipality_id, code)) for code in decision.units]
         if None in chosen:
             result.others.append(report_id)  # route_report says which unit is unknown
             continue
         why = decision.explain()
-        routing.store_decision(report, decision, why, "created", list(decision.units))
+        route.store_decision(report, decision, why, "created", list(decision.units))
         if not chosen:
             if decision.unrouted:
                 history.append(report.id, SYSTEM, "unrouted", data={"why": why})
@@ -165,7 +168,7 @@ def route_created(report_ids: list[int], request_ids: dict[int, str | None]) -> 
                     data={"unit": unit.code, "reason": why},
                 )
                 # Its handler's work (the unit's alert) is done here, set-wise, below.
-                events.record_handled(
+                outbox.record_handled(
                     events.ASSIGNMENT_STATUS_CHANGED,
                     {
                         "report_id": report.id,
@@ -175,11 +178,11 @@ def route_created(report_ids: list[int], request_ids: dict[int, str | None]) -> 
                     },
                     urgent=report.urgency == "high",
                 )
-                alerts += notify.alert_rows(report, unit, assignment_id, row["ack_deadline"])
+                alerts += plan.alert_rows(report, unit, assignment_id, row["ack_deadline"])
             old = report.status
             history.append(report.id, SYSTEM, "status", from_status=old, to_status=workflow.ROUTED)
-            # Handed to the caller's loop, as followup's status change is.
-            events.record(
+            # Handed to the caller's loop, as status.set_status's event is.
+            outbox.record(
                 events.REPORT_STATUS_CHANGED,
                 {"report_id": report.id, "from": old, "to": workflow.ROUTED},
             )
@@ -196,6 +199,6 @@ def route_created(report_ids: list[int], request_ids: dict[int, str | None]) -> 
         db.session.expire(report, ["assignments", "updated_at"])
         metrics.observe_routing((now - report.created_at).total_seconds())
     db.session.execute(_update_reports, updates)
-    for delivery in notify.insert_planned(alerts):
+    for delivery in plan.insert_planned(alerts):
         result.planned.setdefault(delivery.report_id, []).append(delivery)
     return result

@@ -17,10 +17,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import lazyload
 
 from meldecentral import clock
+from meldecentral.db import bulk, tx
 from meldecentral.extensions import db
 from meldecentral.models import Assignment, Delivery, Report, Unit
 from meldecentral.models.delivery import SEND_LEASE, SENDING
-from meldecentral.services import bulk, tx
 
 PLANNED_KEY = "mc_planned_deliveries"
 
@@ -62,7 +62,7 @@ def insert_planned(rows: list[dict]) -> list[Delivery]:
         rows = [{**row, "status": SENDING, "lease_until": lease_until} for row in rows]
     columns = tuple(rows[0])
     if db.engine.dialect.name == "postgresql":
-        # One short statement for any number of rows (services.bulk).
+        # One short statement for any number of rows (db.bulk).
         stmt, params = _insert_from_arrays(columns), bulk.params(columns, rows)
     else:
         # The rows as parameters, not in .values(): a statement with its rows built in has no

@@ -1,0 +1,8 @@
+"""The topics of the domain events recorded in the outbox (meldecentral.db.outbox) and
+handled by the workers (workers.handlers)."""
+
+REPORT_CREATED = "report.created"
+REPORT_CHANGED = "report.changed"  # category or place changed: route again
+REPORT_STATUS_CHANGED = "report.status_changed"
+ASSIGNMENT_STATUS_CHANGED = "assignment.status_changed"
+NOTE_ADDED = "note.added"

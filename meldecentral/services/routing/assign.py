@@ -1,0 +1,99 @@
+"""Routing a report to units: by a coordinator by hand, or by the rules (as SYSTEM)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from meldecentral import clock
+from meldecentral.db import outbox, tx
+from meldecentral.domain import events, roles, workflow
+from meldecentral.domain.workflow import TransitionError
+from meldecentral.extensions import db
+from meldecentral.models import Assignment, Report, Unit
+from meldecentral.services.actor import Actor
+from meldecentral.services.errors import Forbidden, ValidationFailed
+from meldecentral.services.privacy import access
+from meldecentral.services.reports import history
+from meldecentral.services.reports.status import (
+    follow_assignments,
+    lock_report,
+    refresh_next_deadline,
+    set_status,
+)
+from meldecentral.services.routing import deadlines
+
+
+def assign_units(
+    actor: Actor,
+    report_id: int,
+    unit_codes: list[str],
+    *,
+    reason: str,
+    locked: Report | None = None,
+) -> list[Assignment]:
+    """Route a report to units (by a coordinator, or by the rules as SYSTEM, who may pass the
+    report it has locked already). Idempotent: a unit that already has the report is not
+    assigned twice."""
+    if actor.role not in (roles.COORDINATOR, roles.SYSTEM):
+        raise Forbidden("only coordinators route reports by hand")
+    if actor.role != roles.SYSTEM:
+        access.get_visible_report(actor, report_id)
+    report = locked if locked is not None and actor.role == roles.SYSTEM else None
+    report = report or lock_report(report_id)
+    if not unit_codes:
+        raise ValidationFailed("no unit given", {"units": ["choose at least one unit"]})
+    units = db.session.scalars(
+        sa.select(Unit).where(
+            Unit.municipality_id == report.municipality_id,
+            Unit.code.in_(unit_codes),
+            Unit.active.is_(True),
+        )
+    ).all()
+    unknown = sorted(set(unit_codes) - {u.code for u in units})
+    if unknown:
+        raise ValidationFailed("unknown unit", {"units": [f"unknown unit {c!r}" for c in unknown]})
+    if report.status in (workflow.REJECTED, workflow.MERGED):
+        raise TransitionError("not_allowed", f"a {report.status} report cannot be routed")
+    existing = {a.unit_id for a in report.assignments}
+    created = []
+    now = clock.now()
+    for unit in units:
+        if unit.id in existing:
+            continue
+        assignment = Assignment(
+            report_id=report.id,
+            unit=unit,
+            status=workflow.ROUTED,
+            reason=reason,
+            created_at=now,
+            ack_deadline=deadlines.deadline_for(report, unit.code, now),
+        )
+        report.assignments.append(assignment)
+        db.session.flush()
+        history.append(
+            report.id,
+            actor,
+            "assigned",
+            assignment_id=assignment.id,
+            to_status=workflow.ROUTED,
+            data={"unit": unit.code, "reason": reason},
+        )
+        outbox.record(
+            events.ASSIGNMENT_STATUS_CHANGED,
+            {
+                "report_id": report.id,
+                "assignment_id": assignment.id,
+                "from": None,
+                "to": workflow.ROUTED,
+            },
+            urgent=report.urgency == "high",
+        )
+        created.append(assignment)
+    refresh_next_deadline(report)
+    if report.status in (workflow.RECEIVED, workflow.TRIAGED):
+        workflow.check_report_transition(report.status, workflow.ROUTED, actor.role)
+        set_status(report, workflow.ROUTED, actor)
+    elif report.status == workflow.RESOLVED and created:
+        follow_assignments(report)
+    tx.commit()  # in a worker's one transaction: flushed, committed with the alert
+    return created
