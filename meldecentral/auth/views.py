@@ -24,11 +24,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from meldecentral.auth import start_session_clock
+from meldecentral.auth.forms import CodeForm, LoginForm
+from meldecentral.pages import ActionForm, install_error_handlers, safe_next
 from meldecentral.security import configured_limit
 from meldecentral.services.staff import signin
-from meldecentral.web import install_error_handlers
-from meldecentral.web.common import safe_next
-from meldecentral.web.forms import ActionForm, CodeForm, LoginForm
 
 bp = Blueprint("auth", __name__)
 install_error_handlers(bp)

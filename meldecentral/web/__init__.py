@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import importlib
 
-from flask import Blueprint, Flask, jsonify, render_template, request
+from flask import Blueprint, Flask
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
-from flask_wtf.csrf import CSRFError
 
 from meldecentral import clock
-from meldecentral.domain.workflow import TransitionError
 from meldecentral.i18n import LANGUAGE_NAMES, text_direction
-from meldecentral.services.errors import Forbidden, NotFound, ServiceError
+from meldecentral.pages import install_error_handlers
 
 ROUTE_MODULES = ("public", "staff", "triage", "inbox", "admin")
 
@@ -76,42 +74,6 @@ def emergency_notice() -> list[tuple[str, str]]:
                 )
             )
     return out
-
-
-def error_page(status: int, message: str):
-    if request.path.startswith("/staff/api/"):
-        return jsonify({"error": {"code": str(status), "message": message}}), status
-    return render_template("error.html", status=status, message=message), status
-
-
-def install_error_handlers(bp: Blueprint) -> None:
-    @bp.errorhandler(CSRFError)
-    def _csrf(exc):
-        return error_page(
-            400,
-            _(
-                "The form had expired or did not come from this site. Go back, reload the "
-                "page and try again."
-            ),
-        )
-
-    @bp.errorhandler(404)
-    @bp.errorhandler(NotFound)
-    def _not_found(exc):
-        return error_page(404, _("There is nothing here, or it is not yours to see."))
-
-    @bp.errorhandler(403)
-    @bp.errorhandler(Forbidden)
-    def _forbidden(exc):
-        return error_page(403, _("Your role does not give access to this page."))
-
-    @bp.errorhandler(TransitionError)
-    def _transition(exc):
-        return error_page(409, _("That step is not possible from the current status."))
-
-    @bp.errorhandler(ServiceError)
-    def _service(exc):
-        return error_page(exc.status, exc.message)
 
 
 # Set up once, at import: a blueprint can be registered on many apps (tests make several) but

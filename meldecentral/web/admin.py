@@ -7,13 +7,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from meldecentral.domain import roles
+from meldecentral.pages import ActionForm
 from meldecentral.services.errors import ValidationFailed
 from meldecentral.services.privacy import audit
 from meldecentral.services.staff import admin as service
 from meldecentral.services.staff import signin
 from meldecentral.web import admin_bp as bp
 from meldecentral.web.common import actor, apply_errors, roles_required
-from meldecentral.web.forms import ActionForm, CategoryForm, RulesForm, UnitForm, UserForm
+from meldecentral.web.forms import CategoryForm, RulesForm, UnitForm, UserForm
 from meldecentral.web.labels import ROLE
 
 ADMIN = roles.ADMIN

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from functools import wraps
-from urllib.parse import urlsplit
 
 from flask import abort, current_app
 from flask_babel import get_locale
@@ -79,13 +78,3 @@ def _flatten(fields: dict, prefix: str = "") -> Iterable[tuple[str, list]]:
             yield key, list(value)
         else:
             yield key, [value]
-
-
-def safe_next(target: str | None, default: str) -> str:
-    """Only a path on this site: never an open redirect."""
-    if not target:
-        return default
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return default
-    return target

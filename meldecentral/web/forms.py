@@ -21,18 +21,13 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
+from meldecentral.pages import REQUIRED
 from meldecentral.schemas.reports import TEXT_MAX
-
-REQUIRED = _l("Please fill this in.")
 
 
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
-
-
-class ActionForm(FlaskForm):
-    """A button and its CSRF token."""
 
 
 class _ReportForm(FlaskForm):
@@ -78,18 +73,6 @@ class TrackForm(FlaskForm):
 
     reference = StringField(
         _l("Your reference"), validators=[InputRequired(message=REQUIRED), Length(max=30)]
-    )
-
-
-class LoginForm(FlaskForm):
-    email = StringField(_l("E-mail"), validators=[InputRequired(message=REQUIRED)])
-    password = PasswordField(_l("Password"), validators=[InputRequired(message=REQUIRED)])
-
-
-class CodeForm(FlaskForm):
-    code = StringField(
-        _l("Six-digit code from your authenticator app"),
-        validators=[InputRequired(message=REQUIRED), Length(max=10)],
     )
 
 

@@ -19,11 +19,12 @@ from flask_login import current_user
 
 from config import ROOT
 from meldecentral.domain.reference import normalise_reference
+from meldecentral.pages import safe_next
 from meldecentral.services.errors import EmergencyRedirected, ValidationFailed
 from meldecentral.services.reference import lookups
 from meldecentral.services.reports import submit, tracking
 from meldecentral.web import public_bp as bp
-from meldecentral.web.common import actor, apply_errors, resident, safe_next
+from meldecentral.web.common import actor, apply_errors, resident
 from meldecentral.web.forms import ResidentReportForm, TrackForm
 from meldecentral.web.intake import ALIASES, fill_choices, form_data, load
 

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from meldecentral.domain import roles, workflow
 from meldecentral.domain.workflow import TransitionError
+from meldecentral.pages import ActionForm
 from meldecentral.services.delivery import send
 from meldecentral.services.errors import ValidationFailed
 from meldecentral.services.privacy import access, audit
@@ -19,7 +20,6 @@ from meldecentral.services.worklists import queues
 from meldecentral.web import staff_bp as bp
 from meldecentral.web.common import actor, apply_errors, category_label, roles_required
 from meldecentral.web.forms import (
-    ActionForm,
     AssignmentForm,
     ChangeForm,
     MergeForm,
