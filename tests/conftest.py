@@ -77,7 +77,8 @@ def _pg_app(pg_database):
 
 def _reset(app) -> None:
     """Empty every table, then load the demo's reference data (units, categories, districts)."""
-    from meldecentral.services.reference import geo, setup
+    from meldecentral.services import setup
+    from meldecentral.services.reference import geo
 
     with app.app_context():
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]

@@ -14,7 +14,7 @@ from meldecentral.extensions import db
 from meldecentral.logs import current_request_id, request_id_var
 from meldecentral.models import Delivery, OutboxEvent
 from meldecentral.services.delivery import plan, send
-from meldecentral.services.privacy import retention
+from meldecentral.services.reports import retention
 from meldecentral.services.routing import escalation, rulebook
 from meldecentral.services.worklists import stats
 from workers import NORMAL_QUEUE, URGENT_QUEUE
@@ -211,7 +211,7 @@ def escalate_overdue() -> int:
 
 @shared_task
 def apply_retention() -> dict:
-    """Anonymise and delete what has been closed long enough (services.privacy.retention)."""
+    """Anonymise and delete what has been closed long enough (services.reports.retention)."""
     result = retention.apply_retention()
     return {"anonymised": len(result.anonymised), "deleted": len(result.deleted)}
 

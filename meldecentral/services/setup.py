@@ -12,7 +12,7 @@ from meldecentral.extensions import db
 from meldecentral.models import Category, Municipality, Unit
 from meldecentral.services.reference import geo
 
-DATA = Path(__file__).resolve().parents[2] / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def demo_config() -> dict:

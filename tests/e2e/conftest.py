@@ -90,7 +90,7 @@ class Live:
 def live(tmp_path_factory):
     from flask_migrate import upgrade
 
-    from meldecentral.services.reference import setup
+    from meldecentral.services import setup
     from meldecentral.services.staff import users
 
     path = tmp_path_factory.mktemp("e2e") / "e2e.sqlite"

@@ -19,7 +19,7 @@ from limits import parse_many
 from meldecentral import create_app
 from meldecentral.extensions import db, limiter
 from meldecentral.security import configured_limit
-from meldecentral.services.reference import setup
+from meldecentral.services import setup
 from tests.conftest import NORREBRO, auth, create_staff
 
 REPORT = {"category": "NABO", "text": "Larm hver nat.", **NORREBRO}

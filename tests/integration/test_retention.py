@@ -25,7 +25,7 @@ from meldecentral.models import (
     ReportTombstone,
     RoutingDecision,
 )
-from meldecentral.services.privacy import retention
+from meldecentral.services.reports import retention
 from tests.conftest import NORREBRO, auth
 from tests.integration.test_routing_flow import drain
 

@@ -27,7 +27,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from meldecentral import create_app
 from meldecentral.extensions import db
 from meldecentral.models import ApiToken
-from meldecentral.services.reference import setup
+from meldecentral.services import setup
 from tests.conftest import NORREBRO, auth, create_staff
 
 MAX_EXAMPLES = 200
