@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import current_app, render_template
 
-from meldecentral.api import bp
 from meldecentral.api.auth import current_actor
+from meldecentral.api.blueprint import bp
 from meldecentral.api.openapi import build_spec
-from meldecentral.extensions import db
-from meldecentral.models import Category
 from meldecentral.schemas.reports import CategoryOutSchema
-from meldecentral.services.reference import geo
+from meldecentral.services.reference import geo, lookups
 
 
 @bp.get("/categories")
 def categories():
     actor = current_actor()
-    rows = db.session.scalars(
-        sa.select(Category)
-        .filter_by(municipality_id=actor.municipality_id, active=True)
-        .order_by(Category.code)
-    ).all()
+    rows = lookups.active_categories(actor.municipality_id, by_code=True)
     return {"items": CategoryOutSchema(many=True).dump(rows)}
 
 

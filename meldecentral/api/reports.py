@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
+from typing import TYPE_CHECKING
+
 from flask import current_app, request, url_for
 
-from meldecentral.api import bp
 from meldecentral.api.auth import current_actor, require_staff
+from meldecentral.api.blueprint import bp
 from meldecentral.api.errors import ApiError
 from meldecentral.api.util import json_body
 from meldecentral.extensions import limiter
-from meldecentral.models import (
-    Assignment,
-    Category,
-    District,
-    Report,
-    Unit,
-)
 from meldecentral.schemas.attachments import AttachmentOutSchema
 from meldecentral.schemas.delivery import RoutingDecisionOutSchema
 from meldecentral.schemas.reports import (
@@ -51,6 +45,9 @@ from meldecentral.services.reports import (
 )
 from meldecentral.services.routing import assign
 from meldecentral.services.worklists import queues
+
+if TYPE_CHECKING:
+    from meldecentral.models import Report
 
 _report_in = ReportInSchema()
 _report_out = ReportOutSchema()
@@ -177,48 +174,8 @@ def list_reports():
     args = _list_query.load(
         {k: (request.args.getlist(k) if k == "status" else v) for k, v in request.args.items()}
     )
-    query = access.visible_reports(actor)
-    if args.get("status"):
-        query = query.where(Report.status.in_(args["status"]))
-    # Filters compare ids found by a scalar subquery, so the planner walks one index of
-    # report (district or category, by date) instead of joining.
-    if args.get("category"):
-        query = query.where(
-            Report.category_id
-            == sa.select(Category.id)
-            .where(Category.municipality_id == actor.municipality_id)
-            .where(Category.code == args["category"])
-            .scalar_subquery()
-        )
-    if args.get("district") is not None:
-        query = query.where(
-            Report.district_id
-            == sa.select(District.id)
-            .where(District.municipality_id == actor.municipality_id)
-            .where(District.number == args["district"])
-            .scalar_subquery()
-        )
-    if args.get("unit"):
-        unit_id = (
-            sa.select(Unit.id)
-            .where(Unit.municipality_id == actor.municipality_id, Unit.code == args["unit"])
-            .scalar_subquery()
-        )
-        query = query.where(
-            sa.exists().where(Assignment.report_id == Report.id, Assignment.unit_id == unit_id)
-        )
-    if args.get("urgency"):
-        query = query.where(Report.urgency == args["urgency"])
-    if args.get("created_from"):
-        query = query.where(Report.created_at >= args["created_from"])
-    if args.get("created_to"):
-        query = query.where(Report.created_at < args["created_to"])
     page, per_page = args["page"], args["per_page"]
-    # Counted up to a cap: an exact count of a million rows costs as much as reading them.
-    order = (Report.created_at.desc(), Report.id.desc())
-    # The page and the count in one statement; the items are ReportSummarySchema's, dumped
-    # from plain rows (schemas.rows): no ORM objects, no assignments loaded, no marshmallow.
-    rows, total, capped = queues.summary_page(query, page, per_page, order, order)
+    rows, total, capped = queues.report_list(actor, args, page, per_page)
     return {
         "items": report_summaries(rows),
         "page": page,

@@ -3,11 +3,16 @@ bumping the version (logout, password change, lock) ends every older session."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import current_app, session
 
 from meldecentral import clock
-from meldecentral.extensions import db, login_manager
-from meldecentral.models import User
+from meldecentral.extensions import login_manager
+from meldecentral.services.staff import users
+
+if TYPE_CHECKING:
+    from meldecentral.models import User
 
 SIGNED_IN_AT = "signed_in_at"
 SEEN_AT = "seen_at"
@@ -39,8 +44,8 @@ def load_user(value: str) -> User | None:
     user_id, _, version = value.partition(":")
     if not (user_id.isdigit() and version.isdigit()):
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.active or user.session_version != int(version):
+    user = users.user_for_session(int(user_id), int(version))
+    if user is None:
         return None
     if _session_expired():
         session.clear()

@@ -35,12 +35,10 @@ def register(app: Flask) -> None:
     @click.argument("code")
     @click.argument("name")
     def municipality_create(code: str, name: str):
-        from meldecentral.models import Municipality
-
-        if users.municipality_by_code(code):
-            raise click.ClickException(f"municipality {code!r} exists")
-        db.session.add(Municipality(code=code, name=name))
-        db.session.commit()
+        try:
+            users.create_municipality(code, name)
+        except ValidationFailed as exc:
+            raise click.ClickException(exc.fields["code"][0]) from exc
         click.echo(f"created municipality {code}")
 
     @app.cli.group("districts")
@@ -97,11 +95,7 @@ def register(app: Flask) -> None:
     @click.option("--name", default="cli")
     def tokens_create(email: str, name: str):
         """Prints a new token once; only its hash is stored."""
-        import sqlalchemy as sa
-
-        from meldecentral.models import User
-
-        user = db.session.scalar(sa.select(User).filter_by(email=email.lower()))
+        user = users.user_by_email(email)
         if user is None:
             raise click.ClickException("no such user")
         click.echo(users.create_token(user, name))
@@ -170,20 +164,6 @@ def register(app: Flask) -> None:
         unit.channels = channels
         db.session.commit()
         click.echo(f"unit {code}: channels {channels}")
-
-    @app.cli.command("outbox-relay", with_appcontext=False)
-    def outbox_relay():
-        """Run an outbox relay as a process of its own, beside beat's relay thread
-        (OUTBOX_RELAY=process; see workers/relay.py), until SIGTERM or SIGINT."""
-        import signal
-        import threading
-
-        from workers.relay import run_relay
-
-        stop = threading.Event()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: stop.set())
-        run_relay(app, stop)
 
     from meldecentral.cli.demo import demo_group
     from meldecentral.cli.routing import routing_group

@@ -9,12 +9,13 @@ from meldecentral.models import Category, District, Unit
 from meldecentral.services.reference import geo
 
 
-def active_categories(municipality_id: int) -> list[Category]:
+def active_categories(municipality_id: int, *, by_code: bool = False) -> list[Category]:
+    """In the catalogue's order (forms), or by code (the API's list)."""
     return list(
         db.session.scalars(
             sa.select(Category)
             .filter_by(municipality_id=municipality_id, active=True)
-            .order_by(Category.id)
+            .order_by(Category.code if by_code else Category.id)
         )
     )
 

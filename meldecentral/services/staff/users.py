@@ -55,6 +55,29 @@ def municipality_id_by_code(code: str) -> int | None:
     return found
 
 
+def create_municipality(code: str, name: str) -> Municipality:
+    """A new municipality served by this deployment (the CLI's ``municipality create``)."""
+    if municipality_by_code(code) is not None:
+        raise ValidationFailed("municipality exists", {"code": [f"municipality {code!r} exists"]})
+    municipality = Municipality(code=code, name=name)
+    db.session.add(municipality)
+    db.session.commit()
+    return municipality
+
+
+def user_by_email(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).filter_by(email=email.strip().lower()))
+
+
+def user_for_session(user_id: int, version: int) -> User | None:
+    """The signed-in user of a session cookie, if the account is active and the session's
+    version is current (a logout, password change or lock bumps it)."""
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or user.session_version != version:
+        return None
+    return user
+
+
 def create_user(
     *,
     municipality: Municipality,
