@@ -88,9 +88,10 @@ def register_observability(app: Flask) -> None:
     """JSON logs carrying the request id, and Prometheus metrics at /metrics."""
     from meldecentral.logs import configure_logging
     from meldecentral.metrics import register_metrics
+    from meldecentral.services.routing.escalation import overdue_count
 
     configure_logging(app)
-    register_metrics(app)
+    register_metrics(app, overdue_count)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -149,13 +150,14 @@ def register_workers(app: Flask) -> None:
     import notifications
     from meldecentral.services.delivery.send import store_in_app
     from notifications.in_app import InAppChannel
-    from workers import init_celery
+    from workers import cli, init_celery
     from workers.relay import install_relay
 
     notifications.configure(app.config)
     notifications.register(InAppChannel(store_in_app))
     init_celery(app)
     install_relay(app)
+    cli.register(app)
 
 
 def register_cli(app: Flask) -> None:

@@ -27,6 +27,7 @@ import ipaddress
 import logging
 import os
 import time
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from flask import Flask, Response, current_app, g, request
@@ -81,8 +82,9 @@ def delivery_failed(channel: str, dead: bool) -> None:
 class _LiveCollector:
     """Values read when Prometheus scrapes: queue depths and overdue assignments."""
 
-    def __init__(self, app: Flask):
+    def __init__(self, app: Flask, overdue_count: Callable[[], int]):
         self.app = app
+        self.overdue_count = overdue_count
 
     def _redis(self):
         url = self.app.config.get("CELERY_BROKER_URL") or ""
@@ -113,10 +115,9 @@ class _LiveCollector:
             "mc_assignments_overdue", "Assignments not acknowledged by their deadline"
         )
         from meldecentral.extensions import db
-        from meldecentral.services.routing.escalation import overdue_count
 
         try:
-            overdue.add_metric([], overdue_count())
+            overdue.add_metric([], self.overdue_count())
         except Exception:  # noqa: BLE001 - the database may be down; say so by omission
             db.session.rollback()
             log.warning("metrics: overdue count unavailable")
@@ -185,8 +186,10 @@ def _metrics_view():
     return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
 
 
-def register_metrics(app: Flask) -> None:
-    app.extensions["metrics_live"] = _LiveCollector(app)
+def register_metrics(app: Flask, overdue_count: Callable[[], int]) -> None:
+    """``overdue_count`` is the services' (given by create_app: the services record metrics
+    here, so this module must not import them back)."""
+    app.extensions["metrics_live"] = _LiveCollector(app, overdue_count)
     app.add_url_rule("/metrics", "metrics", _metrics_view)
 
     @app.before_request
