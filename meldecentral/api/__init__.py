@@ -1,11 +1,7 @@
-"""The JSON API under /api/v1."""
+"""The JSON API under /api/v1. Importing the view modules puts their routes on ``bp``."""
 
-from flask import Blueprint
-
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-# Importing the modules puts their routes on bp.
-from meldecentral.api import admin, attachments, errors, meta, queues, reports, util  # noqa: E402
+from meldecentral.api import admin, attachments, errors, meta, queues, reports, util
+from meldecentral.api.blueprint import bp
 
 bp.before_request(util.limit_body_size)
 

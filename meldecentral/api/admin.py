@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from flask import request
 
-from meldecentral.api import bp
 from meldecentral.api.auth import require_role, require_staff
+from meldecentral.api.blueprint import bp
 from meldecentral.api.errors import ApiError
 from meldecentral.api.util import json_body
 from meldecentral.domain import roles

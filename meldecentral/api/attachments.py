@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import current_app, request, send_file, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from meldecentral.api import bp
 from meldecentral.api.auth import require_staff
+from meldecentral.api.blueprint import bp
 from meldecentral.api.errors import ApiError
 from meldecentral.schemas.attachments import AttachmentOutSchema
 from meldecentral.services.reports import attachments

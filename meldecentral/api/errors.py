@@ -6,7 +6,7 @@ from flask import jsonify
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from meldecentral.api import bp
+from meldecentral.api.blueprint import bp
 from meldecentral.domain.workflow import TransitionError
 from meldecentral.services.errors import ServiceError
 

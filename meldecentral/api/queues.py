@@ -7,8 +7,8 @@ from __future__ import annotations
 from flask import request
 
 from meldecentral import clock
-from meldecentral.api import bp
 from meldecentral.api.auth import require_role, require_staff
+from meldecentral.api.blueprint import bp
 from meldecentral.domain import roles
 from meldecentral.schemas import rows as dump
 from meldecentral.schemas.queues import (
