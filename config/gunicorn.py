@@ -19,18 +19,15 @@ keepalive = 5  # behind a proxy that reuses connections; keep it below the proxy
 # A listening socket per worker (SO_REUSEPORT), so that the kernel spreads new connections over
 # the workers. With one shared socket, the worker that wakes first accepts a burst of
 # connections; kept alive, they stay with it, and under load one process (one core: the GIL)
-# serves them all while the other idles. Measured with 16 keep-alive clients and 2 workers:
-# all 16 on one worker in 3 of 4 starts (about 280 reports/s), against 12/4 to 8/8 and about
-# 510/s with this (10-second runs, 2026-11-26; docs/operations.md, "gunicorn"). The cost: a
+# serves them all while the other idles (measured: docs/operations.md, "gunicorn"). The cost: a
 # worker that exits (max_requests, a deploy) resets connections still waiting in its own accept
 # queue, unless the kernel hands them on (Linux 5.14+: sysctl net.ipv4.tcp_migrate_req=1).
 # GUNICORN_REUSE_PORT=0 goes back to one shared socket.
 reuse_port = os.environ.get("GUNICORN_REUSE_PORT", "1") != "0"
 # Recycle a worker now and then (a slow leak cannot grow for ever); jitter so that they do not
 # all restart at once. Not too often: a new worker loads the app (1-2 s of a core) and resets
-# connections in its predecessor's accept queue. At 5000, a sustained 300 submissions/s
-# restarted each worker every 30 s, and the benchmark's intake lost about a tenth (274/s
-# against 300/s without restarts, one run each; docs/operations.md).
+# connections in its predecessor's accept queue (what restarting every 5000 requests cost
+# under load: docs/operations.md).
 max_requests = 50000
 max_requests_jitter = 5000
 # The heartbeat file on tmpfs: a container's disk under load cannot make workers look dead.

@@ -7,8 +7,8 @@ the client's address: behind the proxy (TRUSTED_PROXIES) it is the resident's IP
 is personal data; the proxy's own log has it, for as long as its retention allows.
 
 gunicorn's own ``access`` builds a dictionary of some thirty atoms, every request and response
-header among them, for a format string to pick six from: about 2 % of a submission's CPU, which
-this spares.
+header among them, for a format string to pick six from: a share of a submission's CPU
+(bench/README.md) that this spares.
 """
 
 from __future__ import annotations

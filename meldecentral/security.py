@@ -25,7 +25,7 @@ The busiest endpoint, the anonymous submission, counts with ``count_request`` in
 instead of the decorator: the same counting (the ``limits`` library's fixed window, in
 Flask-Limiter's storage, one Redis round trip per limit) without the decorator's per-request
 machinery (resolving the view's limits, exemption scopes, meta limits, request-limit objects),
-which cost about 0.2 ms of CPU per submission, an eighth of the request (bench/README.md).
+a measurable share of the request's CPU (bench/README.md).
 """
 
 from __future__ import annotations
@@ -267,8 +267,8 @@ def register_security(app: Flask) -> None:
         limiter.init_app(app)
         # Every limit here is a view's (configured_limit's decorator, or count_request); there
         # are no default or application-wide limits. Flask-Limiter's before-request hook would
-        # only look for those, on every request, at about 0.1 ms of CPU each: it is taken out
-        # unless such limits are configured.
+        # only look for those, on every request, at a cost: it is taken out unless such limits
+        # are configured.
         if not (app.config.get("RATELIMIT_DEFAULT") or app.config.get("RATELIMIT_APPLICATION")):
             hooks = app.before_request_funcs.get(None, [])
             app.before_request_funcs[None] = [h for h in hooks if h != limiter._check_request_limit]

@@ -5,9 +5,10 @@
   events that are neither published nor handled, publishes them and marks them published
   (``relay_batch``, a loop in ``run_relay``). The beat process runs it as a thread
   (``start_relay_thread``, hooked in ``workers.celery_app``): no process of its own, which
-  would cost about 130 MB. ``flask --app wsgi outbox-relay`` runs more relays as processes of
-  their own, on any node: each claims its rows with FOR UPDATE SKIP LOCKED. The web processes
-  only commit: no broker round trip and no relay thread beside the requests.
+  would cost its own memory (bench/README.md). ``flask --app wsgi outbox-relay`` runs more
+  relays as processes of their own, on any node: each claims its rows with FOR UPDATE SKIP
+  LOCKED. The web processes only commit: no broker round trip and no relay thread beside the
+  requests.
 - "thread" (development, tests): after a commit, ``db.outbox`` hands the new events to
   ``OutboxRelay.submit``, which queues them for a background thread of the same process, so
   that a request never waits on the broker.
@@ -283,8 +284,8 @@ def run_relay(app: Flask, stop: threading.Event) -> None:
 # Events arriving at BUSY_RATE a second or more (a round's events over the pause before it):
 # the relay waits BUSY_FACTOR polls, so that a batch carries more events for its fixed cost.
 # A batch's routing costs a dozen statements and two commits besides its events' own work
-# (services.routing.batch): by bench.profile, 8.3 ms of worker CPU per report in batches of 4 (200/s
-# with a 20 ms poll) against 5.4-5.8 ms in batches of 12 (the same rate with a 60 ms pause).
+# (services.routing.batch), so a report costs the worker less CPU in larger batches
+# (bench.profile; the figures are in bench/README.md).
 # Below the rate the pause stays one poll, for the alerts' latency.
 BUSY_RATE = 150
 BUSY_FACTOR = 3

@@ -4,8 +4,7 @@ unnest(an array per column)``.
 SQLAlchemy's executemany with RETURNING ("insertmanyvalues") renders a VALUES list with a
 parameter per column per row, so the statement's text changes with the number of rows, and
 psycopg parses a statement of more than 50 parameters anew on every run (a regular expression
-over the whole text) while PostgreSQL plans it anew: about 8 % of a routed batch's CPU in
-process when its assignments, deliveries and attempts were inserted that way (bench.profile,
+over the whole text) while PostgreSQL plans it anew (its share of a routed batch's CPU:
 bench/README.md). With an array per column the statement is the same for any number of rows:
 psycopg parses it once and, after five runs, prepares it, so PostgreSQL plans it once per
 connection.

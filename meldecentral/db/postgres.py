@@ -10,7 +10,7 @@ _configured = False
 
 def configure_postgres() -> None:
     """Parallel plans off: the app's statements are short (work lists, counts, inserts), and a
-    parallel plan costs more to start (about 10 ms) than they take. Set when a connection
+    parallel plan costs more to start than they take (bench/README.md). Set when a connection
     opens; through PgBouncer in transaction mode a session setting may not stick, which costs
     speed only."""
     global _configured

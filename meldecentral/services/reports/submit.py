@@ -137,7 +137,7 @@ def _store(values: dict, actor: Actor, contact: dict | None) -> tuple[int, int]:
         db.session.commit()
         return ids
     # The ORM session holds nothing of this request's: a connection of its own, without the
-    # session's transaction bookkeeping (about 0.1 ms of CPU per submission).
+    # session's transaction bookkeeping (its cost: bench/README.md).
     if db.engine.dialect.name == "postgresql":
         with db.engine.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT")
