@@ -3,6 +3,9 @@ assignments (``workflow.derived_report_status``), and the next deadline kept wit
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import NamedTuple
+
 import sqlalchemy as sa
 
 from meldecentral import clock
@@ -33,8 +36,78 @@ def set_status(report: Report, target: str, actor: Actor, **data) -> None:
         report.closed_at = clock.now()
     elif old in workflow.FINAL_REPORT_STATUSES:
         report.closed_at = None
-    history.append(report.id, actor, "status", from_status=old, to_status=target, data=data)
-    outbox.record(events.REPORT_STATUS_CHANGED, {"report_id": report.id, "from": old, "to": target})
+    record_change(report.id, old, target, actor, **data)
+
+
+def record_change(report_id: int, old: str, target: str, actor: Actor, **data) -> None:
+    """A status change's history entry and event, in the caller's transaction."""
+    history.append(report_id, actor, "status", from_status=old, to_status=target, data=data)
+    outbox.record(events.REPORT_STATUS_CHANGED, {"report_id": report_id, "from": old, "to": target})
+
+
+def after_routing(report: Report, new_deadlines: list[datetime | None]) -> Routed:
+    """What a report becomes when its rules assign it new units (their acknowledgement
+    deadlines given; ``report.assignments`` holds the ones it had): a new report is routed, a
+    resolved one follows its assignments again (a new unit has work to do), any other keeps its
+    status; the next deadline is the earliest one still waiting. The change is checked against
+    the workflow here; ``write_routed`` stores it."""
+    old = report.status
+    target = old
+    if old in (workflow.RECEIVED, workflow.TRIAGED):
+        target = workflow.ROUTED
+    elif old == workflow.RESOLVED and new_deadlines:
+        statuses = [a.status for a in report.assignments] + [workflow.ROUTED] * len(new_deadlines)
+        target = workflow.derived_report_status(old, statuses)
+    if target != old:
+        workflow.check_report_transition(old, target, roles.SYSTEM)
+    waiting = [
+        a.ack_deadline
+        for a in report.assignments
+        if a.status == workflow.ROUTED and a.ack_deadline is not None
+    ] + [d for d in new_deadlines if d is not None]
+    closed_at = report.closed_at
+    if old in workflow.FINAL_REPORT_STATUSES and target not in workflow.FINAL_REPORT_STATUSES:
+        closed_at = None
+    return Routed(report.id, old, target, min(waiting) if waiting else None, closed_at)
+
+
+class Routed(NamedTuple):
+    report_id: int
+    old: str
+    status: str
+    next_deadline: datetime | None
+    closed_at: datetime | None
+
+
+_report = Report.__table__
+_write_routed = (
+    sa.update(_report)
+    .where(_report.c.id == sa.bindparam("rid"))
+    .values(
+        status=sa.bindparam("new_status"),
+        next_deadline=sa.bindparam("new_deadline"),
+        closed_at=sa.bindparam("new_closed_at"),
+    )
+)
+
+
+def write_routed(changes: list[Routed]) -> None:
+    """Store what ``after_routing`` found for many reports, in one UPDATE (the caller records
+    each change with ``record_change``, under the request id of its report)."""
+    if not changes:
+        return
+    db.session.execute(
+        _write_routed,
+        [
+            {
+                "rid": c.report_id,
+                "new_status": c.status,
+                "new_deadline": c.next_deadline,
+                "new_closed_at": c.closed_at,
+            }
+            for c in changes
+        ],
+    )
 
 
 def refresh_next_deadline(report: Report) -> None:
