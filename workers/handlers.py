@@ -15,7 +15,7 @@ from meldecentral.extensions import db
 from meldecentral.logs import request_id_var
 from meldecentral.models import OutboxEvent
 from meldecentral.services.delivery import plan
-from meldecentral.services.routing import batch, route
+from meldecentral.services.routing import route
 from meldecentral.services.worklists import stats
 
 log = logging.getLogger(__name__)
@@ -62,11 +62,11 @@ def handle(event_id: int) -> list[int]:
 
 def handle_created(items: list[list]) -> tuple[list[tuple[int, str | None, list[int]]], list[list]]:
     """The report.created events among ``items`` ([event id, request id] pairs), handled
-    together in one transaction: claimed in one statement, their reports routed set-wise
-    (services.routing.batch; a report that is not plainly new by ``route_report``), and the events
-    that recorded run through their handlers, as ``handle`` runs them. Returns, per event
-    handled, its id, request id and the deliveries planned (claimed for this worker to send),
-    and the items left for ``handle``: other topics, and events handled already."""
+    together in one unit of work: claimed in one statement, their reports routed together
+    (services.routing.route), and the events that recorded run through their handlers, as
+    ``handle`` runs them. Returns, per event handled, its id, request id and the deliveries
+    planned (claimed for this worker to send), and the items left for ``handle``: other topics,
+    and events handled already."""
     request_of = {event_id: request_id for event_id, request_id in items}
     claimed = db.session.execute(
         sa.update(OutboxEvent)
@@ -96,13 +96,10 @@ def handle_created(items: list[list]) -> tuple[list[tuple[int, str | None, list[
             request_id_var.reset(token)
 
     with tx.worker_transaction() as recorded:
-        result = batch.route_created(list(event_of), request_ids)
-        for report_id, deliveries in result.planned.items():
+        routed = route.route_reports(list(event_of), route.CREATED, request_ids)
+        for report_id, deliveries in routed.items():
             planned.setdefault(event_of[report_id], []).extend(d.id for d in deliveries)
         _handle_recorded(recorded, run)
-        for report_id in result.others:
-            run(events.REPORT_CREATED, {"report_id": report_id})
-            _handle_recorded(recorded, run)
     return [(i, request_of[i], planned.get(i, [])) for i in sorted(ids)], rest
 
 
@@ -121,15 +118,18 @@ def _run(topic: str, payload: dict) -> list[int]:
 
 @handles(events.REPORT_CREATED)
 def _route_new(payload: dict) -> list[int]:
-    route.route_report(payload["report_id"], trigger="created")
-    return []
+    return _delivery_ids(route.route_reports([payload["report_id"]], route.CREATED))
 
 
 @handles(events.REPORT_CHANGED)
 def _route_changed(payload: dict) -> list[int]:
-    route.route_report(payload["report_id"], trigger="changed")
+    planned = route.route_reports([payload["report_id"]], route.CHANGED)
     stats.refresh_report_day(payload["report_id"])  # category or district may have changed
-    return []
+    return _delivery_ids(planned)
+
+
+def _delivery_ids(planned: dict) -> list[int]:
+    return [d.id for deliveries in planned.values() for d in deliveries]
 
 
 @handles(events.REPORT_STATUS_CHANGED)

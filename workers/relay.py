@@ -284,7 +284,7 @@ def run_relay(app: Flask, stop: threading.Event) -> None:
 # Events arriving at BUSY_RATE a second or more (a round's events over the pause before it):
 # the relay waits BUSY_FACTOR polls, so that a batch carries more events for its fixed cost.
 # A batch's routing costs a dozen statements and two commits besides its events' own work
-# (services.routing.batch), so a report costs the worker less CPU in larger batches
+# (services.routing.route), so a report costs the worker less CPU in larger batches
 # (bench.profile; the figures are in bench/README.md).
 # Below the rate the pause stays one poll, for the alerts' latency.
 BUSY_RATE = 150

@@ -64,8 +64,8 @@ def record(topic: str, payload: dict, *, urgent: bool = False) -> OutboxEvent | 
 
 
 def record_handled(topic: str, payload: dict, *, urgent: bool = False) -> Recorded:
-    """In a worker's one transaction: keep the event as handled already (a Core row at the next
-    tx.commit()), for a caller that does what its handler would itself (services.routing.batch)."""
+    """In a worker's unit of work: keep the event as handled already (a Core row written before
+    it commits), for a caller that does what its handler would itself (services.routing.route)."""
     now = clock.now()
     tx.defer_insert(
         OutboxEvent.__table__,

@@ -1,16 +1,17 @@
-"""One transaction for a worker's whole unit of work.
+"""A worker's unit of work: one transaction for an event's whole handling.
 
-A service commits its change with ``tx.commit()``. Normally that is ``db.session.commit()``.
-Inside ``tx.one_transaction()`` (a worker handling an event) it only flushes: the event's
-handler, the events it records and their handlers (an assignment -> its alert) all commit
-together at the end, in one transaction, or not at all. Events recorded inside are marked
-handled as they are written and handed to the caller, which runs their handlers before that
-commit; they are never published to the broker.
+A use case called from a view commits its own change. A worker handling an event instead opens
+``worker_transaction()``: the event's handler, the events it records and their handlers (an
+assignment -> its alert) run inside it and never commit; it commits them together at the end,
+or rolls them all back. The services it calls are the ones written for it (routing, planning
+alerts), which do not commit; ``route.route_reports`` refuses to run outside it. Events
+recorded inside are marked handled as they are written and handed to the caller, which runs
+their handlers before that commit; they are never published to the broker.
 
-Rows that nothing reads back in the transaction (history entries, the recorded events) are
-not ORM objects there: ``defer_insert`` keeps them, and ``commit()`` (or ``write_deferred``)
-inserts them with Core, one statement per table, after the ORM's flush. The ORM's unit of work
-was most of a routed report's CPU (py-spy of the workers during a drain, bench/README.md).
+Rows that nothing reads back in the transaction (history entries, the recorded events, the
+routing decisions) are not ORM objects there: ``defer_insert`` keeps them, and the unit of work
+inserts them with Core, one statement per table, before it commits (the ORM's unit of work per
+row cost most of a routed report's CPU: bench/README.md).
 """
 
 from __future__ import annotations
@@ -51,8 +52,8 @@ def collecting() -> list | None:
 
 def defer_insert(table: sa.Table, row: dict) -> bool:
     """Inside one_transaction: keep ``row`` (every key of the table's rows the same) to be
-    inserted at the next commit() and return True; outside: False (the caller adds an ORM
-    object instead)."""
+    inserted before the unit of work commits, and return True; outside: False (the caller adds
+    an ORM object instead)."""
     work = _work.get()
     if work is None:
         return False
@@ -79,7 +80,8 @@ def worker_transaction() -> Iterator[list]:
     try:
         with one_transaction() as recorded:
             yield recorded
-            write_deferred()  # what the last handler left unwritten
+            db.session.flush()  # the ORM's changes first: deferred rows may refer to them
+            write_deferred()
         with kept_loaded():
             db.session.commit()
     except BaseException:
@@ -97,11 +99,3 @@ def kept_loaded() -> Iterator[None]:
         yield
     finally:
         session.expire_on_commit = True
-
-
-def commit() -> None:
-    if _work.get() is not None:
-        db.session.flush()
-        write_deferred()
-    else:
-        db.session.commit()

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from shapely.geometry import Point, shape
 
 from meldecentral import clock
+from meldecentral.db import tx
 from meldecentral.domain import roles, workflow
 from meldecentral.extensions import db
 from meldecentral.models import District, OutboxEvent, Report, RoutingDecision, User
@@ -131,8 +132,9 @@ def load_demo(count: int, seed: int = 2026) -> int:
             report = submit.submit_report(actor, data).report
         age = (now - created).days
         if age > 2:
-            with clock.at(created + timedelta(minutes=rng.randint(1, 30))):
-                route.route_report(report.id)
+            # Routed as a worker routes it; the past sends no alerts.
+            with clock.at(created + timedelta(minutes=rng.randint(1, 30))), tx.worker_transaction():
+                route.route_reports([report.id], alerts=False)
         if age > 14:
             c = Actor.for_user(coordinator)
             for a in list(db.session.get(Report, report.id).assignments):

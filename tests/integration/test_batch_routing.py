@@ -1,4 +1,4 @@
-"""A batch of new reports routed set-wise (services.routing.batch, workers.handlers.handle_created)
+"""A batch of new reports routed together (services.routing.route, workers.handlers.handle_created)
 writes what routing each report alone (workers.handlers.handle) writes: the same reports,
 routed both ways, leave the same rows. On SQLite and PostgreSQL."""
 
@@ -28,7 +28,7 @@ from meldecentral.services.routing import assign
 from tests.conftest import NORREBRO
 from workers import handlers, tasks
 
-# What the reports are like: the common cases, and those the batch hands to route_report.
+# What the reports are like: the common cases, and the less common ones.
 SPECS = [
     {},  # violence in Nørrebro: the police, high urgency
     {"category": "UNG", "minor_involved": True},  # SSP and children's services, 24 h screening
@@ -253,8 +253,8 @@ def test_the_task_sends_the_batchs_alerts_and_records_each_attempt(
 
 
 def test_a_report_that_fails_in_the_batch_holds_up_no_other(client, monkeypatch):
-    """A rule names a unit that is inactive: routing that report fails (route_report says
-    which unit), the batch is rolled back and handled one event at a time, the failing one
+    """A rule names a unit that is inactive: routing that report fails (ValidationFailed names
+    the unit), the batch is rolled back and handled one event at a time, the failing one
     retried alone."""
     retried = []
     monkeypatch.setattr(

@@ -341,7 +341,7 @@ def test_routing_and_its_alert_commit_together(client, monkeypatch):
     def failing(*args, **kwargs):
         raise RuntimeError("planning the alert failed")
 
-    monkeypatch.setattr(plan, "plan_assignment_alert", failing)
+    monkeypatch.setattr(plan, "insert_planned", failing)
     with pytest.raises(RuntimeError):
         handle(event_id)
     db.session.expire_all()

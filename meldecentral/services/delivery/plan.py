@@ -134,9 +134,7 @@ def plan_assignment_alert(assignment_id: int) -> list[int]:
     if assignment is None:
         return []
     rows = alert_rows(assignment.report, assignment.unit, assignment.id, assignment.ack_deadline)
-    ids = _insert_ignoring_duplicates(rows)
-    tx.commit()
-    return ids
+    return _insert_ignoring_duplicates(rows)
 
 
 def alert_rows(
@@ -180,9 +178,7 @@ def plan_overdue_reminder(assignment_id: int, level: int, to_unit_code: str) -> 
     rows = _unit_rows(
         unit, report, f"overdue:{assignment.id}:{level}", subject, payload, assignment.id
     )
-    ids = _insert_ignoring_duplicates(rows)
-    tx.commit()
-    return ids
+    return _insert_ignoring_duplicates(rows)
 
 
 def plan_reporter_update(report_id: int, reason: str) -> list[int]:
@@ -216,6 +212,4 @@ def plan_reporter_update(report_id: int, reason: str) -> list[int]:
         "status": "pending",
         "attempts": 0,
     }
-    ids = _insert_ignoring_duplicates([row])
-    tx.commit()
-    return ids
+    return _insert_ignoring_duplicates([row])

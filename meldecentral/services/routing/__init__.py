@@ -1,3 +1,3 @@
 """Who gets a report: the municipality's rules (``rulebook``), routing new and changed reports
-(``route``, set-wise in ``batch``), assigning units by rule or by hand (``assign``),
+(``route``: one report or many, set-wise), assigning units by hand (``assign``),
 acknowledgement deadlines (``deadlines``) and what happens when they pass (``escalation``)."""

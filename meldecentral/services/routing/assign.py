@@ -1,11 +1,14 @@
-"""Routing a report to units: by a coordinator by hand, or by the rules (as SYSTEM)."""
+"""Assigning a report to units. ``plan_row`` is the one assignment plan (status, reason,
+acknowledgement deadline) for routing by hand here and by the rules (``route``)."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 import sqlalchemy as sa
 
 from meldecentral import clock
-from meldecentral.db import outbox, tx
+from meldecentral.db import outbox
 from meldecentral.domain import events, roles, workflow
 from meldecentral.domain.workflow import TransitionError
 from meldecentral.extensions import db
@@ -23,23 +26,30 @@ from meldecentral.services.reports.status import (
 from meldecentral.services.routing import deadlines
 
 
+def plan_row(report: Report, unit: Unit, reason: str, now: datetime) -> dict:
+    """A new assignment of ``report`` to ``unit``: routed, with its reason and deadline."""
+    return {
+        "report_id": report.id,
+        "unit_id": unit.id,
+        "status": workflow.ROUTED,
+        "reason": reason,
+        "created_at": now,
+        "ack_deadline": deadlines.deadline_for(report, unit.code, now),
+        "escalation_level": 0,
+    }
+
+
 def assign_units(
-    actor: Actor,
-    report_id: int,
-    unit_codes: list[str],
-    *,
-    reason: str,
-    locked: Report | None = None,
+    actor: Actor, report_id: int, unit_codes: list[str], *, reason: str
 ) -> list[Assignment]:
-    """Route a report to units (by a coordinator, or by the rules as SYSTEM, who may pass the
-    report it has locked already). Idempotent: a unit that already has the report is not
-    assigned twice."""
+    """Route a report to units by hand (a coordinator; SYSTEM in tests and tools), and commit.
+    Idempotent: a unit that already has the report is not assigned twice. The units' alerts
+    follow from the events recorded (workers.handlers)."""
     if actor.role not in (roles.COORDINATOR, roles.SYSTEM):
         raise Forbidden("only coordinators route reports by hand")
     if actor.role != roles.SYSTEM:
         access.get_visible_report(actor, report_id)
-    report = locked if locked is not None and actor.role == roles.SYSTEM else None
-    report = report or lock_report(report_id)
+    report = lock_report(report_id)
     if not unit_codes:
         raise ValidationFailed("no unit given", {"units": ["choose at least one unit"]})
     units = db.session.scalars(
@@ -60,14 +70,7 @@ def assign_units(
     for unit in units:
         if unit.id in existing:
             continue
-        assignment = Assignment(
-            report_id=report.id,
-            unit=unit,
-            status=workflow.ROUTED,
-            reason=reason,
-            created_at=now,
-            ack_deadline=deadlines.deadline_for(report, unit.code, now),
-        )
+        assignment = Assignment(**plan_row(report, unit, reason, now))
         report.assignments.append(assignment)
         db.session.flush()
         history.append(
@@ -95,5 +98,5 @@ def assign_units(
         set_status(report, workflow.ROUTED, actor)
     elif report.status == workflow.RESOLVED and created:
         follow_assignments(report)
-    tx.commit()  # in a worker's one transaction: flushed, committed with the alert
+    db.session.commit()
     return created

@@ -64,7 +64,8 @@ def escalate_overdue(limit: int = 1000) -> list[tuple[int, int]]:
             )
             assignment.escalation_level = step
             db.session.flush()
-            plan.plan_overdue_reminder(assignment.id, step, to)  # commits
+            plan.plan_overdue_reminder(assignment.id, step, to)
+            db.session.commit()
             done.append((assignment.id, step))
     return done
 
