@@ -271,3 +271,45 @@ def test_a_report_that_fails_in_the_batch_holds_up_no_other(client, monkeypatch)
     routed = db.session.scalars(sa.select(Assignment.report_id)).all()
     assert routed == [good[0]]
     assert db.session.get(OutboxEvent, bad[1]).handled_at is None
+
+
+def test_routing_runs_only_inside_a_workers_unit_of_work(client):
+    from meldecentral.services.routing import route
+
+    report_id, _, _ = _submit(client, {})
+    with pytest.raises(RuntimeError, match="unit of work"):
+        route.route_reports([report_id])
+    assert db.session.scalar(sa.select(sa.func.count(RoutingDecision.id))) == 0
+
+
+def test_a_resolved_report_given_a_new_unit_by_its_rules_is_in_progress_again(client, make_user):
+    """Routed by hand and closed before its event was handled: the rules add the police, and
+    the report follows its assignments again (one closed, one waiting), with a deadline."""
+    from meldecentral.services.actor import Actor
+    from meldecentral.services.reports import transitions
+
+    member = Actor.for_user(make_user("unit_member", "SSP")[0])
+
+    report_id, event_id, request_id = _submit(client, {})  # violence: the police
+    (ssp,) = assign.assign_units(SYSTEM, report_id, ["SSP"], reason="by hand")
+    transitions.transition_assignment(member, ssp.id, "acknowledged")
+    transitions.transition_assignment(member, ssp.id, "closed", outcome="talked to them")
+    report = db.session.get(Report, report_id)
+    assert report.status == "resolved" and report.closed_at is not None
+    done, _ = handlers.handle_created([[event_id, request_id]])
+    assert len(done) == 1 and len(done[0][2]) > 0  # the police's alert planned
+    db.session.expire_all()
+    report = db.session.get(Report, report_id)
+    police = db.session.scalar(
+        sa.select(Assignment)
+        .join(Unit)
+        .where(Assignment.report_id == report_id, Unit.code == "POLICE")
+    )
+    assert report.status == "in_progress" and report.closed_at is None
+    assert report.next_deadline == police.ack_deadline is not None
+    statuses = db.session.execute(
+        sa.select(ReportEvent.from_status, ReportEvent.to_status).where(
+            ReportEvent.report_id == report_id, ReportEvent.action == "status"
+        )
+    ).all()
+    assert statuses[-1] == ("resolved", "in_progress")
