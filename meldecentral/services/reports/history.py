@@ -16,9 +16,8 @@ def append(
     to_status: str | None = None,
     data: dict | None = None,
 ) -> ReportEvent | None:
-    """Add an entry to the report's history, in the caller's transaction. In a worker's one
-    transaction (db.tx) it is a Core row written at the next tx.commit(), and None is
-    returned."""
+    """Add an entry to the report's history, in the caller's transaction. In a worker's unit of
+    work (db.tx) it is a Core row written before it commits, and None is returned."""
     values = {
         "report_id": report_id,
         "assignment_id": assignment_id,
