@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 from flask import request
+from marshmallow import EXCLUDE
 
 from meldecentral.api.auth import require_role, require_staff
 from meldecentral.api.blueprint import bp
-from meldecentral.api.errors import ApiError
-from meldecentral.api.util import json_body
+from meldecentral.api.util import json_body, load
 from meldecentral.domain import roles
 from meldecentral.domain.routing import rule_to_dict
 from meldecentral.schemas.delivery import (
@@ -17,9 +17,12 @@ from meldecentral.schemas.delivery import (
     DeadLettersQuerySchema,
     DeliveryOutSchema,
 )
+from meldecentral.schemas.routing import RuleListSchema
 from meldecentral.services.delivery import send
 from meldecentral.services.privacy import audit
 from meldecentral.services.routing import route, rulebook
+
+_rule_list = RuleListSchema()
 
 
 @bp.get("/routing/rules")
@@ -32,9 +35,8 @@ def get_rules():
 @bp.put("/routing/rules")
 def put_rules():
     actor = require_role(roles.ADMIN)
-    body = json_body()
-    if not isinstance(body.get("rules"), list):
-        raise ApiError(422, "validation_error", "invalid rules", {"rules": ["a list of rules"]})
+    # Other keys beside "rules" have always been ignored here.
+    body = load(_rule_list, json_body(), "invalid rules", unknown=EXCLUDE)
     rules = rulebook.replace_rules(actor.municipality_id, body["rules"])
     return {"rules": [rule_to_dict(r) for r in rules]}
 

@@ -8,10 +8,12 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from meldecentral.api.auth import require_staff
 from meldecentral.api.blueprint import bp
 from meldecentral.api.errors import ApiError
-from meldecentral.schemas.attachments import AttachmentOutSchema
+from meldecentral.api.util import load
+from meldecentral.schemas.attachments import AttachmentInSchema, AttachmentOutSchema
 from meldecentral.services.reports import attachments
 
 _MULTIPART_OVERHEAD = 64 * 1024
+_attachment_in = AttachmentInSchema()
 
 
 @bp.post("/reports/<int:report_id>/attachments")
@@ -28,15 +30,12 @@ def upload_attachment(report_id: int):
             {"file": ["multipart/form-data with a field named 'file'"]},
         )
     try:
-        file = request.files.get("file")
+        files = request.files
     except RequestEntityTooLarge:
         raise ApiError(
             413, "too_large", "the file is too large", {"file": [f"at most {max_bytes} bytes"]}
         ) from None
-    if file is None:
-        raise ApiError(
-            422, "validation_error", "no file", {"file": ["required: " + attachments.ACCEPTED_TEXT]}
-        )
+    file = load(_attachment_in, files, "no file")["file"]
     attachment = attachments.store_attachment(actor, report_id, file)
     location = url_for("api.download_attachment", attachment_id=attachment.id)
     return AttachmentOutSchema().dump(attachment), 201, {"Location": location}

@@ -13,6 +13,7 @@ from meldecentral.schemas.delivery import (
     AccessLogQuerySchema,
     DeliveryOutSchema,
 )
+from meldecentral.schemas.routing import RuleListSchema
 
 
 class ErrorBodySchema(Schema):
@@ -35,12 +36,6 @@ class ReportPageSchema(Schema):
 
 class DeliveryListSchema(Schema):
     items = fields.List(fields.Nested(DeliveryOutSchema))
-
-
-class RuleListSchema(Schema):
-    rules = fields.List(
-        fields.Dict(), required=True, metadata={"description": "rules as in docs/routing.md"}
-    )
 
 
 class CategoryListSchema(Schema):

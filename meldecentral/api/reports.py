@@ -9,7 +9,7 @@ from flask import current_app, request, url_for
 from meldecentral.api.auth import current_actor, require_staff
 from meldecentral.api.blueprint import bp
 from meldecentral.api.errors import ApiError
-from meldecentral.api.util import json_body
+from meldecentral.api.util import headers_for, json_body, load
 from meldecentral.extensions import limiter
 from meldecentral.schemas.attachments import AttachmentOutSchema
 from meldecentral.schemas.delivery import RoutingDecisionOutSchema
@@ -26,6 +26,7 @@ from meldecentral.schemas.reports import (
     ReportSummarySchema,
     ReportTransitionInSchema,
     RouteInSchema,
+    SubmitHeadersSchema,
     SubmittedSchema,
     TrackSchema,
     TransitionInSchema,
@@ -49,7 +50,9 @@ from meldecentral.services.worklists import queues
 if TYPE_CHECKING:
     from meldecentral.models import Report
 
-_report_in = ReportInSchema()
+# By actor.is_staff: residents and staff may each set fields the other may not.
+_report_in = {False: ReportInSchema(staff=False), True: ReportInSchema(staff=True)}
+_submit_headers = SubmitHeadersSchema()
 _report_out = ReportOutSchema()
 _submitted = SubmittedSchema()
 _list_query = ReportListQuerySchema()
@@ -88,22 +91,9 @@ def submit_report():
         count_request("RATELIMIT_SUBMIT", "submit")
     actor = current_actor()
     body = json_body()
-    data = _report_in.load(body)
-    refused = {}
-    if not actor.is_staff and "urgency" in data:
-        refused["urgency"] = ["set by the centre; residents cannot set it"]
-    if actor.is_staff and data.get("contact"):
-        refused["contact"] = ["staff reports carry no resident contact"]
-    if refused:
-        raise ApiError(422, "validation_error", "the request has invalid fields", refused)
-    key = request.headers.get("Idempotency-Key")
-    if key is not None and not (8 <= len(key) <= 100):
-        raise ApiError(
-            422,
-            "validation_error",
-            "invalid Idempotency-Key",
-            {"Idempotency-Key": ["between 8 and 100 characters"]},
-        )
+    data = _report_in[actor.is_staff].load(body)
+    headers = load(_submit_headers, headers_for(_submit_headers), "invalid Idempotency-Key")
+    key = headers.get("idempotency_key")
     submission = submit.submit_report(actor, data, idempotency_key=key)
     report = submission.report
     out = _submitted.dump(
