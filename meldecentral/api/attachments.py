@@ -18,6 +18,35 @@ _attachment_in = AttachmentInSchema()
 
 @bp.post("/reports/<int:report_id>/attachments")
 def upload_attachment(report_id: int):
+    """Add a photo to a report.
+    ---
+    post:
+      summary: Add a photo to a report (staff who may see it)
+      description: >-
+        JPEG, PNG or WebP, at most UPLOAD_MAX_BYTES (8 MB) and 40 megapixels. The type is read
+        from the content; the photo is re-encoded (JPEG, or PNG with transparency) with its
+        orientation applied and all metadata (EXIF, GPS, XMP, ICC profile, comments) removed.
+      operationId: addAttachment
+      security: [{bearerAuth: []}]
+      requestBody:
+        required: true
+        content: {multipart/form-data: {schema: AttachmentInSchema}}
+      responses:
+        201:
+          description: stored
+          content: {application/json: {schema: AttachmentOutSchema}}
+        401: Unauthorized
+        404: NotFound
+        413:
+          description: file too large (field 'file')
+          content: {application/json: {schema: Error}}
+        415:
+          description: not multipart/form-data
+          content: {application/json: {schema: Error}}
+        422:
+          description: not an accepted image, too many pixels, or no field 'file'
+          content: {application/json: {schema: Error}}
+    """
     actor = require_staff()
     max_bytes = current_app.config["UPLOAD_MAX_BYTES"]
     # The blueprint's body limit is for JSON; this endpoint takes a photo (plus form overhead).
@@ -43,6 +72,21 @@ def upload_attachment(report_id: int):
 
 @bp.get("/attachments/<int:attachment_id>")
 def download_attachment(attachment_id: int):
+    """Download a photo, as an attachment; each download is logged.
+    ---
+    get:
+      summary: Download a photo (as an attachment); each download is logged
+      operationId: getAttachment
+      security: [{bearerAuth: []}]
+      responses:
+        200:
+          description: the re-encoded image
+          content:
+            image/jpeg: {schema: {type: string, format: binary}}
+            image/png: {schema: {type: string, format: binary}}
+        401: Unauthorized
+        404: NotFound
+    """
     actor = require_staff()
     attachment, path = attachments.open_attachment(actor, attachment_id)
     extension = path.suffix

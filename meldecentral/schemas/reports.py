@@ -101,6 +101,10 @@ class CategoryOutSchema(Schema):
     default_urgency = fields.Str()
 
 
+class CategoryListSchema(Schema):
+    items = fields.List(fields.Nested(CategoryOutSchema))
+
+
 class AssignmentOutSchema(Schema):
     id = fields.Int()
     unit = fields.Function(lambda a: a.unit.code)
@@ -208,6 +212,14 @@ class TrackSchema(Schema):
     closed_at = fields.AwareDateTime(allow_none=True)
     updates = fields.List(fields.Nested(PublicUpdateSchema))
     outcomes = fields.List(fields.Str())
+
+
+class ReportPageSchema(Schema):
+    items = fields.List(fields.Nested(ReportSummarySchema))
+    page = fields.Int()
+    per_page = fields.Int()
+    total = fields.Int()
+    total_capped = fields.Bool(metadata={"description": "true: there are more than total"})
 
 
 class ReportListQuerySchema(Schema):

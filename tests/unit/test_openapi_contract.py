@@ -29,6 +29,7 @@ from pathlib import Path
 import pytest
 
 from meldecentral import create_app
+from meldecentral.api.openapi import build_spec
 
 SNAPSHOT = Path(__file__).parents[1] / "data" / "openapi-v1.json"
 METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
@@ -99,6 +100,13 @@ def test_served_document_keeps_the_published_contract(served):
     before = normalised(json.loads(SNAPSHOT.read_text()))
     lost = list(losses(before, normalised(served)))
     assert not lost, "the OpenAPI document lost:\n" + "\n".join(lost)
+
+
+def test_a_view_without_its_operation_stops_the_document():
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    app.add_url_rule("/api/v1/forgotten", "api.forgotten", lambda: {}, methods=["GET", "POST"])
+    with pytest.raises(RuntimeError, match=r"api\.forgotten: .*'GET'"):
+        build_spec(app)
 
 
 def _drop_response(doc):
