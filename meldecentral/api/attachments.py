@@ -8,14 +8,45 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from meldecentral.api.auth import require_staff
 from meldecentral.api.blueprint import bp
 from meldecentral.api.errors import ApiError
-from meldecentral.schemas.attachments import AttachmentOutSchema
+from meldecentral.api.util import load
+from meldecentral.schemas.attachments import AttachmentInSchema, AttachmentOutSchema
 from meldecentral.services.reports import attachments
 
 _MULTIPART_OVERHEAD = 64 * 1024
+_attachment_in = AttachmentInSchema()
 
 
 @bp.post("/reports/<int:report_id>/attachments")
 def upload_attachment(report_id: int):
+    """Add a photo to a report.
+    ---
+    post:
+      summary: Add a photo to a report (staff who may see it)
+      description: >-
+        JPEG, PNG or WebP, at most UPLOAD_MAX_BYTES (8 MB) and 40 megapixels. The type is read
+        from the content; the photo is re-encoded (JPEG, or PNG with transparency) with its
+        orientation applied and all metadata (EXIF, GPS, XMP, ICC profile, comments) removed.
+      operationId: addAttachment
+      security: [{bearerAuth: []}]
+      requestBody:
+        required: true
+        content: {multipart/form-data: {schema: AttachmentInSchema}}
+      responses:
+        201:
+          description: stored
+          content: {application/json: {schema: AttachmentOutSchema}}
+        401: Unauthorized
+        404: NotFound
+        413:
+          description: file too large (field 'file')
+          content: {application/json: {schema: Error}}
+        415:
+          description: not multipart/form-data
+          content: {application/json: {schema: Error}}
+        422:
+          description: not an accepted image, too many pixels, or no field 'file'
+          content: {application/json: {schema: Error}}
+    """
     actor = require_staff()
     max_bytes = current_app.config["UPLOAD_MAX_BYTES"]
     # The blueprint's body limit is for JSON; this endpoint takes a photo (plus form overhead).
@@ -28,15 +59,12 @@ def upload_attachment(report_id: int):
             {"file": ["multipart/form-data with a field named 'file'"]},
         )
     try:
-        file = request.files.get("file")
+        files = request.files
     except RequestEntityTooLarge:
         raise ApiError(
             413, "too_large", "the file is too large", {"file": [f"at most {max_bytes} bytes"]}
         ) from None
-    if file is None:
-        raise ApiError(
-            422, "validation_error", "no file", {"file": ["required: " + attachments.ACCEPTED_TEXT]}
-        )
+    file = load(_attachment_in, files, "no file")["file"]
     attachment = attachments.store_attachment(actor, report_id, file)
     location = url_for("api.download_attachment", attachment_id=attachment.id)
     return AttachmentOutSchema().dump(attachment), 201, {"Location": location}
@@ -44,6 +72,21 @@ def upload_attachment(report_id: int):
 
 @bp.get("/attachments/<int:attachment_id>")
 def download_attachment(attachment_id: int):
+    """Download a photo, as an attachment; each download is logged.
+    ---
+    get:
+      summary: Download a photo (as an attachment); each download is logged
+      operationId: getAttachment
+      security: [{bearerAuth: []}]
+      responses:
+        200:
+          description: the re-encoded image
+          content:
+            image/jpeg: {schema: {type: string, format: binary}}
+            image/png: {schema: {type: string, format: binary}}
+        401: Unauthorized
+        404: NotFound
+    """
     actor = require_staff()
     attachment, path = attachments.open_attachment(actor, attachment_id)
     extension = path.suffix

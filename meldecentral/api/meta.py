@@ -13,6 +13,16 @@ from meldecentral.services.reference import geo, lookups
 
 @bp.get("/categories")
 def categories():
+    """Report categories.
+    ---
+    get:
+      summary: Report categories
+      operationId: listCategories
+      responses:
+        200:
+          description: OK
+          content: {application/json: {schema: CategoryListSchema}}
+    """
     actor = current_actor()
     rows = lookups.active_categories(actor.municipality_id, by_code=True)
     return {"items": CategoryOutSchema(many=True).dump(rows)}
@@ -20,6 +30,16 @@ def categories():
 
 @bp.get("/districts")
 def districts():
+    """Districts as a GeoJSON FeatureCollection.
+    ---
+    get:
+      summary: Districts as a GeoJSON FeatureCollection
+      operationId: listDistricts
+      responses:
+        200:
+          description: GeoJSON
+          content: {application/geo+json: {schema: {type: object}}}
+    """
     actor = current_actor()
     return (
         geo.districts_geojson(actor.municipality_id),
@@ -31,7 +51,7 @@ def districts():
 @bp.get("/openapi.json")
 def openapi():
     if "_openapi" not in current_app.extensions:
-        current_app.extensions["_openapi"] = build_spec()
+        current_app.extensions["_openapi"] = build_spec(current_app._get_current_object())
     return current_app.extensions["_openapi"]
 
 

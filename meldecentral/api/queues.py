@@ -27,6 +27,26 @@ _inbox_query = InboxQuerySchema()
 
 @bp.get("/triage")
 def triage():
+    """Coordinators: the triage queue.
+    ---
+    get:
+      summary: "Coordinators: the triage queue"
+      description: >-
+        Open reports, the most urgent first, then the earliest acknowledgement deadline not
+        yet met (reports with none last), then the oldest. 'total' is counted up to a cap
+        (total_capped says there are more).
+      operationId: triageQueue
+      security: [{bearerAuth: []}]
+      parameters:
+        - {in: query, schema: TriageQuerySchema}
+      responses:
+        200:
+          description: OK
+          content: {application/json: {schema: TriagePageSchema}}
+        401: Unauthorized
+        403: CoordinatorsOnly
+        422: InvalidFields
+    """
     actor = require_role(roles.COORDINATOR, "only coordinators see the triage queue")
     args = _triage_query.load(request.args.to_dict())
     page = queues.triage_rows(
@@ -54,6 +74,27 @@ def triage():
 
 @bp.get("/inbox")
 def inbox():
+    """Unit members: their unit's open assignments.
+    ---
+    get:
+      summary: "Unit members: their unit's open assignments"
+      description: >-
+        Unacknowledged assignments first, by deadline; then the ones acknowledged or in
+        progress, by deadline.
+      operationId: unitInbox
+      security: [{bearerAuth: []}]
+      parameters:
+        - {in: query, schema: InboxQuerySchema}
+      responses:
+        200:
+          description: OK
+          content: {application/json: {schema: InboxSchema}}
+        401: Unauthorized
+        403:
+          description: unit members only
+          content: {application/json: {schema: Error}}
+        422: InvalidFields
+    """
     actor = require_role(roles.UNIT_MEMBER, "only a unit's members see its inbox")
     args = _inbox_query.load(request.args.to_dict())
     unit, rows = queues.unit_inbox_rows(
@@ -70,6 +111,25 @@ def inbox():
 
 @bp.get("/stats/districts")
 def district_stats():
+    """Staff: reports per district and category, last 30 or 365 days.
+    ---
+    get:
+      summary: "Staff: reports per district and category, last 30 or 365 days"
+      description: >-
+        Reports received (rejected and merged ones left out) per local day, summed over the
+        period. Every district is listed. Read from counts the workers keep current, at most
+        a minute behind.
+      operationId: districtStats
+      security: [{bearerAuth: []}]
+      parameters:
+        - {in: query, schema: StatsQuerySchema}
+      responses:
+        200:
+          description: OK
+          content: {application/json: {schema: DistrictStatsSchema}}
+        401: Unauthorized
+        422: InvalidFields
+    """
     actor = require_staff()
     args = StatsQuerySchema().load(request.args.to_dict())
     return DistrictStatsSchema().dump(stats.district_counts(actor.municipality_id, args["days"]))

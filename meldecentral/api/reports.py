@@ -9,7 +9,7 @@ from flask import current_app, request, url_for
 from meldecentral.api.auth import current_actor, require_staff
 from meldecentral.api.blueprint import bp
 from meldecentral.api.errors import ApiError
-from meldecentral.api.util import json_body
+from meldecentral.api.util import headers_for, json_body, load
 from meldecentral.extensions import limiter
 from meldecentral.schemas.attachments import AttachmentOutSchema
 from meldecentral.schemas.delivery import RoutingDecisionOutSchema
@@ -26,6 +26,7 @@ from meldecentral.schemas.reports import (
     ReportSummarySchema,
     ReportTransitionInSchema,
     RouteInSchema,
+    SubmitHeadersSchema,
     SubmittedSchema,
     TrackSchema,
     TransitionInSchema,
@@ -49,7 +50,9 @@ from meldecentral.services.worklists import queues
 if TYPE_CHECKING:
     from meldecentral.models import Report
 
-_report_in = ReportInSchema()
+# By actor.is_staff: residents and staff may each set fields the other may not.
+_report_in = {False: ReportInSchema(staff=False), True: ReportInSchema(staff=True)}
+_submit_headers = SubmitHeadersSchema()
 _report_out = ReportOutSchema()
 _submitted = SubmittedSchema()
 _list_query = ReportListQuerySchema()
@@ -84,26 +87,52 @@ def _submitted_links(reference: str, report_id: int) -> dict:
 @bp.post("/reports")
 @limiter.exempt  # counted in the view (security.count_request): the busiest endpoint
 def submit_report():
+    """Submit a report: an anonymous resident's, or a member of staff's with a token.
+    ---
+    post:
+      summary: Submit a report (anonymous resident, or staff with a token)
+      description: >-
+        Not an emergency service: if someone is in danger or a crime is happening now,
+        call 112; for the police when it is not urgent, call 114. A report that says it is
+        happening now and involves violence, weapons, fire or a child in danger is answered
+        422 with code 'emergency'.
+      operationId: submitReport
+      parameters:
+        - {in: header, schema: SubmitHeadersSchema}
+      requestBody:
+        required: true
+        content: {application/json: {schema: ReportInSchema}}
+      responses:
+        201:
+          description: created
+          content: {application/json: {schema: SubmittedSchema}}
+        200:
+          description: replay of an earlier submission
+          content: {application/json: {schema: SubmittedSchema}}
+        400: MalformedJson
+        401: Unauthorized
+        409:
+          description: Idempotency-Key reused with another body
+          content: {application/json: {schema: Error}}
+        413:
+          description: body too large
+          content: {application/json: {schema: Error}}
+        415: NotJson
+        422:
+          description: invalid fields, or an emergency (code 'emergency')
+          content: {application/json: {schema: Error}}
+        429:
+          description: too many submissions from this address; try later
+          content: {application/json: {schema: Error}}
+          headers: {Retry-After: RetryAfter}
+    """
     if not _staff_with_token():
         count_request("RATELIMIT_SUBMIT", "submit")
     actor = current_actor()
     body = json_body()
-    data = _report_in.load(body)
-    refused = {}
-    if not actor.is_staff and "urgency" in data:
-        refused["urgency"] = ["set by the centre; residents cannot set it"]
-    if actor.is_staff and data.get("contact"):
-        refused["contact"] = ["staff reports carry no resident contact"]
-    if refused:
-        raise ApiError(422, "validation_error", "the request has invalid fields", refused)
-    key = request.headers.get("Idempotency-Key")
-    if key is not None and not (8 <= len(key) <= 100):
-        raise ApiError(
-            422,
-            "validation_error",
-            "invalid Idempotency-Key",
-            {"Idempotency-Key": ["between 8 and 100 characters"]},
-        )
+    data = _report_in[actor.is_staff].load(body)
+    headers = load(_submit_headers, headers_for(_submit_headers), "invalid Idempotency-Key")
+    key = headers.get("idempotency_key")
     submission = submit.submit_report(actor, data, idempotency_key=key)
     report = submission.report
     out = _submitted.dump(
@@ -125,6 +154,21 @@ def submit_report():
 @bp.get("/track/<reference>")
 @configured_limit("RATELIMIT_TRACK")
 def track(reference: str):
+    """Public: follow a report by its receipt reference.
+    ---
+    get:
+      summary: "Public: follow a report by its receipt reference"
+      operationId: track
+      responses:
+        200:
+          description: OK
+          content: {application/json: {schema: TrackSchema}}
+        404: NotFound
+        429:
+          description: too many look-ups from this address; try later
+          content: {application/json: {schema: Error}}
+          headers: {Retry-After: RetryAfter}
+    """
     view = tracking.track(reference, current_app.config["DEFAULT_MUNICIPALITY"])
     if view is None:
         raise ApiError(404, "not_found", "no report with that reference")
@@ -162,6 +206,19 @@ def _dump_report(actor, report: Report) -> dict:
 
 @bp.get("/reports/<int:report_id>")
 def get_report(report_id: int):
+    """One report with its assignments, notes and history.
+    ---
+    get:
+      summary: One report with its assignments, notes and history
+      operationId: getReport
+      security: [{bearerAuth: []}]
+      responses:
+        200:
+          description: OK
+          content: {application/json: {schema: ReportOutSchema}}
+        401: Unauthorized
+        404: NotFound
+    """
     actor = require_staff()
     report = access.get_visible_report(actor, report_id)
     audit.record_access(actor, report, "view", "api")
@@ -170,6 +227,21 @@ def get_report(report_id: int):
 
 @bp.get("/reports")
 def list_reports():
+    """The reports the caller may see, newest first, a page at a time.
+    ---
+    get:
+      summary: List the reports you may see
+      operationId: listReports
+      security: [{bearerAuth: []}]
+      parameters:
+        - {in: query, schema: ReportListQuerySchema}
+      responses:
+        200:
+          description: OK
+          content: {application/json: {schema: ReportPageSchema}}
+        401: Unauthorized
+        422: InvalidFields
+    """
     actor = require_staff()
     args = _list_query.load(
         {k: (request.args.getlist(k) if k == "status" else v) for k, v in request.args.items()}
@@ -187,6 +259,27 @@ def list_reports():
 
 @bp.post("/assignments/<int:assignment_id>/transitions")
 def transition_assignment(assignment_id: int):
+    """A unit acknowledges, works on, or closes its assignment.
+    ---
+    post:
+      summary: A unit acknowledges, works on, or closes its assignment
+      operationId: transitionAssignment
+      security: [{bearerAuth: []}]
+      requestBody:
+        required: true
+        content: {application/json: {schema: TransitionInSchema}}
+      responses:
+        200:
+          description: OK
+          content: {application/json: {schema: AssignmentOutSchema}}
+        400: MalformedJson
+        401: Unauthorized
+        403: Forbidden
+        404: NotFound
+        409: NotAllowedFromStatus
+        415: NotJson
+        422: InvalidFields
+    """
     actor = require_staff()
     data = TransitionInSchema().load(json_body())
     assignment = transitions.transition_assignment(
@@ -197,6 +290,26 @@ def transition_assignment(assignment_id: int):
 
 @bp.post("/reports/<int:report_id>/notes")
 def add_note(report_id: int):
+    """Add an internal note or a public update.
+    ---
+    post:
+      summary: Add an internal note or a public update
+      operationId: addNote
+      security: [{bearerAuth: []}]
+      requestBody:
+        required: true
+        content: {application/json: {schema: NoteInSchema}}
+      responses:
+        201:
+          description: added
+          content: {application/json: {schema: NoteOutSchema}}
+        400: MalformedJson
+        401: Unauthorized
+        403: Forbidden
+        404: NotFound
+        415: NotJson
+        422: InvalidFields
+    """
     actor = require_staff()
     data = NoteInSchema().load(json_body())
     try:
@@ -208,7 +321,27 @@ def add_note(report_id: int):
 
 @bp.post("/reports/<int:report_id>/transitions")
 def transition_report(report_id: int):
-    """Coordinators: triage, reject (with a reason), merge into another report."""
+    """Coordinators: triage, reject (with a reason), merge into another report.
+    ---
+    post:
+      summary: "Coordinators: triage, reject or merge a report"
+      operationId: transitionReport
+      security: [{bearerAuth: []}]
+      requestBody:
+        required: true
+        content: {application/json: {schema: ReportTransitionInSchema}}
+      responses:
+        200:
+          description: OK
+          content: {application/json: {schema: ReportOutSchema}}
+        400: MalformedJson
+        401: Unauthorized
+        403: Forbidden
+        404: NotFound
+        409: NotAllowedFromStatus
+        415: NotJson
+        422: InvalidFields
+    """
     actor = require_staff()
     data = ReportTransitionInSchema().load(json_body())
     report = transitions.transition_report(
@@ -223,7 +356,27 @@ def transition_report(report_id: int):
 
 @bp.post("/reports/<int:report_id>/assignments")
 def route_report(report_id: int):
-    """Coordinators: route by hand to one or more units."""
+    """Coordinators: route by hand to one or more units.
+    ---
+    post:
+      summary: "Coordinators: route a report by hand"
+      operationId: routeReport
+      security: [{bearerAuth: []}]
+      requestBody:
+        required: true
+        content: {application/json: {schema: RouteInSchema}}
+      responses:
+        201:
+          description: routed
+          content: {application/json: {schema: ReportOutSchema}}
+        400: MalformedJson
+        401: Unauthorized
+        403: Forbidden
+        404: NotFound
+        409: NotAllowedFromStatus
+        415: NotJson
+        422: InvalidFields
+    """
     actor = require_staff()
     data = RouteInSchema().load(json_body())
     assign.assign_units(actor, report_id, data["units"], reason=data["reason"])
@@ -233,7 +386,29 @@ def route_report(report_id: int):
 
 @bp.patch("/reports/<int:report_id>")
 def change_report(report_id: int):
-    """Coordinators: correct the category or the place; the report is routed again."""
+    """Coordinators: correct the category or the place; the report is routed again.
+    ---
+    patch:
+      summary: "Coordinators: correct the category or the place (routes again)"
+      operationId: changeReport
+      security: [{bearerAuth: []}]
+      requestBody:
+        required: true
+        content: {application/json: {schema: ReportChangeInSchema}}
+      responses:
+        200:
+          description: OK
+          content: {application/json: {schema: ReportOutSchema}}
+        400: MalformedJson
+        401: Unauthorized
+        403: Forbidden
+        404: NotFound
+        409:
+          description: the report is closed
+          content: {application/json: {schema: Error}}
+        415: NotJson
+        422: InvalidFields
+    """
     actor = require_staff()
     data = ReportChangeInSchema().load(json_body())
     corrections.change_category_or_place(actor, report_id, **data)

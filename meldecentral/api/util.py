@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask import current_app, request
+from marshmallow import Schema, ValidationError
 
 from meldecentral.api.errors import ApiError
 
@@ -22,6 +23,23 @@ def json_body() -> dict:
             {"body": ["must be a JSON object"]},
         )
     return data
+
+
+def load(schema: Schema, data, message: str, **kwargs) -> dict:
+    """``schema.load(data)``, whose invalid fields are answered 422 with ``message`` in place of
+    the general "the request has invalid fields" (api.errors)."""
+    try:
+        return schema.load(data, **kwargs)
+    except ValidationError as exc:
+        fields = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        raise ApiError(422, "validation_error", message, fields) from None
+
+
+def headers_for(schema: Schema) -> dict:
+    """The request's headers that ``schema`` names (by data_key): a schema given every header
+    would refuse those it does not name."""
+    names = (field.data_key or name for name, field in schema.load_fields.items())
+    return {name: request.headers[name] for name in names if name in request.headers}
 
 
 def limit_body_size() -> None:

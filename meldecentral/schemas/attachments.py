@@ -1,7 +1,22 @@
 from __future__ import annotations
 
 from flask import url_for
-from marshmallow import Schema, fields
+from marshmallow import EXCLUDE, Schema, fields
+
+
+class AttachmentInSchema(Schema):
+    """The multipart form of an upload (its files: other fields are not read)."""
+
+    class Meta:
+        unknown = EXCLUDE  # a form with other files besides "file" has always been accepted
+
+    file = fields.Raw(
+        required=True,
+        # In the words of services.reports.attachments.ACCEPTED_TEXT; schemas do not import
+        # services (docs/architecture.md, "Imports flow one way").
+        error_messages={"required": "required: a JPEG, PNG or WebP photo"},
+        metadata={"type": "string", "format": "binary"},
+    )
 
 
 class AttachmentOutSchema(Schema):

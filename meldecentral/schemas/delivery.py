@@ -58,3 +58,7 @@ class AccessLogOutSchema(Schema):
 
 class AccessLogListSchema(Schema):
     items = fields.List(fields.Nested(AccessLogOutSchema))
+
+
+class DeliveryListSchema(Schema):
+    items = fields.List(fields.Nested(DeliveryOutSchema))

@@ -29,6 +29,14 @@ class ContactSchema(Schema):
 
 
 class ReportInSchema(Schema):
+    """A new report. ``staff``: who submits it, where the caller is known (the API): True for
+    staff, False for a resident; each is refused the fields that are not theirs to set. None
+    (the web forms, which build the body themselves) leaves that unchecked."""
+
+    def __init__(self, *, staff: bool | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.staff = staff
+
     category = fields.Str(
         required=True,
         validate=validate.Length(min=1, max=20),
@@ -68,12 +76,21 @@ class ReportInSchema(Schema):
             raise ValidationError("cannot be in the future")
 
     @validates_schema
-    def _place(self, data, **_kw):
+    def _place_and_caller(self, data, **_kw):
+        # One validator, so that a report without a place is answered about the place alone,
+        # as before the caller's fields were checked here.
         lat, lon = data.get("lat"), data.get("lon")
         if (lat is None) != (lon is None):
             raise ValidationError("give both lat and lon, or neither", "location")
         if lat is None and data.get("district") is None:
             raise ValidationError("give a point (lat, lon) or a district", "location")
+        refused = {}
+        if self.staff is False and "urgency" in data:
+            refused["urgency"] = ["set by the centre; residents cannot set it"]
+        if self.staff and data.get("contact"):
+            refused["contact"] = ["staff reports carry no resident contact"]
+        if refused:
+            raise ValidationError(refused)
 
 
 class CategoryOutSchema(Schema):
@@ -82,6 +99,10 @@ class CategoryOutSchema(Schema):
     label_en = fields.Str()
     kind = fields.Str()
     default_urgency = fields.Str()
+
+
+class CategoryListSchema(Schema):
+    items = fields.List(fields.Nested(CategoryOutSchema))
 
 
 class AssignmentOutSchema(Schema):
@@ -160,6 +181,15 @@ class ReportOutSchema(ReportSummarySchema):
     )
 
 
+class SubmitHeadersSchema(Schema):
+    """The headers of a submission that the API reads (given only those: see api.util)."""
+
+    idempotency_key = fields.Str(
+        data_key="Idempotency-Key",
+        validate=validate.Length(min=8, max=100, error="between 8 and 100 characters"),
+    )
+
+
 class SubmittedSchema(Schema):
     id = fields.Int()
     reference = fields.Str()
@@ -182,6 +212,14 @@ class TrackSchema(Schema):
     closed_at = fields.AwareDateTime(allow_none=True)
     updates = fields.List(fields.Nested(PublicUpdateSchema))
     outcomes = fields.List(fields.Str())
+
+
+class ReportPageSchema(Schema):
+    items = fields.List(fields.Nested(ReportSummarySchema))
+    page = fields.Int()
+    per_page = fields.Int()
+    total = fields.Int()
+    total_capped = fields.Bool(metadata={"description": "true: there are more than total"})
 
 
 class ReportListQuerySchema(Schema):
