@@ -13,6 +13,10 @@ class Municipality(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(20), unique=True)
     name: Mapped[str] = mapped_column(sa.String(100))
+    # A new value with every edit of the routing rules: the workers' cache of the parsed rules
+    # compares it (services.routing.rulebook). Random, not a counter or the rules' ids, which a
+    # database may hand out again (SQLite reuses ids once the rows are gone).
+    rules_version: Mapped[str] = mapped_column(sa.String(32), default="", server_default="")
 
 
 class District(Model):

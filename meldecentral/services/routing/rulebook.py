@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
@@ -10,13 +11,13 @@ import sqlalchemy as sa
 
 from meldecentral.domain.routing import ReportFacts, Rule, decide, parse_rules
 from meldecentral.extensions import db
-from meldecentral.models import Report, RoutingRule, Unit
+from meldecentral.models import Municipality, Report, RoutingRule, Unit
 from meldecentral.services.errors import ValidationFailed
 
 # Parsed rule sets per (database, municipality), with the version they were parsed from:
-# replace_rules writes new rows, so (count, max id) changes with every edit. Checking it is one
-# index-only query; parsing (areas become shapely polygons) is done once per edit and process.
-_rules_cache: dict[tuple[str, int], tuple[tuple, list[Rule]]] = {}
+# replace_rules gives the municipality a new rules_version with every edit. Checking it is one
+# primary-key lookup; parsing (areas become shapely polygons) is done once per edit and process.
+_rules_cache: dict[tuple[str, int], tuple[str | None, list[Rule]]] = {}
 
 
 # Within a batch of events (workers.tasks.handle_events) the version is checked once per
@@ -40,12 +41,8 @@ def load_rules(municipality_id: int) -> list[Rule]:
     checked = _batch_versions.get()
     version = checked.get(key) if checked is not None else None
     if version is None:
-        version = tuple(
-            db.session.execute(
-                sa.select(sa.func.count(RoutingRule.id), sa.func.max(RoutingRule.id)).where(
-                    RoutingRule.municipality_id == municipality_id
-                )
-            ).one()
+        version = db.session.scalar(
+            sa.select(Municipality.rules_version).where(Municipality.id == municipality_id)
         )
         if checked is not None:
             checked[key] = version
@@ -77,6 +74,11 @@ def replace_rules(municipality_id: int, definitions: list[dict]) -> list[Rule]:
         db.session.add(
             RoutingRule(municipality_id=municipality_id, position=position, definition=definition)
         )
+    db.session.execute(
+        sa.update(Municipality)
+        .where(Municipality.id == municipality_id)
+        .values(rules_version=uuid.uuid4().hex)
+    )
     db.session.commit()
     return rules
 
