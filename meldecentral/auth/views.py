@@ -152,12 +152,14 @@ def enrol():
         status = 401
     elif request.method == "POST":
         status = 422
+    uri = signin.provisioning_uri(user, secret)
     return (
         render_template(
             "auth/enrol.html",
             form=form,
             secret=secret,
-            uri=signin.provisioning_uri(user, secret),
+            uri=uri,
+            qr=signin.provisioning_qr_svg(uri),
         ),
         status,
     )

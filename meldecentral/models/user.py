@@ -22,6 +22,8 @@ class User(UserMixin, Model):
     unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"))
     active: Mapped[bool] = mapped_column(default=True)
     totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    # The time step of the last code that signed in: a code is used once (services.staff.signin).
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Bumped on logout/password change: sessions carrying an older value are refused.

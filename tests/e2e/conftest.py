@@ -68,7 +68,13 @@ class Live:
         self.users: dict[str, object] = {}
 
     def totp(self, role: str) -> str:
-        return pyotp.TOTP(self.users[role].totp_secret).now()
+        """A code not used yet (each code signs in once; tests sign the same users in often)."""
+        from meldecentral.models import User
+        from tests.webutil import fresh_totp
+
+        user = self.users[role]
+        last = self.scalar(sa.select(User.totp_last_step).where(User.id == user.id))
+        return fresh_totp(user.totp_secret, last)
 
     def drain(self) -> None:
         """Run the outbox handlers as the worker would (routing, notifications)."""

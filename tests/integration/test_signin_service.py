@@ -1,6 +1,6 @@
 """services.staff.signin: password, lock-out, TOTP and enrolment, on SQLite and PostgreSQL."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pyotp
 import pytest
@@ -96,3 +96,34 @@ def test_pending_user_needs_the_current_session_version(app):
     user.active = False
     db.session.commit()
     assert signin.pending_user(f"{user.id}:{user.session_version}") is None
+
+
+def test_each_code_signs_in_once_and_an_earlier_one_never(app):
+    """Issue 16, item 15: a code worked for three sign-ins in a row, and the previous code was
+    taken after the current one."""
+    user, _ = create_staff("coordinator")
+    secret = with_totp(user)
+    totp = pyotp.TOTP(secret)
+    t = datetime(2026, 12, 6, 12, 0, 10, tzinfo=UTC)
+    with clock.at(t):
+        assert signin.check_code(user, totp.at(t))
+        assert not signin.check_code(user, totp.at(t))  # the same code again
+        assert not signin.check_code(user, totp.at(t - timedelta(seconds=30)))  # the one before
+    with clock.at(t + timedelta(seconds=30)):
+        assert signin.check_code(user, totp.at(t + timedelta(seconds=30)))  # the next one, once
+        assert not signin.check_code(user, totp.at(t + timedelta(seconds=30)))
+
+
+def test_the_enrolment_code_is_used_up_too(app):
+    user, _ = create_staff("coordinator")
+    secret = signin.new_secret()
+    t = datetime(2026, 12, 6, 12, 0, 10, tzinfo=UTC)
+    with clock.at(t):
+        code = pyotp.TOTP(secret).at(t)
+        assert signin.enrol(user, secret, code)
+        assert not signin.check_code(user, code)
+
+
+def test_the_setup_address_is_a_qr_code():
+    svg = signin.provisioning_qr_svg("otpauth://totp/Meldecentral:a%40b.dk?secret=JBSWY3DPEHPK3PXP")
+    assert svg.startswith("<svg") and "<path" in svg

@@ -115,6 +115,7 @@ def test_enrolment_shows_the_secret_and_stores_it_after_a_code(client):
     html = text_of(client.get("/login/enrol"))
     secret = html.split("data-secret>")[1].split("<")[0].strip()
     assert "otpauth://totp/" in html and f"secret={secret}" in html
+    assert "<svg" in html.split("data-qr>")[1].split("</figure>")[0]  # the QR code to scan
     res = client.post(
         "/login/enrol",
         data={"code": pyotp.TOTP(secret).now(), "csrf_token": csrf(client, "/login/enrol")},

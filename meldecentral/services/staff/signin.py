@@ -7,10 +7,12 @@ so that the page never tells which part was wrong or whether an address exists.
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 from datetime import timedelta
 
 import pyotp
+import segno
 import sqlalchemy as sa
 
 from meldecentral import clock
@@ -111,21 +113,32 @@ def pending_user(value: str | None) -> User | None:
     return user
 
 
-def _code_ok(secret: str, code: str) -> bool:
+def _matching_step(secret: str, code: str, last_step: int | None) -> int | None:
+    """The time step whose code ``code`` is, if it is one that may be used now: one step either
+    side of now allows for a phone clock a little off, and a step at or before the last one used
+    is refused, so that each code signs in once (RFC 6238, section 5.2)."""
     code = "".join(ch for ch in (code or "") if ch.isdigit())
     if len(code) != 6:
-        return False
-    # One step either side allows for a phone clock a little off.
-    return pyotp.TOTP(secret).verify(code, valid_window=1)
+        return None
+    totp = pyotp.TOTP(secret)
+    now = totp.timecode(clock.now())
+    for step in (now - 1, now, now + 1):
+        if last_step is not None and step <= last_step:
+            continue
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
 
 
 def check_code(user: User, code: str) -> bool:
     """Second step for a user with 2FA set up."""
     if not user.totp_secret or is_locked(user):
         return False
-    if not _code_ok(user.totp_secret, code):
+    step = _matching_step(user.totp_secret, code, user.totp_last_step)
+    if step is None:
         _fail(user)
         return False
+    user.totp_last_step = step
     succeeded(user)
     return True
 
@@ -138,14 +151,20 @@ def provisioning_uri(user: User, secret: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
 
 
+def provisioning_qr_svg(uri: str) -> str:
+    """The setup address as a QR code (inline SVG) for the authenticator app to scan."""
+    return segno.make(uri, error="m").svg_inline(scale=5, border=2, title="QR")
+
+
 def enrol(user: User, secret: str, code: str) -> bool:
     """Store ``secret`` once the user proves their app has it (a valid code)."""
     if user.totp_secret or is_locked(user):
         return False
-    if not _code_ok(secret, code):
+    step = _matching_step(secret, code, None)
+    if step is None:
         _fail(user)
         return False
-    user.totp_secret = secret
+    user.totp_secret, user.totp_last_step = secret, step
     succeeded(user)
     return True
 
