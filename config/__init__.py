@@ -29,6 +29,8 @@ class Config:
     RATELIMIT_STORAGE_URI = "memory://"
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024  # whole request body, uploads included
     MAX_JSON_BODY = 64 * 1024
+    # The database unreachable (a restart, a failover): 503 with this Retry-After.
+    RETRY_AFTER_UNAVAILABLE_SECONDS = 5
     REPORT_TEXT_MAX = 5000
     PUBLIC_BASE_URL = "http://localhost:5000"
     DEFAULT_MUNICIPALITY = "kbh"

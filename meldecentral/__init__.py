@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 
-from flask import Flask, g, request
+from flask import Flask, g, make_response, request
 from werkzeug.exceptions import HTTPException
 
 from config import INSTANCE, check_settings, load_config
@@ -133,6 +133,8 @@ def register_error_handlers(app: Flask) -> None:
     def _unexpected(exc: Exception):
         if isinstance(exc, HTTPException):
             return _http(exc)
+        if _database_unavailable(exc):
+            return _unavailable(app.config["RETRY_AFTER_UNAVAILABLE_SECONDS"])
         logging.getLogger("meldecentral").exception(
             "unhandled error (request %s)", g.get("request_id")
         )
@@ -144,6 +146,43 @@ def register_error_handlers(app: Flask) -> None:
                 500, "internal_error", f"unexpected error; quote request id {g.get('request_id')}"
             )
         return "Internal error", 500
+
+
+def _database_unavailable(exc: Exception) -> bool:
+    """The database cannot be reached or dropped the connection (a restart, a failover): the
+    client may try again shortly. Any other database error is a fault."""
+    import sqlalchemy.exc as sa_exc
+
+    return isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError) or (
+        isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated
+    )
+
+
+def _unavailable(retry_after: int):
+    from flask_babel import gettext as _
+
+    from meldecentral.api.errors import error_response
+    from meldecentral.extensions import db
+    from meldecentral.pages import error_page
+
+    logging.getLogger("meldecentral").warning(
+        "database unavailable (request %s); answered 503", g.get("request_id")
+    )
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection is gone; the pool replaces it
+        db.session.invalidate()
+    if request.path.startswith("/api/"):
+        body, status = error_response(
+            503, "unavailable", "the service is briefly unavailable; try again shortly"
+        )
+    else:
+        body, status = error_page(
+            503, _("The service is briefly unavailable. Please try again in a moment.")
+        )
+    response = make_response(body, status)
+    response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 def register_workers(app: Flask) -> None:

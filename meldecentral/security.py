@@ -36,8 +36,9 @@ import re
 import time
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, jsonify, request, session
 from flask.sessions import SecureCookieSessionInterface
+from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from limits import parse_many
 from limits.storage import MemoryStorage, RedisClusterStorage, RedisStorage
@@ -47,6 +48,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from meldecentral.extensions import limiter
+from meldecentral.inputs import REASON, unstorable_parameter
+from meldecentral.pages import error_page
 
 NO_STORE_PREFIXES = ("/api/", "/staff/", "/admin/", "/track", "/report", "/login", "/logout")
 API_MIMETYPES = ("application/json", "application/geo+json")
@@ -249,6 +252,24 @@ def _keep_personal_data_out_of_logs() -> None:
         logger.addFilter(_NoResultRows())
 
 
+def _refuse_unstorable_parameters():
+    """A query or form field that cannot be stored (meldecentral.inputs) is refused by name:
+    the API answers 422 with the field, a page the site's error page naming it."""
+    field = unstorable_parameter(request.args)
+    if field is None and request.mimetype in _FORM_TYPES:
+        field = unstorable_parameter(request.form)
+    if field is None:
+        return None
+    if request.path.startswith("/api/"):
+        error = {"code": "validation_error", "message": "the request has invalid fields"}
+        return jsonify({"error": {**error, "fields": {field: [REASON]}}}), 422
+    message = _("The field “%(field)s” contains a character that cannot be stored.", field=field)
+    return error_page(400, message)
+
+
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
 def register_security(app: Flask) -> None:
     _keep_personal_data_out_of_logs()
     app.session_interface = ApiWithoutCookieSession()
@@ -258,6 +279,7 @@ def register_security(app: Flask) -> None:
         n = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)
     app.after_request(_set_headers)
+    app.before_request(_refuse_unstorable_parameters)
     if app.config.get("RATELIMIT_ENABLED", True):
         if app.config["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://")):
             # A Redis that does not answer must not hold a request for long.

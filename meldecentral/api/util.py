@@ -4,13 +4,19 @@ from flask import current_app, request
 from marshmallow import Schema, ValidationError
 
 from meldecentral.api.errors import ApiError
+from meldecentral.inputs import REASON, unstorable_field
 
 
 def json_body() -> dict:
     """The request's JSON object, or a 415/400 that says what is wrong."""
     if request.mimetype != "application/json":
         raise ApiError(415, "unsupported_media_type", "send the body as application/json")
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:
+        raise ApiError(
+            400, "invalid_json", "the body is nested too deep", {"body": ["nested too deep"]}
+        ) from None
     if data is None:
         raise ApiError(
             400, "invalid_json", "the body is not valid JSON", {"body": ["not valid JSON"]}
@@ -22,6 +28,9 @@ def json_body() -> dict:
             "the body must be a JSON object",
             {"body": ["must be a JSON object"]},
         )
+    field = unstorable_field(data)
+    if field:
+        raise ApiError(422, "validation_error", "the request has invalid fields", {field: [REASON]})
     return data
 
 
