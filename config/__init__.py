@@ -29,6 +29,12 @@ class Config:
     RATELIMIT_STORAGE_URI = "memory://"
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024  # whole request body, uploads included
     MAX_JSON_BODY = 64 * 1024
+    # Compressed: pages, styles, scripts, SVG (not JSON: API answers are small, and the
+    # submission is the busiest path). Above 500 bytes; brotli where the browser takes it.
+    COMPRESS_MIMETYPES = ("text/html", "text/css", "text/javascript", "image/svg+xml")
+    COMPRESS_ALGORITHM = ("br", "gzip")
+    COMPRESS_ALGORITHM_STREAMING = ("br", "deflate")  # static files (Flask-Compress: no gzip)
+    COMPRESS_MIN_SIZE = 500
     # The database unreachable (a restart, a failover): 503 with this Retry-After.
     RETRY_AFTER_UNAVAILABLE_SECONDS = 5
     REPORT_TEXT_MAX = 5000

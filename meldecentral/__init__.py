@@ -44,7 +44,7 @@ def _development_secret() -> str:
 
 def register_extensions(app: Flask) -> None:
     from meldecentral import auth, models  # noqa: F401  (registers the tables, user loader)
-    from meldecentral.extensions import babel, csrf, db, login_manager, migrate
+    from meldecentral.extensions import babel, compress, csrf, db, login_manager, migrate
     from meldecentral.i18n import select_locale
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
@@ -61,6 +61,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config["TIMEZONE"])
     babel.init_app(app, locale_selector=select_locale)
+    compress.init_app(app)
 
 
 def register_security(app: Flask) -> None:

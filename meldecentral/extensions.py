@@ -1,6 +1,7 @@
 """Unbound extension objects; ``create_app`` initialises them."""
 
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -24,6 +25,8 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+# Pages, styles and scripts compressed (gzip or brotli); API JSON is small and left alone.
+compress = Compress()
 # Rate limits per client address (see meldecentral.security). Storage down (Redis): requests
 # are served, a warning is logged, and limits are counted in this process's memory meanwhile.
 limiter = Limiter(

@@ -33,6 +33,12 @@ from meldecentral.web.intake import ALIASES, fill_choices, form_data, load
 VENDOR = {"leaflet": ROOT / "node_modules" / "leaflet" / "dist"}
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers and tools that ask for /favicon.ico without reading the page's icon link."""
+    return redirect(url_for("static", filename="img/favicon.svg"), 301)
+
+
 @bp.get("/")
 def home():
     return render_template("public/home.html", track_form=TrackForm(formdata=None))
