@@ -103,7 +103,8 @@ class Report(Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The earliest acknowledgement deadline among its unacknowledged assignments (None when
-    # there is none); kept by services.reports.transitions, so that the triage queue is an index scan.
+    # there is none); kept by services.reports.status, so that the triage queue is an index
+    # scan.
     next_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     category = relationship("Category", lazy="joined")

@@ -1,8 +1,8 @@
 """Pre-aggregated statistics: reports per local day, district and category.
 
-Kept current by the workers (``services.worklists.stats``): a periodic job recounts the last two days, and
-the handlers recount a day when one of its reports changes category, place, or is rejected or
-merged. The statistics pages and the API read only this table, never the report table, so a
+Kept current by the workers (``services.worklists.stats``): a periodic job recounts the last two
+days, and the handlers recount a day when one of its reports changes category, place, or is
+rejected or merged. The statistics pages and the API read only this table, never the report table, so a
 year of counts costs a few thousand rows however many reports there are.
 """
 

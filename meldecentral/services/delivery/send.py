@@ -93,7 +93,8 @@ def redact(error: str, recipient: str) -> str:
 
 
 def _claimed(delivery_id: int) -> Delivery | None:
-    """A delivery created claimed by this worker (services.delivery.plan, in a worker's transaction)."""
+    """A delivery created claimed by this worker (services.delivery.plan, in a worker's
+    transaction)."""
     delivery = db.session.get(Delivery, delivery_id, options=[lazyload(Delivery.attempt_log)])
     return delivery if delivery is not None and delivery.status == SENDING else None
 
