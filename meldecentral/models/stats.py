@@ -2,8 +2,8 @@
 
 Kept current by the workers (``services.worklists.stats``): a periodic job recounts the last two
 days, and the handlers recount a day when one of its reports changes category, place, or is
-rejected or merged. The statistics pages and the API read only this table, never the report table, so a
-year of counts costs a few thousand rows however many reports there are.
+rejected or merged. The statistics pages and the API read only this table, never the report
+table, so a year of counts costs a few thousand rows however many reports there are.
 """
 
 from __future__ import annotations
