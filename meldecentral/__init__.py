@@ -13,7 +13,7 @@ from config import INSTANCE, check_settings, load_config
 
 def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(INSTANCE), instance_relative_config=False)
-    app.config.from_mapping(load_config(config_name))
+    app.config.from_mapping(load_config(config_name, declared=_channel_settings()))
     if overrides:
         app.config.update(overrides)
         check_settings(app.config)
@@ -22,6 +22,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _development_secret()
     register_extensions(app)
+    register_channels(app)
     register_request_hooks(app)
     register_observability(app)
     register_security(app)
@@ -61,6 +62,25 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config["TIMEZONE"])
     babel.init_app(app, locale_selector=select_locale)
+
+
+def _channel_settings() -> list[str]:
+    """The settings the notification channels declare, for load_config to take from the
+    environment (their defaults are the channels')."""
+    import notifications
+
+    return notifications.setting_keys()
+
+
+def register_channels(app: Flask) -> None:
+    """The notification channels, built from the settings each declares. The in-app channel
+    stores through a service, handed over as its setting."""
+    from collections import ChainMap
+
+    import notifications
+    from meldecentral.services.delivery.send import store_in_app
+
+    notifications.configure(ChainMap({"IN_APP_STORE": store_in_app}, app.config))
 
 
 def register_security(app: Flask) -> None:
@@ -146,14 +166,9 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def register_workers(app: Flask) -> None:
-    import notifications
-    from meldecentral.services.delivery.send import store_in_app
-    from notifications.in_app import InAppChannel
     from workers import init_celery
     from workers.relay import install_relay
 
-    notifications.configure(app.config)
-    notifications.register(InAppChannel(store_in_app))
     init_celery(app)
     install_relay(app)
 
