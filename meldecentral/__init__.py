@@ -73,14 +73,18 @@ def _channel_settings() -> list[str]:
 
 
 def register_channels(app: Flask) -> None:
-    """The notification channels, built from the settings each declares. The in-app channel
-    stores through a service, handed over as its setting."""
+    """The notification channels, built from the settings each declares, and their
+    declarations, read-only, in app.extensions for the admin pages, checks and command line
+    (services never import notifications). The in-app channel stores through a service, handed
+    over as its setting."""
     from collections import ChainMap
 
     import notifications
+    from meldecentral.services.delivery import channels
     from meldecentral.services.delivery.send import store_in_app
 
     notifications.configure(ChainMap({"IN_APP_STORE": store_in_app}, app.config))
+    app.extensions[channels.DESCRIBED] = notifications.discover()
 
 
 def register_security(app: Flask) -> None:

@@ -20,7 +20,7 @@ from meldecentral.extensions import db
 from meldecentral.models import Delivery, DeliveryAttempt, InAppNotification, ReporterContact
 from meldecentral.models.delivery import DEAD, PENDING, SEND_LEASE, SENDING, SENT
 from meldecentral.services.actor import Actor
-from meldecentral.services.delivery.plan import UNIT_ADDRESS
+from meldecentral.services.delivery import channels
 from meldecentral.services.errors import Forbidden, NotFound
 from notifications import DeliveryError, Message
 
@@ -69,8 +69,12 @@ def _recipient(delivery: Delivery) -> str | None:
 
 
 def _message(delivery: Delivery, recipient: str) -> Message:
+    """The unit's secret if the channel signs (the unit is not loaded for one that does not)."""
+    signs = channels.secret_of(delivery.channel)
     secret = (
-        delivery.unit.webhook_secret if delivery.unit and delivery.channel == "webhook" else None
+        channels.read(delivery.unit, signs.field, signs.column)
+        if signs is not None and delivery.unit_id is not None
+        else None
     )
     return Message(
         channel=delivery.channel,
@@ -237,11 +241,11 @@ def resend(actor: Actor, delivery_id: int) -> Delivery:
     delivery = db.session.get(Delivery, delivery_id)
     if delivery is None or delivery.status != DEAD:
         raise NotFound("no such undelivered notification")
+    description = channels.described().get(delivery.channel)
     if delivery.audience == "unit" and delivery.unit is not None:
-        # Take the unit's current address: the usual fix is correcting it.
-        attr = UNIT_ADDRESS.get(delivery.channel)
-        if attr:
-            delivery.recipient = getattr(delivery.unit, attr)
+        if description is not None and description.address is not None:
+            # Take the unit's current address: the usual fix is correcting it.
+            delivery.recipient = channels.unit_address(delivery.unit, delivery.channel)
     delivery.status, delivery.attempts, delivery.dead_at = PENDING, 0, None
     delivery.next_attempt_at = None
     db.session.commit()
