@@ -73,18 +73,21 @@ def _channel_settings() -> list[str]:
 
 
 def register_channels(app: Flask) -> None:
-    """The notification channels, built from the settings each declares, and their
-    declarations, read-only, in app.extensions for the admin pages, checks and command line
-    (services never import notifications). The in-app channel stores through a service, handed
-    over as its setting."""
+    """The notification channels, built from the settings each declares, and what the rest of
+    the app needs of them in app.extensions (services never import notifications): their
+    declarations, read-only, for the admin pages, checks and command line; and the worker
+    side's function that sends through them, for services.delivery.send. The in-app channel
+    stores through a service, handed over as its setting."""
     from collections import ChainMap
 
     import notifications
     from meldecentral.services.delivery import channels
     from meldecentral.services.delivery.send import store_in_app
+    from workers.channels import send_message
 
     notifications.configure(ChainMap({"IN_APP_STORE": store_in_app}, app.config))
     app.extensions[channels.DESCRIBED] = notifications.discover()
+    app.extensions[channels.SENDER] = send_message
 
 
 def register_security(app: Flask) -> None:

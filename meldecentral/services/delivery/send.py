@@ -1,6 +1,9 @@
 """Sending a Delivery: claim it (a lease, so two workers never send it at once), send through
 its channel, log the attempt, then mark it sent, schedule a retry with backoff and jitter, or
-dead-letter it where coordinators see it and can resend."""
+dead-letter it where coordinators see it and can resend.
+
+The channels themselves are the worker side's (``notifications``, never imported here): this
+module sends through the function ``create_app`` hands over (``channels.sender``)."""
 
 from __future__ import annotations
 
@@ -14,15 +17,14 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import lazyload
 
-import notifications
 from meldecentral import clock
 from meldecentral.extensions import db
 from meldecentral.models import Delivery, DeliveryAttempt, InAppNotification, ReporterContact
 from meldecentral.models.delivery import DEAD, PENDING, SEND_LEASE, SENDING, SENT
 from meldecentral.services.actor import Actor
 from meldecentral.services.delivery import channels
+from meldecentral.services.delivery.channels import SendFailed
 from meldecentral.services.errors import Forbidden, NotFound
-from notifications import DeliveryError, Message
 
 
 @dataclass
@@ -68,23 +70,24 @@ def _recipient(delivery: Delivery) -> str | None:
     return contact.email if delivery.channel == "email" else contact.phone
 
 
-def _message(delivery: Delivery, recipient: str) -> Message:
-    """The unit's secret if the channel signs (the unit is not loaded for one that does not)."""
+def _message(delivery: Delivery, recipient: str) -> dict:
+    """The sender's arguments (notifications.Message's fields); the unit's secret if the
+    channel signs (the unit is not loaded for one that does not)."""
     signs = channels.secret_of(delivery.channel)
     secret = (
         channels.read(delivery.unit, signs.field, signs.column)
         if signs is not None and delivery.unit_id is not None
         else None
     )
-    return Message(
-        channel=delivery.channel,
-        recipient=recipient,
-        subject=delivery.subject,
-        body=delivery.body,
-        payload=delivery.payload,
-        message_id=f"msg_{delivery.id}",
-        secret=secret,
-    )
+    return {
+        "channel": delivery.channel,
+        "recipient": recipient,
+        "subject": delivery.subject,
+        "body": delivery.body,
+        "payload": delivery.payload,
+        "message_id": f"msg_{delivery.id}",
+        "secret": secret,
+    }
 
 
 def redact(error: str, recipient: str) -> str:
@@ -158,12 +161,10 @@ def _send(delivery: Delivery, attempts: list[dict]) -> Outcome:
     recipient = _recipient(delivery)
     try:
         if not recipient:
-            raise DeliveryError(f"no {delivery.channel} address configured", permanent=True)
-        receipt = notifications.get(delivery.channel).send(_message(delivery, recipient))
-    except DeliveryError as exc:
+            raise SendFailed(f"no {delivery.channel} address configured", permanent=True)
+        receipt = channels.sender()(**_message(delivery, recipient))
+    except SendFailed as exc:
         error, permanent, hint = exc.reason, exc.permanent, exc.retry_after
-    except KeyError as exc:
-        error, permanent = str(exc), True
     if error and recipient:
         error = redact(error, recipient)
     duration_ms = int((time.monotonic() - t0) * 1000)
@@ -252,8 +253,10 @@ def resend(actor: Actor, delivery_id: int) -> Delivery:
     return delivery
 
 
-def store_in_app(message: Message) -> None:
-    """The in-app channel's store: one row per delivery (idempotent)."""
+def store_in_app(message) -> None:
+    """The in-app channel's store: one row per delivery (idempotent). ``message`` is the
+    channel's (notifications.Message): its message_id, recipient (the unit's id), subject and
+    payload's link are kept."""
     delivery_id = int(message.message_id.removeprefix("msg_"))
     exists = db.session.scalar(
         sa.select(InAppNotification.id).where(InAppNotification.delivery_id == delivery_id)
