@@ -17,6 +17,7 @@ from meldecentral.schemas.delivery import (
     DeadLettersQuerySchema,
     DeliveryOutSchema,
 )
+from meldecentral.services.delivery import resend as resending
 from meldecentral.services.delivery import send
 from meldecentral.services.privacy import audit
 from meldecentral.services.routing import route, rulebook
@@ -48,12 +49,8 @@ def dead_letters():
 
 @bp.post("/deliveries/<int:delivery_id>/resend")
 def resend(delivery_id: int):
-    from workers.tasks import enqueue_deliveries
-
     actor = require_staff()
-    d = send.resend(actor, delivery_id)
-    enqueue_deliveries([d.id])
-    return DeliveryOutSchema().dump(d)
+    return DeliveryOutSchema().dump(resending.resend(actor, delivery_id))
 
 
 @bp.get("/access-log")

@@ -1,6 +1,6 @@
 """Sending a Delivery: claim it (a lease, so two workers never send it at once), send through
 its channel, log the attempt, then mark it sent, schedule a retry with backoff and jitter, or
-dead-letter it where coordinators see it and can resend.
+dead-letter it where coordinators see it and can resend (``services.delivery.resend``).
 
 The channels themselves are the worker side's (``notifications``, never imported here): this
 module sends through the function ``create_app`` hands over (``channels.sender``)."""
@@ -24,7 +24,7 @@ from meldecentral.models.delivery import DEAD, PENDING, SEND_LEASE, SENDING, SEN
 from meldecentral.services.actor import Actor
 from meldecentral.services.delivery import channels
 from meldecentral.services.delivery.channels import SendFailed
-from meldecentral.services.errors import Forbidden, NotFound
+from meldecentral.services.errors import Forbidden
 
 
 @dataclass
@@ -39,7 +39,10 @@ def backoff(attempt: int, base: float, cap: float) -> float:
     return random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not security
 
 
-def _claim(delivery_id: int) -> Delivery | None:
+def _claimable(delivery_id: int, *, due: bool = False) -> Delivery | None:
+    """The delivery, locked, if nobody sends it: neither sent, dead, nor under another's lease
+    (``due``: nor, having been tried and failed, waiting for its retry time); claimed for this
+    worker (the lease), for the caller to commit."""
     now = clock.now()
     delivery = db.session.scalar(
         sa.select(Delivery)
@@ -48,15 +51,33 @@ def _claim(delivery_id: int) -> Delivery | None:
         .options(lazyload(Delivery.attempt_log))  # not needed to send
     )
     if delivery is None or delivery.status in (SENT, DEAD):
-        db.session.rollback()
         return None
     if delivery.status == SENDING and delivery.lease_until and delivery.lease_until > now:
-        db.session.rollback()
+        return None
+    if due and delivery.attempts and (delivery.next_attempt_at or now) > now:
         return None
     delivery.status = SENDING
     delivery.lease_until = now + SEND_LEASE
+    return delivery
+
+
+def _claim(delivery_id: int) -> Delivery | None:
+    delivery = _claimable(delivery_id)
+    if delivery is None:
+        db.session.rollback()
+        return None
     db.session.commit()
     return delivery
+
+
+def claim_in_worker(delivery_id: int) -> list[int]:
+    """In a worker's one transaction (db.tx): claim the delivery with the lease that
+    plan.insert_planned gives, for this worker to send once the transaction commits (as
+    ``attempt(..., claimed=True)``); should it die first, the lease runs out and the sweeper
+    sends it. Returns its id, or nothing if it is sent, dead, someone else's now, or failed
+    meanwhile and waits for its retry (the deliver task's, at its time)."""
+    delivery = _claimable(delivery_id, due=True)
+    return [delivery.id] if delivery is not None else []
 
 
 def _recipient(delivery: Delivery) -> str | None:
@@ -233,24 +254,6 @@ def dead_letters(actor: Actor, limit: int = 200) -> list[Delivery]:
             .limit(limit)
         )
     )
-
-
-def resend(actor: Actor, delivery_id: int) -> Delivery:
-    """A coordinator sends a dead-lettered notification again (after fixing the address)."""
-    if actor.role != "coordinator":
-        raise Forbidden("only coordinators resend notifications")
-    delivery = db.session.get(Delivery, delivery_id)
-    if delivery is None or delivery.status != DEAD:
-        raise NotFound("no such undelivered notification")
-    description = channels.described().get(delivery.channel)
-    if delivery.audience == "unit" and delivery.unit is not None:
-        if description is not None and description.address is not None:
-            # Take the unit's current address: the usual fix is correcting it.
-            delivery.recipient = channels.unit_address(delivery.unit, delivery.channel)
-    delivery.status, delivery.attempts, delivery.dead_at = PENDING, 0, None
-    delivery.next_attempt_at = None
-    db.session.commit()
-    return delivery
 
 
 def store_in_app(message) -> None:
