@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import os
+from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
 
@@ -71,18 +72,10 @@ class Config:
     DELIVERY_SWEEP_GRACE_SECONDS = 60
     ESCALATION_EVERY_SECONDS = 60
     STATS_REFRESH_EVERY_SECONDS = 60  # recount today's and yesterday's statistics
-    # Notification channels (see notifications.configure); unset means "not configured" and
-    # such deliveries are dead-lettered where coordinators see them.
-    SMTP_HOST: str | None = None
-    SMTP_PORT: int | None = None
-    SMTP_USER: str | None = None
-    SMTP_PASSWORD: str | None = None
-    SMTP_STARTTLS = False
-    MAIL_FROM = "meldecentral@localhost"
-    SMS_GATEWAY_URL: str | None = None
-    SMS_GATEWAY_TOKEN: str | None = None
-    SMS_SENDER: str | None = None
-    HTTP_TIMEOUT = 5.0
+    # The notification channels' settings (SMTP_HOST, SMS_GATEWAY_URL, HTTP_TIMEOUT, ...) and
+    # their defaults are declared by each channel in notifications/; create_app has load_config
+    # take them from the environment. Unset means "not configured": such deliveries are
+    # dead-lettered where coordinators see them.
     # Observability (meldecentral/logs.py, meldecentral/metrics.py): JSON lines on stderr, and
     # /metrics for a bearer token (or, without one, for loopback only).
     LOG_FORMAT = "json"  # or "plain"
@@ -159,8 +152,14 @@ def normalise_db_url(url: str) -> str:
     return url
 
 
-def load_config(name: str | None = None, env: dict | None = None) -> dict:
-    """Return the settings for ``name`` (default: MELDECENTRAL_ENV or development)."""
+def load_config(
+    name: str | None = None, env: dict | None = None, declared: Iterable[str] = ()
+) -> dict:
+    """Return the settings for ``name`` (default: MELDECENTRAL_ENV or development).
+
+    ``declared``: further settings taken from the environment as they are (text), declared
+    elsewhere with their defaults: the notification channels' (create_app passes them).
+    """
     env = os.environ if env is None else env
     name = name or env.get("MELDECENTRAL_ENV", "development")
     if name not in CONFIGS:
@@ -182,21 +181,13 @@ def load_config(name: str | None = None, env: dict | None = None) -> dict:
         settings["RATELIMIT_STORAGE_URI"] = env["REDIS_URL"]
     for key in (
         "PUBLIC_BASE_URL",
-        "SMTP_HOST",
-        "SMTP_PORT",
-        "SMTP_USER",
-        "SMTP_PASSWORD",
-        "SMTP_STARTTLS",
-        "MAIL_FROM",
-        "SMS_GATEWAY_URL",
-        "SMS_GATEWAY_TOKEN",
-        "SMS_SENDER",
         "OUTBOX_RELAY",
         "LOG_FORMAT",
         "LOG_LEVEL",
         "METRICS_TOKEN",
         "MAP_TILE_URL",
         "MAP_TILE_ATTRIBUTION",
+        *declared,
     ):
         if env.get(key):
             settings[key] = env[key]

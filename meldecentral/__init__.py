@@ -13,7 +13,7 @@ from config import INSTANCE, check_settings, load_config
 
 def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(INSTANCE), instance_relative_config=False)
-    app.config.from_mapping(load_config(config_name))
+    app.config.from_mapping(load_config(config_name, declared=_channel_settings()))
     if overrides:
         app.config.update(overrides)
         check_settings(app.config)
@@ -22,6 +22,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _development_secret()
     register_extensions(app)
+    register_channels(app)
     register_request_hooks(app)
     register_observability(app)
     register_security(app)
@@ -62,6 +63,32 @@ def register_extensions(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config["TIMEZONE"])
     babel.init_app(app, locale_selector=select_locale)
     compress.init_app(app)
+
+
+def _channel_settings() -> list[str]:
+    """The settings the notification channels declare, for load_config to take from the
+    environment (their defaults are the channels')."""
+    import notifications
+
+    return notifications.setting_keys()
+
+
+def register_channels(app: Flask) -> None:
+    """The notification channels, built from the settings each declares, and what the rest of
+    the app needs of them in app.extensions (services never import notifications): their
+    declarations, read-only, for the admin pages, checks and command line; and the worker
+    side's function that sends through them, for services.delivery.send. The in-app channel
+    stores through a service, handed over as its setting."""
+    from collections import ChainMap
+
+    import notifications
+    from meldecentral.services.delivery import channels
+    from meldecentral.services.delivery.send import store_in_app
+    from workers.channels import send_message
+
+    notifications.configure(ChainMap({"IN_APP_STORE": store_in_app}, app.config))
+    app.extensions[channels.DESCRIBED] = notifications.discover()
+    app.extensions[channels.SENDER] = send_message
 
 
 def register_security(app: Flask) -> None:
@@ -187,14 +214,9 @@ def _unavailable(retry_after: int):
 
 
 def register_workers(app: Flask) -> None:
-    import notifications
-    from meldecentral.services.delivery.send import store_in_app
-    from notifications.in_app import InAppChannel
     from workers import cli, init_celery
     from workers.relay import install_relay
 
-    notifications.configure(app.config)
-    notifications.register(InAppChannel(store_in_app))
     init_celery(app)
     install_relay(app)
     cli.register(app)

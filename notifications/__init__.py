@@ -1,10 +1,31 @@
 """Delivery channels (e-mail, webhook, SMS, in-app) behind one small interface.
 
-Only the standard library and ``requests`` are used here, never Flask, SQLAlchemy or
-``meldecentral``: the workers and tests can use channels without an app, and the app plugs
-in by calling ``configure(settings)`` and ``register(InAppChannel(store))`` at startup.
+Only the standard library and an HTTP client are used here, never Flask, SQLAlchemy or
+``meldecentral``: the workers and tests can use channels without an app. Each channel is one
+module that declares itself (``base.declare``); the app plugs in by calling
+``configure(settings)`` at startup and reads the declarations with ``discover()``.
 """
 
-from .base import Channel, DeliveryError, Message, configure, get, register
+from .base import (
+    Channel,
+    DeliveryError,
+    Description,
+    Message,
+    configure,
+    discover,
+    get,
+    register,
+    setting_keys,
+)
 
-__all__ = ["Channel", "DeliveryError", "Message", "configure", "get", "register"]
+__all__ = [
+    "Channel",
+    "DeliveryError",
+    "Description",
+    "Message",
+    "configure",
+    "discover",
+    "get",
+    "register",
+    "setting_keys",
+]

@@ -14,13 +14,13 @@ import ssl
 from email.message import EmailMessage
 from email.utils import formatdate
 
-from .base import DeliveryError, Message
+from .base import N_, TIMEOUT, Address, DeliveryError, Message, Setting, declare, flag
 
 DEFAULT_FROM = "meldecentral@localhost"
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9._\-]")
 
 
-def _check_address(address: str) -> str:
+def check_address(address: str) -> str:
     """One plain address; anything else would be header injection or a guaranteed bounce."""
     address = (address or "").strip()
     local, _, domain = address.partition("@")
@@ -31,8 +31,15 @@ def _check_address(address: str) -> str:
         and not any(c.isspace() or c in ',;<>()[]"\\' for c in address)
     )
     if not valid:
-        raise DeliveryError("not a valid e-mail address", permanent=True)
+        raise ValueError("not a valid e-mail address")
     return address
+
+
+def _check_address(address: str) -> str:
+    try:
+        return check_address(address)
+    except ValueError as exc:
+        raise DeliveryError(str(exc), permanent=True) from None
 
 
 def _reply_error(what: str, code: int, reply: bytes | str) -> DeliveryError:
@@ -40,6 +47,26 @@ def _reply_error(what: str, code: int, reply: bytes | str) -> DeliveryError:
     return DeliveryError(f"{what}: SMTP {code} {text}".strip(), permanent=code >= 500)
 
 
+@declare(
+    label=N_("E-mail"),
+    settings=(
+        Setting("SMTP_HOST", "host"),
+        Setting("SMTP_PORT", "port", parse=int),
+        Setting("SMTP_USER", "username"),
+        Setting("SMTP_PASSWORD", "password"),
+        Setting("SMTP_STARTTLS", "starttls", default=False, parse=flag),
+        Setting("MAIL_FROM", "mail_from", default=DEFAULT_FROM),
+        TIMEOUT,
+    ),
+    address=Address(
+        field="email",
+        label=N_("E-mail"),
+        check=check_address,
+        kind="email",
+        max_length=200,
+        column=True,
+    ),
+)
 class EmailChannel:
     """Sends ``message.subject``/``message.body`` as plain text to ``message.recipient``."""
 
@@ -48,7 +75,7 @@ class EmailChannel:
     def __init__(
         self,
         host: str | None,
-        port: int = 25,
+        port: int | None = None,
         username: str | None = None,
         password: str | None = None,
         starttls: bool = False,
@@ -56,7 +83,8 @@ class EmailChannel:
         timeout: float = 10.0,
     ) -> None:
         self.host = host
-        self.port = port
+        # Without a port: submission (587) where STARTTLS is asked for, else plain SMTP (25).
+        self.port = port or (587 if starttls else 25)
         self.username = username
         self.password = password
         self.starttls = starttls

@@ -1,16 +1,18 @@
 """In-app notifications: the app's own database is the "provider".
 
 This package must not know Flask or SQLAlchemy, so the channel only calls a store function
-the app injects; storing is then one more delivery the outbox can retry like the others.
+the app hands over as the setting ``IN_APP_STORE``; storing is then one more delivery the outbox
+can retry like the others. The unit itself is the recipient: no address to keep.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from .base import DeliveryError, Message
+from .base import N_, DeliveryError, Message, Setting, declare
 
 
+@declare(label=N_("In-app"), settings=(Setting("IN_APP_STORE", "store", env=False),))
 class InAppChannel:
     """Hands each message to ``store`` (e.g. a function that inserts a notification row)."""
 

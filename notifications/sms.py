@@ -11,7 +11,7 @@ import json
 import re
 
 from . import _http
-from .base import DeliveryError, Message
+from .base import N_, TIMEOUT, Address, DeliveryError, Message, Setting, declare
 
 MAX_LENGTH = 306  # two concatenated GSM-7 segments (2 x 153)
 _NUMBER = re.compile(r"\+?[0-9]{6,15}")  # E.164 allows at most 15 digits
@@ -24,16 +24,42 @@ def shorten(text: str, limit: int = MAX_LENGTH) -> str:
     return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
 
 
-def normalise_number(number: str) -> str:
+def check_number(number: str) -> str:
     """Drop spaces and punctuation people type; reject what no gateway could deliver to."""
     cleaned = _SEPARATORS.sub("", number or "")
     if cleaned.startswith("00"):
         cleaned = "+" + cleaned[2:]
     if not _NUMBER.fullmatch(cleaned):
-        raise DeliveryError("not a valid phone number", permanent=True)
+        raise ValueError("not a valid phone number")
     return cleaned
 
 
+def normalise_number(number: str) -> str:
+    """``check_number`` for sending: a number no gateway could deliver to is permanent."""
+    try:
+        return check_number(number)
+    except ValueError as exc:
+        raise DeliveryError(str(exc), permanent=True) from None
+
+
+@declare(
+    label=N_("SMS"),
+    settings=(
+        Setting("SMS_GATEWAY_URL", "gateway_url"),
+        Setting("SMS_GATEWAY_TOKEN", "token"),
+        Setting("SMS_SENDER", "sender"),
+        TIMEOUT,
+    ),
+    address=Address(
+        field="sms_number",
+        label=N_("SMS number"),
+        check=check_number,
+        kind="tel",
+        max_length=40,
+        column=True,
+        option="sms",
+    ),
+)
 class SmsChannel:
     """Sends ``message.body`` (shortened) to ``message.recipient`` (a phone number)."""
 

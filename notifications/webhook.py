@@ -17,9 +17,10 @@ import json
 import secrets
 import time
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 
 from . import _http
-from .base import DeliveryError, Message
+from .base import N_, TIMEOUT, Address, DeliveryError, Message, Secret, declare
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - a format prefix, not a secret
 
@@ -88,6 +89,36 @@ def encode_payload(payload: Mapping) -> bytes:
     )
 
 
+def check_endpoint(url: str) -> str:
+    """The rule ``send`` applies (``_http.check_url``): http(s) with a host. Plain http stays
+    allowed, as the channel allows it: receivers on a local network or this machine."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise ValueError("not a valid URL") from None
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ValueError("must be an http(s) URL with a host")
+    return url
+
+
+@declare(
+    label=N_("Webhook"),
+    settings=(TIMEOUT,),
+    address=Address(
+        field="webhook_url",
+        label=N_("Webhook URL"),
+        check=check_endpoint,
+        kind="url",
+        max_length=500,
+        column=True,
+        secret=Secret(
+            field="webhook_secret",
+            label=N_("Webhook secret (empty keeps the current one)"),
+            generate=new_secret,
+            column=True,
+        ),
+    ),
+)
 class WebhookChannel:
     """POSTs ``message.payload`` to ``message.recipient`` (the endpoint URL), signed."""
 

@@ -14,7 +14,7 @@ from meldecentral.domain import events
 from meldecentral.extensions import db
 from meldecentral.logs import request_id_var
 from meldecentral.models import OutboxEvent
-from meldecentral.services.delivery import plan
+from meldecentral.services.delivery import plan, resend
 from meldecentral.services.routing import route
 from meldecentral.services.worklists import stats
 
@@ -154,3 +154,8 @@ def _note_added(payload: dict) -> list[int]:
     if payload.get("visibility") == "public":
         return plan.plan_reporter_update(payload["report_id"], f"note:{payload['note_id']}")
     return []
+
+
+@handles(events.DELIVERY_RESEND)
+def _resend(payload: dict) -> list[int]:
+    return resend.claim(payload["delivery_id"])

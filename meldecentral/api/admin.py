@@ -18,6 +18,7 @@ from meldecentral.schemas.delivery import (
     DeliveryOutSchema,
 )
 from meldecentral.schemas.routing import RuleListSchema
+from meldecentral.services.delivery import resend as resending
 from meldecentral.services.delivery import send
 from meldecentral.services.privacy import audit
 from meldecentral.services.routing import route, rulebook
@@ -116,12 +117,8 @@ def resend(delivery_id: int):
         403: CoordinatorsOnly
         404: NotFound
     """
-    from workers.tasks import enqueue_deliveries
-
     actor = require_staff()
-    d = send.resend(actor, delivery_id)
-    enqueue_deliveries([d.id])
-    return DeliveryOutSchema().dump(d)
+    return DeliveryOutSchema().dump(resending.resend(actor, delivery_id))
 
 
 @bp.get("/access-log")

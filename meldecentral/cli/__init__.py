@@ -8,12 +8,14 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 
-from meldecentral.extensions import db
-from meldecentral.services.errors import ValidationFailed
+from meldecentral.domain import roles
+from meldecentral.services.actor import Actor
+from meldecentral.services.delivery import channels
+from meldecentral.services.errors import NotFound, ValidationFailed
 from meldecentral.services.reference import geo
-from meldecentral.services.staff import users
+from meldecentral.services.staff import admin, users
 
-GENERATE = "new"  # as --webhook-secret: generate a secret
+GENERATE = "new"  # as a secret's option (--webhook-secret): generate one
 
 
 def municipality_for(code: str | None):
@@ -24,6 +26,38 @@ def municipality_for(code: str | None):
             f"no municipality {code!r}; run `flask demo load` or `flask municipality create` first"
         )
     return municipality
+
+
+def _address_options(described):
+    """An option for each channel's address and secret, as the channels declare them
+    (``--sms``, ``--webhook-url``, ...): a new channel brings its own."""
+
+    def option(field: str, name: str | None, help_text: str):
+        return click.option(f"--{(name or field).replace('_', '-')}", field, help=help_text)
+
+    options = []
+    for description in described.values():
+        address = description.address
+        if address is None:
+            continue
+        options.append(
+            option(address.field, address.option, f"{description.name}: {address.label}")
+        )
+        if address.secret is not None:
+            options.append(
+                option(
+                    address.secret.field,
+                    None,
+                    f"{description.name}'s secret; '{GENERATE}' makes one",
+                )
+            )
+
+    def apply(command):
+        for decorate in reversed(options):
+            command = decorate(command)
+        return command
+
+    return apply
 
 
 def register(app: Flask) -> None:
@@ -120,10 +154,6 @@ def register(app: Flask) -> None:
 
     @units_group.command("set")
     @click.argument("code")
-    @click.option("--email", default=None)
-    @click.option("--sms", "sms_number", default=None)
-    @click.option("--webhook-url", default=None)
-    @click.option("--webhook-secret", default=None, help="whsec_...; 'new' generates one")
     @click.option(
         "--channels",
         "channel_specs",
@@ -131,39 +161,37 @@ def register(app: Flask) -> None:
         help="URGENCY=CH[,CH]: e.g. high=webhook,sms (repeatable)",
     )
     @click.option("--municipality", default=None)
-    def units_set(
-        code, email, sms_number, webhook_url, webhook_secret, channel_specs, municipality
-    ):
-        """Set a unit's addresses and its channels per urgency."""
-        import sqlalchemy as sa
-
-        from meldecentral.models import Unit
-        from notifications.webhook import new_secret
-
-        m = municipality_for(municipality)
-        unit = db.session.scalar(sa.select(Unit).filter_by(municipality_id=m.id, code=code))
-        if unit is None:
-            raise click.ClickException(f"no unit {code!r}")
-        if email is not None:
-            unit.email = email or None
-        if sms_number is not None:
-            unit.sms_number = sms_number or None
-        if webhook_url is not None:
-            unit.webhook_url = webhook_url or None
-        if webhook_secret is not None:
-            generate = webhook_secret == GENERATE
-            unit.webhook_secret = new_secret() if generate else webhook_secret
-            if generate:
-                click.echo(f"webhook secret: {unit.webhook_secret}")
-        channels = dict(unit.channels or {})
+    @_address_options(app.extensions[channels.DESCRIBED])
+    def units_set(code, channel_specs, municipality, **given):
+        """Set a unit's addresses and its channels per urgency (checked as the admin page's)."""
+        described = app.extensions[channels.DESCRIBED]
+        # The operator at the command line acts as the municipality's administrator.
+        who = Actor(role=roles.ADMIN, municipality_id=municipality_for(municipality).id)
+        try:
+            unit = admin.unit_by_code(who, code)
+        except NotFound as exc:
+            raise click.ClickException(exc.message) from exc
+        data = {field: value for field, value in given.items() if value is not None}
+        generated = []
+        for description in described.values():
+            secret = description.address.secret if description.address else None
+            if secret is not None and data.get(secret.field) == GENERATE:
+                data[secret.field] = secret.generate()
+                generated.append(secret.field)
+        chosen = dict(unit.channels or {})
         for spec in channel_specs:
             urgency, _, names = spec.partition("=")
-            if urgency not in ("low", "normal", "high") or not names:
+            if not names:
                 raise click.ClickException(f"bad --channels {spec!r}; e.g. high=webhook,sms")
-            channels[urgency] = [n for n in names.split(",") if n]
-        unit.channels = channels
-        db.session.commit()
-        click.echo(f"unit {code}: channels {channels}")
+            chosen[urgency] = [n for n in names.split(",") if n]
+        data["channels"] = chosen
+        try:
+            unit = admin.update_unit(who, unit.id, data)
+        except ValidationFailed as exc:
+            raise click.ClickException(json.dumps(exc.fields)) from exc
+        for field in generated:  # shown once, after it is saved
+            click.echo(f"{field.replace('_', ' ')}: {data[field]}")
+        click.echo(f"unit {code}: channels {unit.channels}")
 
     from meldecentral.cli.demo import demo_group
     from meldecentral.cli.routing import routing_group

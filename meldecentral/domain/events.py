@@ -6,3 +6,4 @@ REPORT_CHANGED = "report.changed"  # category or place changed: route again
 REPORT_STATUS_CHANGED = "report.status_changed"
 ASSIGNMENT_STATUS_CHANGED = "assignment.status_changed"
 NOTE_ADDED = "note.added"
+DELIVERY_RESEND = "delivery.resend"  # a coordinator resends a dead letter: a worker sends it

@@ -21,6 +21,9 @@ class Unit(Model):
     sms_number: Mapped[str | None] = mapped_column(sa.String(40))
     webhook_url: Mapped[str | None] = mapped_column(sa.String(500))
     webhook_secret: Mapped[str | None] = mapped_column(sa.String(200))
+    # Addresses (and secrets) of the channels without a column above, by the field each channel
+    # declares (notifications/): a new channel needs no migration.
+    addresses: Mapped[dict | None] = mapped_column(sa.JSON)
     active: Mapped[bool] = mapped_column(default=True)
 
 

@@ -8,13 +8,19 @@ from flask_babel import lazy_gettext as _l
 
 from meldecentral.domain import roles
 from meldecentral.pages import ActionForm
+from meldecentral.services.delivery import channels
 from meldecentral.services.errors import ValidationFailed
 from meldecentral.services.privacy import audit
 from meldecentral.services.staff import admin as service
 from meldecentral.services.staff import signin
 from meldecentral.web import admin_bp as bp
 from meldecentral.web.common import actor, apply_errors, roles_required
-from meldecentral.web.forms import CategoryForm, RulesForm, UnitForm, UserForm
+from meldecentral.web.forms import (
+    CategoryForm,
+    RulesForm,
+    UserForm,
+    unit_form_class,
+)
 from meldecentral.web.labels import ROLE
 
 ADMIN = roles.ADMIN
@@ -91,15 +97,17 @@ def unit(unit_id: int):
     row = next((u for u in service.list_units(who) if u.id == unit_id), None)
     if row is None:
         return render_template("error.html", status=404, message=_("No such unit.")), 404
-    channels = row.channels or {}
-    form = UnitForm(
+    described = channels.described()
+    chosen = row.channels or {}
+    form = unit_form_class(described)(
         obj=row,
-        channels_high=channels.get("high", []),
-        channels_normal=channels.get("normal", []),
-        channels_low=channels.get("low", []),
+        channels_high=chosen.get("high", []),
+        channels_normal=chosen.get("normal", []),
+        channels_low=chosen.get("low", []),
+        **_addresses_of(row, described),
     )
     for field in (form.channels_high, form.channels_normal, form.channels_low):
-        field.choices = [(c, c) for c in service.CHANNELS]
+        field.choices = [(name, _(d.label)) for name, d in described.items()]
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
@@ -117,7 +125,35 @@ def unit(unit_id: int):
                 flash(_("Unit saved."), "ok")
                 return redirect(url_for("admin.units"))
         status = 422
-    return render_template("admin/unit.html", form=form, unit=row), status
+    return (
+        render_template(
+            "admin/unit.html", form=form, unit=row, address_fields=_address_fields(form, described)
+        ),
+        status,
+    )
+
+
+def _addresses_of(unit, described) -> dict[str, str | None]:
+    """The unit's addresses kept in its ``addresses`` JSON, for the form (``obj`` fills those
+    in columns)."""
+    return {
+        d.address.field: channels.read(unit, d.address.field, d.address.column)
+        for d in described.values()
+        if d.address is not None and not d.address.column
+    }
+
+
+def _address_fields(form, described) -> list[tuple]:
+    """The address and secret fields in the channels' order, with the input each asks for."""
+    out = []
+    for d in described.values():
+        if d.address is None:
+            continue
+        kind = {} if d.address.kind == "text" else {"type": d.address.kind}
+        out.append((form[d.address.field], kind))
+        if d.address.secret is not None:
+            out.append((form[d.address.secret.field], {"autocomplete": "off"}))
+    return out
 
 
 @bp.get("/categories")

@@ -4,11 +4,16 @@ next to these fields (``common.apply_errors``)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+from flask_babel import lazy_gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
+    Field,
     FloatField,
     HiddenField,
     PasswordField,
@@ -138,17 +143,32 @@ class UserForm(FlaskForm):
 
 
 class UnitForm(FlaskForm):
+    """A unit's name and channels; ``unit_form_class`` adds the channels' address fields."""
+
     name = StringField(_l("Name"), validators=[InputRequired(message=REQUIRED), Length(max=200)])
-    email = StringField(_l("E-mail"), validators=[Optional(), Length(max=200)])
-    sms_number = StringField(_l("SMS number"), validators=[Optional(), Length(max=40)])
-    webhook_url = StringField(_l("Webhook URL"), validators=[Optional(), Length(max=500)])
-    webhook_secret = PasswordField(
-        _l("Webhook secret (empty keeps the current one)"), validators=[Optional()]
-    )
     active = BooleanField(_l("Active"))
     channels_high = MultiCheckboxField(_l("Channels, high urgency"), choices=[])
     channels_normal = MultiCheckboxField(_l("Channels, normal urgency"), choices=[])
     channels_low = MultiCheckboxField(_l("Channels, low urgency"), choices=[])
+
+
+def unit_form_class(described: Mapping[str, Any]) -> type[UnitForm]:
+    """UnitForm with a field for each channel's address and secret, named, labelled and sized
+    as the channel declares them (services.delivery.channels); the service checks the values.
+    The labels are in the catalogue (pybabel extracts them from notifications/)."""
+    fields: dict[str, Field] = {}
+    for description in described.values():
+        address = description.address
+        if address is None:
+            continue
+        fields[address.field] = StringField(
+            lazy_gettext(address.label), validators=[Optional(), Length(max=address.max_length)]
+        )
+        if address.secret is not None:
+            fields[address.secret.field] = PasswordField(
+                lazy_gettext(address.secret.label), validators=[Optional()]
+            )
+    return type("ChannelsUnitForm", (UnitForm,), fields)
 
 
 class CategoryForm(FlaskForm):

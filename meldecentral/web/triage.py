@@ -10,6 +10,7 @@ from flask_login import current_user
 from meldecentral.domain import roles, workflow
 from meldecentral.domain.workflow import TransitionError
 from meldecentral.pages import ActionForm
+from meldecentral.services.delivery import resend as resending
 from meldecentral.services.delivery import send
 from meldecentral.services.errors import ValidationFailed
 from meldecentral.services.privacy import access, audit
@@ -293,11 +294,6 @@ def resend(delivery_id: int):
     form = ActionForm()
     if not form.validate_on_submit():
         return redirect(url_for("staff.deliveries"))
-    d = send.resend(actor(), delivery_id)
-    # Handing the delivery to the worker is the worker side's job; imported here, not at module
-    # level, so that the pages never depend on Celery being importable (as api/admin.py does).
-    from workers.tasks import enqueue_deliveries
-
-    enqueue_deliveries([d.id])
+    resending.resend(actor(), delivery_id)  # a worker sends it (the outbox's event)
     flash(_("Sent again."), "ok")
     return redirect(url_for("staff.deliveries"))

@@ -2,7 +2,7 @@
 rule cache compares it; the rules' count and largest id did not change when SQLite reused ids)
 
 Revision ID: c5e1f7a2b9d4
-Revises: a7b3c5d9e1f2
+Revises: c4e8f1a2b3d6
 Create Date: 2026-12-06 20:45:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c5e1f7a2b9d4'
-down_revision = 'a7b3c5d9e1f2'
+down_revision = 'c4e8f1a2b3d6'
 branch_labels = None
 depends_on = None
 

@@ -480,9 +480,11 @@ def empty_registry(monkeypatch):
     monkeypatch.setattr(base, "_registry", {})
 
 
-def test_configure_builds_email_webhook_and_sms(empty_registry):
+def test_configure_builds_every_declared_channel_from_its_settings(empty_registry):
+    stored = []
     channels = notifications.configure(
         {
+            "IN_APP_STORE": stored.append,
             "SMTP_HOST": "smtp.kommune.test",
             "SMTP_PORT": "2525",
             "SMTP_USER": "meldecentral",
@@ -497,7 +499,8 @@ def test_configure_builds_email_webhook_and_sms(empty_registry):
         }
     )
 
-    assert sorted(channels) == ["email", "sms", "webhook"]
+    assert sorted(channels) == ["email", "in_app", "sms", "webhook"]
+    assert notifications.get("in_app").store == stored.append
     mail = notifications.get("email")
     assert isinstance(mail, EmailChannel) and isinstance(mail, notifications.Channel)
     assert (mail.host, mail.port, mail.starttls, mail.username) == (
@@ -516,9 +519,96 @@ def test_configure_builds_email_webhook_and_sms(empty_registry):
     )
 
 
+def test_declared_defaults_apply_where_a_setting_is_missing(empty_registry):
+    channels = notifications.configure({"SMTP_STARTTLS": "yes", "SMTP_PORT": ""})
+    mail = channels["email"]
+    assert (mail.host, mail.port, mail.mail_from, mail.timeout) == (
+        None,
+        587,  # STARTTLS without a port: submission
+        "meldecentral@localhost",
+        5.0,
+    )
+    assert channels["sms"].gateway_url is None and channels["in_app"].store is None
+
+
+def test_each_channel_declares_its_label_settings_and_address():
+    described = notifications.discover()
+    assert list(described) == ["email", "in_app", "sms", "webhook"]
+    assert {name: d.label for name, d in described.items()} == {
+        "email": "E-mail",
+        "in_app": "In-app",
+        "sms": "SMS",
+        "webhook": "Webhook",
+    }
+    fields = {name: d.address and d.address.field for name, d in described.items()}
+    assert fields == {
+        "email": "email",
+        "in_app": None,  # the unit itself is the recipient
+        "sms": "sms_number",
+        "webhook": "webhook_url",
+    }
+    assert described["webhook"].address.secret.field == "webhook_secret"
+    assert described["webhook"].address.secret.generate().startswith("whsec_")
+    assert notifications.setting_keys() == [
+        "HTTP_TIMEOUT",
+        "MAIL_FROM",
+        "SMS_GATEWAY_TOKEN",
+        "SMS_GATEWAY_URL",
+        "SMS_SENDER",
+        "SMTP_HOST",
+        "SMTP_PASSWORD",
+        "SMTP_PORT",
+        "SMTP_STARTTLS",
+        "SMTP_USER",
+    ]  # not IN_APP_STORE: the app hands that over, no operator sets it
+    with pytest.raises(TypeError):
+        described["fax"] = described["email"]  # read-only
+
+
+@pytest.mark.parametrize(
+    ("channel", "good", "bad"),
+    [
+        ("email", ["a@b.dk", "x@localhost"], ["", "a@b", "a b@c.dk", "a@b.dk,c@d.dk"]),
+        ("sms", ["+45 12 34 56 78", "0045 1234 5678"], ["12", "+45 12x34", "call me"]),
+        ("webhook", ["https://h.example/x", "http://127.0.0.1:9/"], ["ftp://h/x", "https://"]),
+    ],
+)
+def test_address_checks_are_the_channels_own(channel, good, bad):
+    check = notifications.discover()[channel].address.check
+    for address in good:
+        check(address)
+    for address in bad:
+        with pytest.raises(ValueError):
+            check(address)
+
+
+def test_a_new_channel_is_one_declaration(empty_registry, monkeypatch):
+    # A copy of the declarations made so far (every module imported first): the test's own
+    # declaration goes into the copy and leaves with it.
+    monkeypatch.setattr(base, "_described", dict(notifications.discover()))
+
+    @base.declare(
+        label=base.N_("Pager"),
+        settings=(base.Setting("PAGER_URL", "url", default="https://pager.test"), base.TIMEOUT),
+        address=base.Address(field="pager_number", label=base.N_("Pager number"), check=str),
+    )
+    class PagerChannel:
+        name = "pager"
+
+        def __init__(self, url, timeout):
+            self.url, self.timeout = url, timeout
+
+        def send(self, message):
+            return "paged"
+
+    assert "PAGER_URL" in notifications.setting_keys()
+    channels = notifications.configure({"HTTP_TIMEOUT": "2"})
+    assert (channels["pager"].url, channels["pager"].timeout) == ("https://pager.test", 2.0)
+    assert notifications.discover()["pager"].address.column is False  # kept in unit.addresses
+
+
 def test_get_unknown_channel_names_what_exists(empty_registry):
     notifications.configure({})
-    notifications.register(InAppChannel())
     with pytest.raises(KeyError, match=r"'nope'.*email, in_app, sms, webhook"):
         notifications.get("nope")
 
@@ -541,6 +631,9 @@ def test_package_imports_no_app_code_and_registers_nothing():
         "app = {'flask', 'sqlalchemy', 'meldecentral'};"
         "bad = [m for m in sys.modules if m.split('.')[0] in app];"
         "assert not bad, bad;"
-        "from notifications import base; assert base._registry == {}, base._registry"
+        "from notifications import base; assert base._registry == {}, base._registry;"
+        "notifications.configure({});"
+        "bad = [m for m in sys.modules if m.split('.')[0] in app];"
+        "assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=10)

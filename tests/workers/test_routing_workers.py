@@ -125,6 +125,39 @@ def test_receiver_down_for_good_is_dead_lettered(stack, police_hook, make_user_i
     print(f"\ndead-lettered after {d.attempts} attempts: {d.last_error}")
 
 
+def test_a_resent_dead_letter_reaches_the_fixed_receiver(stack, police_hook, make_user_in):
+    """No beat here, so no sweeper: the resend's outbox event, published by the app's relay,
+    is what makes the worker send it."""
+    police_hook.close()  # nothing listens there any more
+    stack.worker.start()
+    submit(stack.app.test_client(), 1)
+    d = wait_for(
+        lambda: db.session.scalars(
+            sa.select(Delivery).where(Delivery.channel == "webhook", Delivery.status == "dead")
+        ).first(),
+        60,
+        interval=0.3,
+        what="a dead letter",
+    )
+    fixed = WebhookReceiver(police_hook.secret)
+    police = db.session.scalar(sa.select(Unit).filter_by(code="POLICE"))
+    police.webhook_url = fixed.url  # the usual fix: the unit's address corrected
+    db.session.commit()
+    _, token = make_user_in(stack.app, "coordinator")
+    res = stack.app.test_client().post(f"/api/v1/deliveries/{d.id}/resend", headers=auth(token))
+    assert res.status_code == 200
+    try:
+        got = wait_for(fixed.delivered, 30, what="the resent webhook")
+        assert got[0]["valid"] and got[0]["headers"]["webhook-id"] == f"msg_{d.id}"
+        wait_for(
+            lambda: db.session.expire_all() or db.session.get(Delivery, d.id).status == "sent",
+            10,
+            what="sent status",
+        )
+    finally:
+        fixed.close()
+
+
 def test_redis_down_while_reports_are_submitted(stack, police_hook):
     stack.worker.start()
     stack.beat.start()

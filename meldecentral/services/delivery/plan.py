@@ -21,11 +21,9 @@ from meldecentral.db import bulk, tx
 from meldecentral.extensions import db
 from meldecentral.models import Assignment, Delivery, Report, Unit
 from meldecentral.models.delivery import SEND_LEASE, SENDING
+from meldecentral.services.delivery import channels
 
 PLANNED_KEY = "mc_planned_deliveries"
-
-# Channels a unit may use, and where each finds the unit's address.
-UNIT_ADDRESS = {"email": "email", "sms": "sms_number", "webhook": "webhook_url", "in_app": None}
 
 
 def _link(path: str) -> str:
@@ -101,11 +99,9 @@ def _insert_from_arrays(columns: tuple[str, ...]):
 def _unit_rows(
     unit: Unit, report: Report, reason: str, subject: str, payload: dict, assignment_id: int | None
 ) -> list[dict]:
-    channels = (unit.channels or {}).get(report.urgency) or []
     rows = []
-    for channel in channels:
-        attr = UNIT_ADDRESS.get(channel, "missing")
-        recipient = str(unit.id) if attr is None else getattr(unit, attr, None)
+    for channel in (unit.channels or {}).get(report.urgency) or []:
+        recipient = channels.unit_address(unit, channel)  # where the channel declares it
         rows.append(
             {
                 "dedupe_key": f"{reason}:{unit.code}:{channel}",

@@ -1,6 +1,9 @@
 """Sending a Delivery: claim it (a lease, so two workers never send it at once), send through
 its channel, log the attempt, then mark it sent, schedule a retry with backoff and jitter, or
-dead-letter it where coordinators see it and can resend."""
+dead-letter it where coordinators see it and can resend (``services.delivery.resend``).
+
+The channels themselves are the worker side's (``notifications``, never imported here): this
+module sends through the function ``create_app`` hands over (``channels.sender``)."""
 
 from __future__ import annotations
 
@@ -14,15 +17,14 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import lazyload
 
-import notifications
 from meldecentral import clock
 from meldecentral.extensions import db
 from meldecentral.models import Delivery, DeliveryAttempt, InAppNotification, ReporterContact
 from meldecentral.models.delivery import DEAD, PENDING, SEND_LEASE, SENDING, SENT
 from meldecentral.services.actor import Actor
-from meldecentral.services.delivery.plan import UNIT_ADDRESS
-from meldecentral.services.errors import Forbidden, NotFound
-from notifications import DeliveryError, Message
+from meldecentral.services.delivery import channels
+from meldecentral.services.delivery.channels import SendFailed
+from meldecentral.services.errors import Forbidden
 
 
 @dataclass
@@ -37,7 +39,10 @@ def backoff(attempt: int, base: float, cap: float) -> float:
     return random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not security
 
 
-def _claim(delivery_id: int) -> Delivery | None:
+def _claimable(delivery_id: int, *, due: bool = False) -> Delivery | None:
+    """The delivery, locked, if nobody sends it: neither sent, dead, nor under another's lease
+    (``due``: nor, having been tried and failed, waiting for its retry time); claimed for this
+    worker (the lease), for the caller to commit."""
     now = clock.now()
     delivery = db.session.scalar(
         sa.select(Delivery)
@@ -46,15 +51,33 @@ def _claim(delivery_id: int) -> Delivery | None:
         .options(lazyload(Delivery.attempt_log))  # not needed to send
     )
     if delivery is None or delivery.status in (SENT, DEAD):
-        db.session.rollback()
         return None
     if delivery.status == SENDING and delivery.lease_until and delivery.lease_until > now:
-        db.session.rollback()
+        return None
+    if due and delivery.attempts and (delivery.next_attempt_at or now) > now:
         return None
     delivery.status = SENDING
     delivery.lease_until = now + SEND_LEASE
+    return delivery
+
+
+def _claim(delivery_id: int) -> Delivery | None:
+    delivery = _claimable(delivery_id)
+    if delivery is None:
+        db.session.rollback()
+        return None
     db.session.commit()
     return delivery
+
+
+def claim_in_worker(delivery_id: int) -> list[int]:
+    """In a worker's one transaction (db.tx): claim the delivery with the lease that
+    plan.insert_planned gives, for this worker to send once the transaction commits (as
+    ``attempt(..., claimed=True)``); should it die first, the lease runs out and the sweeper
+    sends it. Returns its id, or nothing if it is sent, dead, someone else's now, or failed
+    meanwhile and waits for its retry (the deliver task's, at its time)."""
+    delivery = _claimable(delivery_id, due=True)
+    return [delivery.id] if delivery is not None else []
 
 
 def _recipient(delivery: Delivery) -> str | None:
@@ -68,19 +91,24 @@ def _recipient(delivery: Delivery) -> str | None:
     return contact.email if delivery.channel == "email" else contact.phone
 
 
-def _message(delivery: Delivery, recipient: str) -> Message:
+def _message(delivery: Delivery, recipient: str) -> dict:
+    """The sender's arguments (notifications.Message's fields); the unit's secret if the
+    channel signs (the unit is not loaded for one that does not)."""
+    signs = channels.secret_of(delivery.channel)
     secret = (
-        delivery.unit.webhook_secret if delivery.unit and delivery.channel == "webhook" else None
+        channels.read(delivery.unit, signs.field, signs.column)
+        if signs is not None and delivery.unit_id is not None
+        else None
     )
-    return Message(
-        channel=delivery.channel,
-        recipient=recipient,
-        subject=delivery.subject,
-        body=delivery.body,
-        payload=delivery.payload,
-        message_id=f"msg_{delivery.id}",
-        secret=secret,
-    )
+    return {
+        "channel": delivery.channel,
+        "recipient": recipient,
+        "subject": delivery.subject,
+        "body": delivery.body,
+        "payload": delivery.payload,
+        "message_id": f"msg_{delivery.id}",
+        "secret": secret,
+    }
 
 
 def redact(error: str, recipient: str) -> str:
@@ -154,12 +182,10 @@ def _send(delivery: Delivery, attempts: list[dict]) -> Outcome:
     recipient = _recipient(delivery)
     try:
         if not recipient:
-            raise DeliveryError(f"no {delivery.channel} address configured", permanent=True)
-        receipt = notifications.get(delivery.channel).send(_message(delivery, recipient))
-    except DeliveryError as exc:
+            raise SendFailed(f"no {delivery.channel} address configured", permanent=True)
+        receipt = channels.sender()(**_message(delivery, recipient))
+    except SendFailed as exc:
         error, permanent, hint = exc.reason, exc.permanent, exc.retry_after
-    except KeyError as exc:
-        error, permanent = str(exc), True
     if error and recipient:
         error = redact(error, recipient)
     duration_ms = int((time.monotonic() - t0) * 1000)
@@ -230,26 +256,10 @@ def dead_letters(actor: Actor, limit: int = 200) -> list[Delivery]:
     )
 
 
-def resend(actor: Actor, delivery_id: int) -> Delivery:
-    """A coordinator sends a dead-lettered notification again (after fixing the address)."""
-    if actor.role != "coordinator":
-        raise Forbidden("only coordinators resend notifications")
-    delivery = db.session.get(Delivery, delivery_id)
-    if delivery is None or delivery.status != DEAD:
-        raise NotFound("no such undelivered notification")
-    if delivery.audience == "unit" and delivery.unit is not None:
-        # Take the unit's current address: the usual fix is correcting it.
-        attr = UNIT_ADDRESS.get(delivery.channel)
-        if attr:
-            delivery.recipient = getattr(delivery.unit, attr)
-    delivery.status, delivery.attempts, delivery.dead_at = PENDING, 0, None
-    delivery.next_attempt_at = None
-    db.session.commit()
-    return delivery
-
-
-def store_in_app(message: Message) -> None:
-    """The in-app channel's store: one row per delivery (idempotent)."""
+def store_in_app(message) -> None:
+    """The in-app channel's store: one row per delivery (idempotent). ``message`` is the
+    channel's (notifications.Message): its message_id, recipient (the unit's id), subject and
+    payload's link are kept."""
     delivery_id = int(message.message_id.removeprefix("msg_"))
     exists = db.session.scalar(
         sa.select(InAppNotification.id).where(InAppNotification.delivery_id == delivery_id)

@@ -10,14 +10,13 @@ from meldecentral.domain import roles
 from meldecentral.extensions import db
 from meldecentral.models import Category, Municipality, RoutingRule, Unit, User
 from meldecentral.services.actor import Actor
-from meldecentral.services.delivery.plan import UNIT_ADDRESS
+from meldecentral.services.delivery import channels as declared
 from meldecentral.services.errors import Forbidden, NotFound, ValidationFailed
 from meldecentral.services.reference import catalogue
 from meldecentral.services.routing import rulebook
 from meldecentral.services.staff import signin, users
 
 URGENCIES = ("high", "normal", "low")
-CHANNELS = tuple(UNIT_ADDRESS)
 
 
 def _require_admin(actor: Actor) -> None:
@@ -110,35 +109,81 @@ def reset_totp(actor: Actor, user_id: int) -> User:
     return user
 
 
+def unit_by_code(actor: Actor, code: str) -> Unit:
+    _require_admin(actor)
+    unit = db.session.scalar(
+        sa.select(Unit).filter_by(municipality_id=actor.municipality_id, code=code)
+    )
+    if unit is None:
+        raise NotFound(f"no unit {code!r}")
+    return unit
+
+
 def update_unit(actor: Actor, unit_id: int, data: dict) -> Unit:
-    """``data``: name, email, sms_number, webhook_url, webhook_secret (empty keeps the old
-    one), active, and channels as {urgency: [channel, ...]}."""
+    """``data``: name, active, channels as {urgency: [channel, ...]}, and each channel's address
+    and secret under the field the channel declares (e.g. email, sms_number, webhook_url,
+    webhook_secret; services.delivery.channels); an empty secret keeps the old one. A key left
+    out keeps what the unit has (the command line changes what it is given; the page sends
+    every field)."""
     _require_admin(actor)
     unit = _own(actor, Unit, unit_id)
-    channels = data.get("channels") or {}
+    described = declared.described()
     errors: dict[str, list[str]] = {}
+    addresses = _addresses(unit, described, data, errors)
+    channels = data["channels"] if "channels" in data else (unit.channels or {})
     for urgency, chosen in channels.items():
         if urgency not in URGENCIES:
             errors.setdefault("channels", []).append(f"unknown urgency {urgency!r}")
         for channel in chosen:
-            if channel not in CHANNELS:
+            description = described.get(channel)
+            if description is None:
                 errors.setdefault(f"channels_{urgency}", []).append(f"unknown channel {channel!r}")
-            elif UNIT_ADDRESS[channel] and not data.get(UNIT_ADDRESS[channel]):
+            elif description.address and not addresses[description.address.field]:
                 errors.setdefault(f"channels_{urgency}", []).append(
-                    f"{channel} needs an address ({UNIT_ADDRESS[channel]})"
+                    f"{channel} needs an address ({description.address.field})"
                 )
     if errors:
         raise ValidationFailed("invalid unit", errors)
-    unit.name = data["name"]
-    unit.email = data.get("email") or None
-    unit.sms_number = data.get("sms_number") or None
-    unit.webhook_url = data.get("webhook_url") or None
-    if data.get("webhook_secret"):
-        unit.webhook_secret = data["webhook_secret"]
-    unit.active = bool(data.get("active", True))
+    unit.name = data.get("name", unit.name)
+    for description in described.values():
+        address = description.address
+        if address is None:
+            continue
+        if address.field in data:
+            declared.write(unit, address.field, address.column, addresses[address.field])
+        secret = address.secret
+        if secret is not None and data.get(secret.field):
+            declared.write(unit, secret.field, secret.column, data[secret.field])
+    unit.active = bool(data.get("active", unit.active))
     unit.channels = {u: list(channels.get(u, [])) for u in URGENCIES}
     db.session.commit()
     return unit
+
+
+def _addresses(unit: Unit, described, data: dict, errors: dict) -> dict[str, str | None]:
+    """Each channel's address as it will be: the one given (checked by the channel's own rule:
+    an address saved is one the channel can send to), else the unit's."""
+    addresses: dict[str, str | None] = {}
+    for description in described.values():
+        address = description.address
+        if address is None:
+            continue
+        if address.field not in data:
+            addresses[address.field] = declared.read(unit, address.field, address.column)
+            continue
+        value = (data[address.field] or "").strip() or None
+        if value is not None:
+            if len(value) > address.max_length:
+                errors.setdefault(address.field, []).append(
+                    f"at most {address.max_length} characters"
+                )
+            else:
+                try:
+                    address.check(value)
+                except ValueError as exc:
+                    errors.setdefault(address.field, []).append(str(exc))
+        addresses[address.field] = value
+    return addresses
 
 
 def save_category(actor: Actor, category_id: int | None, data: dict) -> Category:
