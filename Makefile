@@ -53,9 +53,11 @@ demo: migrate
 run: demo
 	$(BIN)/honcho start -f Procfile.dev
 
+# ruff, and the import contracts of pyproject.toml (docs/architecture.md): a wrong arrow fails.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 format: install
 	$(BIN)/ruff format .
