@@ -30,6 +30,26 @@ USER_ACTIONS = {
     "unlock": (service.unlock_user, _l("User unlocked.")),
     "reset-2fa": (service.reset_totp, _l("Two-factor reset: set up again at the next sign-in.")),
 }
+# Actions that lock someone out are asked again on a page of their own before they are done:
+# one tap on a phone must not end a colleague's access. (question, what follows, button)
+CONFIRM = {
+    "deactivate": (
+        _l("Deactivate %(name)s?"),
+        _l(
+            "They are signed out everywhere and cannot sign in until an administrator "
+            "activates them again."
+        ),
+        _l("Yes, deactivate"),
+    ),
+    "reset-2fa": (
+        _l("Reset two-factor for %(name)s?"),
+        _l(
+            "They are signed out everywhere and must set up their authenticator app again at "
+            "the next sign-in."
+        ),
+        _l("Yes, reset two-factor"),
+    ),
+}
 
 
 def _user_form(who, formdata=None) -> UserForm:
@@ -74,6 +94,17 @@ def user_action(user_id: int, action: str):
     form = ActionForm()
     if action not in USER_ACTIONS or not form.validate_on_submit():
         return redirect(url_for("admin.users"))
+    if action in CONFIRM and request.form.get("confirm") != "yes":
+        user = service.get_user(actor(), user_id)
+        question, consequence, button = CONFIRM[action]
+        return render_template(
+            "admin/confirm.html",
+            question=question % {"name": user.name},
+            consequence=consequence,
+            button=button,
+            action_url=url_for("admin.user_action", user_id=user.id, action=action),
+            form=form,
+        )
     fn, message = USER_ACTIONS[action]
     try:
         fn(actor(), user_id)

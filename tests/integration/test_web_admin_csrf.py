@@ -48,13 +48,31 @@ def test_admin_deactivates_and_resets_two_factor(app):
     admin, _ = signed_in(app, "admin")
     coord_client, coordinator = signed_in(app, "coordinator")
     token = csrf(admin, "/admin/users")
-    admin.post(f"/admin/users/{coordinator.id}/reset-2fa", data={"csrf_token": token})
+    confirmed = {"csrf_token": token, "confirm": "yes"}
+    admin.post(f"/admin/users/{coordinator.id}/reset-2fa", data=confirmed)
     db.session.refresh(coordinator)
     assert coordinator.totp_secret is None
     assert coord_client.get("/staff/queue").status_code == 302  # its session ended
-    admin.post(f"/admin/users/{coordinator.id}/deactivate", data={"csrf_token": token})
+    admin.post(f"/admin/users/{coordinator.id}/deactivate", data=confirmed)
     db.session.refresh(coordinator)
     assert not coordinator.active
+
+
+@pytest.mark.parametrize("action", ["deactivate", "reset-2fa"])
+def test_locking_someone_out_is_asked_again_first(app, action):
+    """Issue 16, item 18: deactivating a user and resetting two-factor happened on one tap."""
+    admin, _ = signed_in(app, "admin")
+    _, coordinator = signed_in(app, "coordinator")
+    secret = coordinator.totp_secret
+    res = admin.post(
+        f"/admin/users/{coordinator.id}/{action}", data={"csrf_token": csrf(admin, "/admin/users")}
+    )
+    assert res.status_code == 200
+    page = text_of(res)
+    assert coordinator.name in page and 'name="confirm" value="yes"' in page
+    assert 'href="/admin/users"' in page  # a way back that changes nothing
+    db.session.refresh(coordinator)
+    assert coordinator.active and coordinator.totp_secret == secret  # nothing done yet
 
 
 def test_admin_edits_a_unit_channels(app):

@@ -31,6 +31,11 @@ def _own(actor: Actor, model, object_id: int):
     return row
 
 
+def get_user(actor: Actor, user_id: int) -> User:
+    _require_admin(actor)
+    return _own(actor, User, user_id)
+
+
 def list_users(actor: Actor) -> list[User]:
     _require_admin(actor)
     return list(
