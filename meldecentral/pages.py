@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import TooManyRequests
 
 from meldecentral.domain.workflow import TransitionError
 from meldecentral.services.errors import Forbidden, NotFound, ServiceError
@@ -56,6 +57,13 @@ def install_error_handlers(bp: Blueprint) -> None:
     @bp.errorhandler(ServiceError)
     def _service(exc):
         return error_page(exc.status, exc.message)
+
+    @bp.errorhandler(TooManyRequests)
+    def _too_many(exc):
+        body, status = error_page(
+            429, _("Too many requests from this connection. Please wait a little and try again.")
+        )
+        return body, status, {"Retry-After": str(exc.retry_after or 60)}
 
 
 def safe_next(target: str | None, default: str) -> str:

@@ -32,7 +32,7 @@ from meldecentral.schemas.reports import (
     TransitionInSchema,
 )
 from meldecentral.schemas.rows import report_summaries
-from meldecentral.security import configured_limit, count_request
+from meldecentral.security import count_request
 from meldecentral.services.errors import NotFound
 from meldecentral.services.privacy import access, audit
 from meldecentral.services.reports import (
@@ -152,7 +152,6 @@ def submit_report():
 
 
 @bp.get("/track/<reference>")
-@configured_limit("RATELIMIT_TRACK")
 def track(reference: str):
     """Public: follow a report by its receipt reference.
     ---
@@ -169,6 +168,7 @@ def track(reference: str):
           content: {application/json: {schema: Error}}
           headers: {Retry-After: RetryAfter}
     """
+    count_request("RATELIMIT_TRACK", "track")  # shared with the tracking page
     view = tracking.track(reference, current_app.config["DEFAULT_MUNICIPALITY"])
     if view is None:
         raise ApiError(404, "not_found", "no report with that reference")

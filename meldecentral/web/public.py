@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import (
     abort,
     current_app,
+    flash,
     jsonify,
     redirect,
     render_template,
@@ -16,10 +17,12 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.exceptions import TooManyRequests
 
 from config import ROOT
 from meldecentral.domain.reference import normalise_reference
 from meldecentral.pages import safe_next
+from meldecentral.security import count_request
 from meldecentral.services.errors import EmergencyRedirected, ValidationFailed
 from meldecentral.services.reference import lookups
 from meldecentral.services.reports import submit, tracking
@@ -56,6 +59,14 @@ def report_form():
     form = ResidentReportForm()
     who = resident()
     extra = fill_choices(form, who)
+    if request.method == "POST":
+        try:
+            count_request("RATELIMIT_SUBMIT", "submit")  # the API's limits, on the same counters
+        except TooManyRequests as exc:
+            # What was typed stays on the page; the reporter is told when to try again.
+            flash(_too_many(exc), "error")
+            page = render_template("public/report_form.html", form=form, **extra)
+            return page, 429, {"Retry-After": exc.retry_after}
     if form.validate_on_submit():
         data = load(form, form_data(form, resident=True))
         if data is not None:
@@ -70,6 +81,15 @@ def report_form():
                 return redirect(url_for("public.receipt"))
     status = 422 if request.method == "POST" else 200
     return render_template("public/report_form.html", form=form, **extra), status
+
+
+def _too_many(exc: TooManyRequests) -> str:
+    minutes = max(1, -(-int(exc.retry_after or 60) // 60))
+    return _(
+        "Too many reports have been sent from this connection. Your text is kept: try again in "
+        "%(minutes)s minutes. If it is urgent, call 112 (emergency) or 114 (police).",
+        minutes=minutes,
+    )
 
 
 def _place_messages(fields: dict) -> dict:
@@ -106,6 +126,7 @@ def track_form():
 
 @bp.get("/track/<reference>")
 def track(reference: str):
+    count_request("RATELIMIT_TRACK", "track")  # shared with the API's look-ups
     view = tracking.track(reference, current_app.config["DEFAULT_MUNICIPALITY"])
     if view is None:
         form = TrackForm(formdata=None, reference=reference)

@@ -21,6 +21,7 @@ from meldecentral.extensions import db, limiter
 from meldecentral.security import configured_limit
 from meldecentral.services import setup
 from tests.conftest import NORREBRO, auth, create_staff
+from tests.webutil import csrf, text_of
 
 REPORT = {"category": "NABO", "text": "Larm hver nat.", **NORREBRO}
 
@@ -160,13 +161,28 @@ def test_redis_down_fails_open_with_a_warning_and_counts_in_memory(limited_app, 
     # the submission counts in its view (security.count_request), with its own fallback
     warnings = [r for r in caplog.records if r.name == "meldecentral.security"]
     assert len(warnings) == 1 and "unreachable" in warnings[0].getMessage()
-    # the decorated endpoints fall back through Flask-Limiter
+    # tracking counts in its view too (shared by the page and the API)
     caplog.clear()
     app = limited_app(RATELIMIT_STORAGE_URI=url, RATELIMIT_TRACK="2/minute")
     client = app.test_client()
     with caplog.at_level(logging.WARNING):
         codes = [client.get("/api/v1/track/MC-AAAA-BBBB").status_code for _ in range(3)]
     assert codes == [404, 404, 429]
+    warnings = [r for r in caplog.records if r.name == "meldecentral.security"]
+    assert len(warnings) == 1 and "unreachable" in warnings[0].getMessage()
+    # the decorated endpoints (sign-in) fall back through Flask-Limiter
+    caplog.clear()
+    app = limited_app(RATELIMIT_STORAGE_URI=url, RATELIMIT_SIGNIN="2/minute")
+
+    @app.get("/_test/signin")
+    @configured_limit("RATELIMIT_SIGNIN")
+    def _signin():
+        return "ok"
+
+    client = app.test_client()
+    with caplog.at_level(logging.WARNING):
+        codes = [client.get("/_test/signin").status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
     warnings = [r for r in caplog.records if r.name == "flask-limiter"]
     assert warnings and "unreachable" in warnings[0].getMessage()
 
@@ -270,3 +286,45 @@ def test_sign_in_attempts_are_limited_per_address(limited_app):
     codes = [client.post("/login", data=form).status_code for _ in range(4)]
     assert 429 not in codes[:3] and codes[3] == 429
     assert client.get("/login").status_code == 200  # the page itself is not limited
+
+
+# The pages share the API's limits (issue 16, item 14): POST /report took 15 reports in a
+# second while the API answered 429, and /track/<reference> 147 look-ups a second.
+
+
+def _form(client, text="Larm og trusler i opgangen hver nat."):
+    return client.post(
+        "/report",
+        data={
+            "csrf_token": csrf(client, "/report"),
+            "category": "NABO",
+            "text": text,
+            "district": "3",
+        },
+    )
+
+
+def test_the_report_form_and_the_api_count_against_one_limit(limited_app):
+    app = limited_app(RATELIMIT_SUBMIT="3/minute")
+    client = app.test_client()
+    assert client.post("/api/v1/reports", json=REPORT).status_code == 201
+    for _ in range(2):
+        assert _form(client).status_code == 302  # to the receipt
+    refused = _form(client, text="Den fjerde melding inden for et minut.")
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    page = text_of(refused)
+    assert "Den fjerde melding inden for et minut." in page  # what was typed is kept
+    assert "112" in page
+    assert client.post("/api/v1/reports", json=REPORT).status_code == 429
+
+
+def test_the_tracking_page_and_the_api_count_against_one_limit(limited_app):
+    app = limited_app(RATELIMIT_TRACK="4/minute")
+    client = app.test_client()
+    for _ in range(2):
+        assert client.get("/api/v1/track/MC-AAAA-AAAA").status_code == 404
+        assert client.get("/track/MC-AAAA-AAAA").status_code == 404
+    refused = client.get("/track/MC-AAAA-AAAA")
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert "<html" in text_of(refused)  # the site's own page
+    assert client.get("/api/v1/track/MC-AAAA-AAAA").status_code == 429
