@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from meldecentral import create_app
 from meldecentral.extensions import db
+from tests.database import reset
 
 PG_ADMIN_URL = os.environ.get(
     "MC_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -75,26 +76,11 @@ def _pg_app(pg_database):
     return _migrated_app(pg_database)
 
 
-def _reset(app) -> None:
-    """Empty every table, then load the demo's reference data (units, categories, districts)."""
-    from meldecentral.services.reference import geo, setup
-
-    with app.app_context():
-        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-        if db.engine.dialect.name == "postgresql":
-            db.session.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for t in tables:
-                db.session.execute(sa.text(f"DELETE FROM {t}"))
-        db.session.commit()
-        geo.clear_cache()
-        setup.load_reference_data()
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def app(request):
+    """The app on a database with only the reference data in it (tests.database.reset)."""
     app = request.getfixturevalue("_sqlite_app" if request.param == "sqlite" else "_pg_app")
-    _reset(app)
+    reset(app)
     with app.app_context():
         yield app
         db.session.remove()

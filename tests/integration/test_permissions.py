@@ -35,7 +35,8 @@ from meldecentral.services.actor import SYSTEM, Actor
 from meldecentral.services.reports import attachments, submit
 from meldecentral.services.routing import assign, route
 from meldecentral.services.staff import signin
-from tests.conftest import NORREBRO, _reset, auth, create_staff
+from tests.conftest import NORREBRO, auth, create_staff
+from tests.database import reset
 from tests.webutil import PASSWORD, PageClient, csrf, page_client, sign_in, with_totp
 
 ROLES = (
@@ -422,7 +423,7 @@ def routes(app) -> set[tuple[str, str]]:
 def sqlite_app(request, tmp_path):
     """Access rules do not depend on the database: SQLite only, for speed."""
     app = request.getfixturevalue("_sqlite_app")
-    _reset(app)
+    reset(app)
     with app.app_context():
         old = app.config["UPLOAD_FOLDER"]
         app.config["UPLOAD_FOLDER"] = str(tmp_path)
