@@ -72,7 +72,7 @@ class Live:
 
     def drain(self) -> None:
         """Run the outbox handlers as the worker would (routing, notifications)."""
-        from tests.integration.test_routing_flow import drain
+        from tests.factories import drain
 
         with self.app.app_context():
             drain()
