@@ -200,7 +200,8 @@ def test_a_truncated_photo_is_refused(client, world):
     assert res.status_code == 422 and "file" in res.json["error"]["fields"]
 
 
-# As in production, where services.reports.attachments installs this filter (pytest resets filters per test).
+# As in production, where services.reports.attachments installs this filter (pytest resets
+# filters per test).
 @pytest.mark.filterwarnings("error::PIL.Image.DecompressionBombWarning")
 def test_decompression_bombs_are_refused_before_decoding(client, world, upload_dir):
     # 49 megapixels of zeros in ~50 KB: between the limit and twice it (Pillow's warning,
