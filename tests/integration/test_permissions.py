@@ -448,6 +448,7 @@ def test_every_endpoint_has_a_row(sqlite_app):
     assert not not_pages, f"pages are tried with a session (Page(...)), not a token: {not_pages}"
 
 
+@pytest.mark.slow
 def test_permission_matrix(sqlite_app):
     client = sqlite_app.test_client()
     users, tokens = {}, {"anonymous": None}
@@ -521,6 +522,7 @@ def outcome(res) -> int | str:
     return LOGIN if res.status_code == 302 and location.startswith("/login") else res.status_code
 
 
+@pytest.mark.slow
 def test_page_permission_matrix(sqlite_app):
     users = {role: staff_user(kind, unit) for role, (kind, unit) in USERS.items()}
     sessions = Sessions(sqlite_app, users)

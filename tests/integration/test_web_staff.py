@@ -4,6 +4,7 @@ queue and report page, the unit's inbox, undelivered notifications, and who may 
 import re
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from meldecentral import clock
@@ -74,6 +75,7 @@ def test_json_endpoint_needs_csrf_session_and_the_role(app, client):
     assert db.session.scalar(sa.select(sa.func.count(Report.id))) == 0
 
 
+@pytest.mark.slow
 def test_report_page_is_logged_and_hidden_from_others(app):
     worker, _ = signed_in(app, "street_worker")
     report = file_report(worker)
