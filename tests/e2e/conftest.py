@@ -56,6 +56,7 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "tests/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
+            item.add_marker(pytest.mark.slow)
             if reason:
                 item.add_marker(pytest.mark.skip(reason=reason))
 
@@ -78,7 +79,7 @@ class Live:
 
     def drain(self) -> None:
         """Run the outbox handlers as the worker would (routing, notifications)."""
-        from tests.integration.test_routing_flow import drain
+        from tests.factories import drain
 
         with self.app.app_context():
             drain()

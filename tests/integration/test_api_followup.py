@@ -6,30 +6,13 @@ from sqlalchemy.exc import DBAPIError
 
 from meldecentral.extensions import db
 from meldecentral.models import AccessLog, ReportEvent
-from tests.conftest import NORREBRO, auth
+from tests.conftest import auth
+from tests.factories import move, route, submit_report
 
 
 def submit(client, token=None, **over):
-    body = {"category": "UNG", "text": "En dreng på 13 er ude sent.", **NORREBRO, **over}
-    res = client.post("/api/v1/reports", json=body, headers=auth(token))
-    assert res.status_code == 201, res.json
-    return res.json["id"]
-
-
-def route(client, coordinator_token, report_id, units):
-    res = client.post(
-        f"/api/v1/reports/{report_id}/assignments",
-        json={"units": units, "reason": "test"},
-        headers=auth(coordinator_token),
-    )
-    assert res.status_code == 201, res.json
-    return {a["unit"]: a["id"] for a in res.json["assignments"]}
-
-
-def move(client, token, assignment_id, status, outcome=None):
-    body = {"status": status} | ({"outcome": outcome} if outcome else {})
-    return client.post(
-        f"/api/v1/assignments/{assignment_id}/transitions", json=body, headers=auth(token)
+    return submit_report(
+        client, token, **{"category": "UNG", "text": "En dreng på 13 er ude sent.", **over}
     )
 
 

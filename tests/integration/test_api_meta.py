@@ -2,6 +2,7 @@
 
 import threading
 
+import pytest
 import sqlalchemy as sa
 from openapi_spec_validator import validate
 
@@ -40,6 +41,7 @@ def test_health_and_readiness(client):
     assert res.status_code == 200 and res.json["checks"]["database"] == "ok"
 
 
+@pytest.mark.slow
 def test_readiness_fails_when_the_broker_is_unreachable(app, client):
     app.config["CELERY_BROKER_URL"] = "redis://127.0.0.1:1/0"
     try:

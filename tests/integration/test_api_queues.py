@@ -8,46 +8,16 @@ import sqlalchemy as sa
 
 from meldecentral import clock
 from meldecentral.extensions import db
-from meldecentral.models import OutboxEvent, Report
+from meldecentral.models import Report
 from meldecentral.services.worklists import queues, stats
-from tests.conftest import NORREBRO, auth
-from workers.handlers import handle
+from tests.conftest import auth
+from tests.factories import drain, move, route, submit_report
 
 VESTERBRO = 4
 
 
 def submit(client, category="VOLD", **over) -> int:
-    body = {"category": category, "text": "Noget er sket i går.", **NORREBRO, **over}
-    res = client.post("/api/v1/reports", json=body)
-    assert res.status_code == 201, res.json
-    return res.json["id"]
-
-
-def route(client, token, report_id, units):
-    res = client.post(
-        f"/api/v1/reports/{report_id}/assignments",
-        json={"units": units, "reason": "test"},
-        headers=auth(token),
-    )
-    assert res.status_code == 201, res.json
-    return {a["unit"]: a["id"] for a in res.json["assignments"]}
-
-
-def move(client, token, assignment_id, status, outcome=None):
-    body = {"status": status} | ({"outcome": outcome} if outcome else {})
-    res = client.post(
-        f"/api/v1/assignments/{assignment_id}/transitions", json=body, headers=auth(token)
-    )
-    assert res.status_code == 200, res.json
-
-
-def drain():
-    """Handle every outbox event, as the workers would."""
-    while ids := db.session.scalars(
-        sa.select(OutboxEvent.id).where(OutboxEvent.handled_at.is_(None)).order_by("id")
-    ).all():
-        for event_id in ids:
-            handle(event_id)
+    return submit_report(client, category=category, text="Noget er sket i går.", **over)
 
 
 def triage(client, token, query=""):
@@ -137,10 +107,10 @@ def test_next_deadline_follows_the_assignments(client, make_user):
     db.session.refresh(report)
     assigned = {a.unit.code: a.ack_deadline for a in report.assignments}
     assert report.next_deadline == min(assigned.values())
-    move(client, bbu, ids["BBU"], "acknowledged")
+    assert move(client, bbu, ids["BBU"], "acknowledged").status_code == 200
     db.session.refresh(report)
     assert report.next_deadline == assigned["SSP"]
-    move(client, ssp, ids["SSP"], "acknowledged")
+    assert move(client, ssp, ids["SSP"], "acknowledged").status_code == 200
     db.session.refresh(report)
     assert report.next_deadline is None
 
@@ -158,9 +128,9 @@ def test_inbox_lists_the_units_open_assignments_unacknowledged_first(client, mak
     ack_id = route(client, coord, acked, ["POLICE"])["POLICE"]
     closed_id = route(client, coord, closed, ["POLICE"])["POLICE"]
     route(client, coord, other_unit, ["HOUSING"])
-    move(client, police, ack_id, "acknowledged")
-    move(client, police, closed_id, "acknowledged")
-    move(client, police, closed_id, "closed", "Anmeldt.")
+    assert move(client, police, ack_id, "acknowledged").status_code == 200
+    assert move(client, police, closed_id, "acknowledged").status_code == 200
+    assert move(client, police, closed_id, "closed", "Anmeldt.").status_code == 200
 
     res = client.get("/api/v1/inbox", headers=auth(police))
     assert res.status_code == 200, res.json

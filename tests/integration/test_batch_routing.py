@@ -25,7 +25,7 @@ from meldecentral.models import (
 )
 from meldecentral.services.actor import SYSTEM
 from meldecentral.services.routing import assign
-from tests.conftest import NORREBRO
+from tests.factories import submit_report
 from workers import handlers, tasks
 
 # What the reports are like: the common cases, and the less common ones.
@@ -41,11 +41,8 @@ SPECS = [
 
 
 def _submit(client, spec: dict) -> tuple[int, int, str | None]:
-    body = {"category": "VOLD", "text": "Overfald ved stationen i går.", **NORREBRO}
-    body.update({k: v for k, v in spec.items() if k not in ("triaged", "rejected", "by_hand")})
-    res = client.post("/api/v1/reports", json=body)
-    assert res.status_code == 201, res.json
-    report = db.session.get(Report, res.json["id"])
+    fields = {k: v for k, v in spec.items() if k not in ("triaged", "rejected", "by_hand")}
+    report = db.session.get(Report, submit_report(client, **fields))
     if spec.get("triaged"):
         report.status = "triaged"
     if spec.get("rejected"):

@@ -26,7 +26,7 @@ from meldecentral.models import (
 from meldecentral.services.delivery import send
 from notifications import DeliveryError
 from tests.conftest import NORREBRO, auth
-from tests.integration.test_routing_flow import drain
+from tests.factories import drain
 from workers.relay import publish_events
 from workers.tasks import enqueue_deliveries
 

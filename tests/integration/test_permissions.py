@@ -35,7 +35,8 @@ from meldecentral.services.actor import SYSTEM, Actor
 from meldecentral.services.reports import attachments, submit
 from meldecentral.services.routing import assign, route
 from meldecentral.services.staff import signin
-from tests.conftest import NORREBRO, _reset, auth, create_staff
+from tests.conftest import NORREBRO, auth, create_staff
+from tests.database import reset
 from tests.webutil import PASSWORD, PageClient, csrf, page_client, sign_in, with_totp
 
 ROLES = (
@@ -422,7 +423,7 @@ def routes(app) -> set[tuple[str, str]]:
 def sqlite_app(request, tmp_path):
     """Access rules do not depend on the database: SQLite only, for speed."""
     app = request.getfixturevalue("_sqlite_app")
-    _reset(app)
+    reset(app)
     with app.app_context():
         old = app.config["UPLOAD_FOLDER"]
         app.config["UPLOAD_FOLDER"] = str(tmp_path)
@@ -447,6 +448,7 @@ def test_every_endpoint_has_a_row(sqlite_app):
     assert not not_pages, f"pages are tried with a session (Page(...)), not a token: {not_pages}"
 
 
+@pytest.mark.slow
 def test_permission_matrix(sqlite_app):
     client = sqlite_app.test_client()
     users, tokens = {}, {"anonymous": None}
@@ -520,6 +522,7 @@ def outcome(res) -> int | str:
     return LOGIN if res.status_code == 302 and location.startswith("/login") else res.status_code
 
 
+@pytest.mark.slow
 def test_page_permission_matrix(sqlite_app):
     users = {role: staff_user(kind, unit) for role, (kind, unit) in USERS.items()}
     sessions = Sessions(sqlite_app, users)

@@ -27,7 +27,7 @@ from meldecentral.models import (
 )
 from meldecentral.services.reports import retention
 from tests.conftest import NORREBRO, auth
-from tests.integration.test_routing_flow import drain
+from tests.factories import drain, move, route, submit_report
 
 CONTACT = {"name": "Maja Mortensen", "email": "maja@example.org", "phone": "+45 20 30 40 50"}
 
@@ -45,15 +45,8 @@ def closed_report(app, client, make_user, tmp_path, monkeypatch):
     monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(tmp_path / "uploads"))
     _, coord = make_user("coordinator")
     _, police = make_user("unit_member", "POLICE")
-    res = client.post(
-        "/api/v1/reports",
-        json={"category": "HAERVAERK", "text": "Ruder smadret.", **NORREBRO, "contact": CONTACT},
-    )
-    rid = res.json["id"]
-    res = client.post(
-        f"/api/v1/reports/{rid}/assignments", json={"units": ["POLICE"]}, headers=auth(coord)
-    )
-    aid = res.json["assignments"][0]["id"]
+    rid = submit_report(client, category="HAERVAERK", text="Ruder smadret.", contact=CONTACT)
+    aid = route(client, coord, rid, ["POLICE"], reason=None)["POLICE"]
     photo = client.post(
         f"/api/v1/reports/{rid}/attachments",
         data={"file": (io.BytesIO(jpeg()), "a.jpg")},
@@ -64,8 +57,7 @@ def closed_report(app, client, make_user, tmp_path, monkeypatch):
     client.get(photo.json["link"], headers=auth(coord))
     client.get(f"/api/v1/reports/{rid}", headers=auth(police))
     for status, outcome in (("acknowledged", None), ("closed", "Politiet har talt med skolen.")):
-        body = {"status": status} | ({"outcome": outcome} if outcome else {})
-        res = client.post(f"/api/v1/assignments/{aid}/transitions", json=body, headers=auth(police))
+        res = move(client, police, aid, status, outcome)
         assert res.status_code == 200, res.json
     client.post(
         f"/api/v1/reports/{rid}/notes",

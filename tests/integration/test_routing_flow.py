@@ -23,28 +23,13 @@ from meldecentral.models import (
 from meldecentral.services.delivery import send
 from meldecentral.services.routing import escalation
 from notifications.webhook import verify
-from tests.conftest import NORREBRO, auth
+from tests.conftest import auth
+from tests.factories import drain, submit_report
 from workers.handlers import handle
 
 
-def drain() -> list[int]:
-    """Handle every unhandled outbox event (as the worker would); return delivery ids."""
-    out = []
-    while True:
-        ids = db.session.scalars(
-            sa.select(OutboxEvent.id).where(OutboxEvent.handled_at.is_(None)).order_by("id")
-        ).all()
-        if not ids:
-            return out
-        for event_id in ids:
-            out += handle(event_id)
-
-
-def submit(client, **over):
-    body = {"category": "VOLD", "text": "Overfald ved stationen i går.", **NORREBRO, **over}
-    res = client.post("/api/v1/reports", json=body)
-    assert res.status_code == 201, res.json
-    return db.session.get(Report, res.json["id"])
+def submit(client, **over) -> Report:
+    return db.session.get(Report, submit_report(client, **over))
 
 
 def units_of(report_id):

@@ -30,6 +30,8 @@ from meldecentral.models import ApiToken
 from meldecentral.services import setup
 from tests.conftest import NORREBRO, auth, create_staff
 
+pytestmark = pytest.mark.slow
+
 MAX_EXAMPLES = 200
 _FOLDER = Path(tempfile.mkdtemp(prefix="mc-schemathesis-"))
 APP = create_app(

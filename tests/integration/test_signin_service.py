@@ -36,6 +36,7 @@ def test_unknown_address_and_wrong_password_look_alike(app):
     assert user.failed_logins == 1
 
 
+@pytest.mark.slow
 def test_five_failures_lock_for_fifteen_minutes(app):
     user, _ = create_staff("street_worker")
     for _ in range(signin.MAX_FAILED):
@@ -48,6 +49,7 @@ def test_five_failures_lock_for_fifteen_minutes(app):
     assert user.failed_logins == 0 and user.locked_until is None
 
 
+@pytest.mark.slow
 def test_a_success_resets_the_count(app):
     user, _ = create_staff("street_worker")
     for _ in range(signin.MAX_FAILED - 1):

@@ -14,7 +14,8 @@ from meldecentral.extensions import db
 from meldecentral.models import AccessLog, Attachment, ReportEvent
 from meldecentral.services.errors import ValidationFailed
 from meldecentral.services.reports import attachments
-from tests.conftest import NORREBRO, auth
+from tests.conftest import auth
+from tests.factories import route, submit_report
 
 SECRET_XMP = b'<x:xmpmeta xmlns:x="adobe:ns:meta/">SECRET-XMP-55.6869N</x:xmpmeta>'
 
@@ -92,19 +93,10 @@ class World(dict):
 def world(client, make_user, upload_dir):
     """A street worker's report routed to the police; tokens for everyone."""
     w = World(make_user)
-    res = client.post(
-        "/api/v1/reports",
-        json={"category": "HAERVAERK", "text": "Graffiti på skolen.", **NORREBRO},
-        headers=auth(w["worker"]),
+    w["report"] = submit_report(
+        client, w["worker"], category="HAERVAERK", text="Graffiti på skolen."
     )
-    assert res.status_code == 201, res.json
-    w["report"] = res.json["id"]
-    res = client.post(
-        f"/api/v1/reports/{w['report']}/assignments",
-        json={"units": ["POLICE"]},
-        headers=auth(w["coordinator"]),
-    )
-    assert res.status_code == 201, res.json
+    route(client, w["coordinator"], w["report"], ["POLICE"], reason=None)
     return w
 
 

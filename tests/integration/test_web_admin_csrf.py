@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from meldecentral.extensions import db
 from meldecentral.models import Category, Note, Report, RoutingRule, Unit, User
 from tests.conftest import NORREBRO
-from tests.integration.test_web_staff import file_report, signed_in
+from tests.factories import file_report, signed_in
 from tests.webutil import csrf, text_of
 
 

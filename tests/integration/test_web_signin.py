@@ -2,6 +2,7 @@
 kills the old cookie, lock-out and unlock, two-factor and its enrolment."""
 
 import pyotp
+import pytest
 import sqlalchemy as sa
 
 from meldecentral.extensions import db
@@ -61,6 +62,7 @@ def test_staff_pages_send_strangers_to_sign_in(client):
         assert res.status_code == 302 and res.headers["Location"].startswith("/login"), path
 
 
+@pytest.mark.slow
 def test_lock_out_after_five_failures_and_admin_unlock(app, client):
     user, _ = create_staff("street_worker")
     for _ in range(5):

@@ -2,9 +2,9 @@
 queue and report page, the unit's inbox, undelivered notifications, and who may see what."""
 
 import re
-import uuid
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from meldecentral import clock
@@ -13,30 +13,8 @@ from meldecentral.models import AccessLog, Assignment, Delivery, Note, Report
 from meldecentral.services.actor import Actor
 from meldecentral.services.reports import view
 from tests.conftest import NORREBRO, create_staff
-from tests.integration.test_routing_flow import drain
-from tests.webutil import csrf, page_client, sign_in, text_of, with_totp
-
-
-def signed_in(app, role, unit=None):
-    user, _ = create_staff(role, unit)
-    if role in ("coordinator", "admin") or unit == "POLICE":
-        with_totp(user)
-    client = page_client(app)
-    assert sign_in(client, user).status_code == 302
-    return client, user
-
-
-def file_report(client, **over):
-    """A report through the form's JSON endpoint, each with an Idempotency-Key of its own."""
-    key = over.pop("key", None) or uuid.uuid4().hex
-    body = {"category": "HAERVAERK", "text": "Knuste ruder i opgangen.", **NORREBRO, **over}
-    res = client.post(
-        "/staff/api/reports",
-        json=body,
-        headers={"X-CSRFToken": csrf(client, "/staff/report"), "Idempotency-Key": key},
-    )
-    assert res.status_code == 201, res.json
-    return db.session.get(Report, res.json["id"])
+from tests.factories import drain, file_report, signed_in
+from tests.webutil import csrf, text_of
 
 
 def test_street_worker_form_without_javascript(app):
@@ -97,6 +75,7 @@ def test_json_endpoint_needs_csrf_session_and_the_role(app, client):
     assert db.session.scalar(sa.select(sa.func.count(Report.id))) == 0
 
 
+@pytest.mark.slow
 def test_report_page_is_logged_and_hidden_from_others(app):
     worker, _ = signed_in(app, "street_worker")
     report = file_report(worker)

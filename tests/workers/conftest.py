@@ -152,7 +152,7 @@ def stack(redis_binary, pg_database, monkeypatch, tmp_path, request):
 
     from meldecentral import create_app
     from meldecentral.extensions import db
-    from tests.conftest import _reset
+    from tests.database import reset
 
     workdir = Path(tempfile.mkdtemp(prefix="mc-stack-", dir=tmp_path))
     server = RedisServer(workdir)
@@ -181,7 +181,7 @@ def stack(redis_binary, pg_database, monkeypatch, tmp_path, request):
     app = create_app("production", {"SESSION_COOKIE_SECURE": False})
     with app.app_context():
         upgrade()
-    _reset(app)
+    reset(app)
 
     class Stack:
         pass

@@ -13,7 +13,7 @@ from meldecentral.models import OutboxEvent
 from tests.workers.conftest import CeleryProcess, RelayProcess, wait_for
 from tests.workers.test_routing_workers import counts, police_hook, submit  # noqa: F401
 
-pytestmark = [pytest.mark.workers, pytest.mark.relay_process]
+pytestmark = [pytest.mark.workers, pytest.mark.relay_process, pytest.mark.slow]
 
 
 def events() -> list[OutboxEvent]:

@@ -16,7 +16,7 @@ from tests.conftest import auth
 from tests.workers.conftest import wait_for
 from tests.workers.receivers import SmtpReceiver, WebhookReceiver
 
-pytestmark = pytest.mark.workers
+pytestmark = [pytest.mark.workers, pytest.mark.slow]
 
 NORREBRO = {"lat": 55.6960, "lon": 12.5450}
 
