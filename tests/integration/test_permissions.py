@@ -293,6 +293,7 @@ MATRIX: dict[tuple[str, str], tuple[Request | Page, tuple[int | str, ...]]] = {
     # Pages: the session cookie of a sign-in through /login; POSTs with a valid CSRF token.
     ("GET", "/"): (Page("/"),                       (200, 200, 200, 200, 200, 200, 200)),
     ("GET", "/emergency"): (Page("/emergency"),     (200, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/favicon.ico"): (Page("/favicon.ico"), (301, 301, 301, 301, 301, 301, 301)),
     ("GET", "/lang/<code>"): (Page("/lang/en"),     (302, 302, 302, 302, 302, 302, 302)),
     ("GET", "/place"): (Page("/place?lat=55.696&lon=12.545"),
                                                     (200, 200, 200, 200, 200, 200, 200)),
