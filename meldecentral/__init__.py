@@ -142,13 +142,14 @@ def register_error_handlers(app: Flask) -> None:
     from flask_limiter.errors import RateLimitExceeded
 
     from meldecentral.api.errors import error_response, http_error_json
+    from meldecentral.pages import http_error_page, server_error_page
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
         if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
             response = http_error_json(exc)
         else:
-            response = exc.get_response()
+            response = http_error_page(exc)
         if isinstance(exc, RateLimitExceeded):
             # Rate-limit headers are not sent on every response (each costs the limiter
             # another round trip to Redis); a refusal says when to come back: at the latest
@@ -173,7 +174,7 @@ def register_error_handlers(app: Flask) -> None:
             return error_response(
                 500, "internal_error", f"unexpected error; quote request id {g.get('request_id')}"
             )
-        return "Internal error", 500
+        return server_error_page(g.get("request_id"))
 
 
 def _database_unavailable(exc: Exception) -> bool:

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import TooManyRequests
+from werkzeug.exceptions import HTTPException, TooManyRequests
 
 from meldecentral.domain.workflow import TransitionError
 from meldecentral.services.errors import Forbidden, NotFound, ServiceError
@@ -27,6 +27,40 @@ def error_page(status: int, message: str):
     if request.path.startswith("/staff/api/"):
         return jsonify({"error": {"code": str(status), "message": message}}), status
     return render_template("error.html", status=status, message=message), status
+
+
+# Messages of the site's own error pages for HTTP errors outside the blueprints' own handlers
+# (an unknown address, a method not allowed, a body too large): never Werkzeug's English page.
+_HTTP_MESSAGES = {
+    400: _l("The request could not be understood. Go back and try again."),
+    403: _l("Your role does not give access to this page."),
+    404: _l("There is nothing here, or it is not yours to see."),
+    405: _l("That cannot be done on this page."),
+    413: _l("What was sent is too large."),
+    429: _l("Too many requests from this connection. Please wait a little and try again."),
+}
+
+
+def http_error_page(exc: HTTPException):
+    """The site's page for an HTTP error, in the visitor's language, keeping the headers the
+    error carries (Allow on a 405, Retry-After on a 429)."""
+    status = exc.code or 500
+    message = _HTTP_MESSAGES.get(status, _l("Something went wrong. Go back and try again."))
+    body, status = error_page(status, str(message))
+    headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
+    return make_response(body, status, headers)
+
+
+def server_error_page(request_id: str | None):
+    body, status = error_page(
+        500,
+        _(
+            "Something went wrong on our side, and nothing was changed. Please try again; if it "
+            "happens again, quote this code to the support: %(code)s",
+            code=request_id or "-",
+        ),
+    )
+    return body, status
 
 
 def install_error_handlers(bp: Blueprint) -> None:
