@@ -37,6 +37,7 @@ def register(app: Flask) -> None:
         label=labels.label,
         category_label=common.category_label,
         when=formatting.when,
+        exact=formatting.exact,
         deadline_text=formatting.deadline_text,
         is_overdue=formatting.is_overdue,
         emergency_notice=emergency_notice,

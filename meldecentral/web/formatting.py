@@ -26,6 +26,13 @@ def when(value: datetime | None) -> str:
     return format_datetime(value, "d. MMM y HH:mm")
 
 
+def exact(value: datetime | None) -> str:
+    """A local date and time to the second, for logs, e.g. "3. dec. 2026 14:30:05"."""
+    if value is None:
+        return ""
+    return format_datetime(value, "d. MMM y HH:mm:ss")
+
+
 def span(delta: timedelta) -> str:
     """A rough length of time: minutes under an hour, hours under two days, else days."""
     minutes = max(0, int(delta.total_seconds() // 60))

@@ -53,6 +53,16 @@ HISTORY_ACTION = {
 
 KIND = {"crime": _l("Crime"), "concern": _l("Concern")}
 
+# The access log: what was done with a report, and through which door.
+ACCESS_ACTION = {
+    "view": _l("Viewed"),
+    "export": _l("Exported"),
+    "print": _l("Printed"),
+    "track": _l("Tracked by the reference"),
+    "download": _l("Photo opened"),
+}
+ACCESS_CHANNEL = {"api": _l("API"), "web": _l("Web page")}
+
 VISIBILITY = {"internal": _l("Internal note"), "public": _l("Public update (the reporter sees it)")}
 
 # Interpreter languages offered on the forms (ISO 639-1 codes, as the API takes them).

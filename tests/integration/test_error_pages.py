@@ -3,8 +3,12 @@ address was a bare English page, and an unexpected error plain text."""
 
 from __future__ import annotations
 
-import pytest
+from zoneinfo import ZoneInfo
 
+import pytest
+import sqlalchemy as sa
+
+from meldecentral.extensions import db
 from tests.webutil import text_of
 
 
@@ -44,3 +48,26 @@ def test_an_unexpected_error_is_the_sites_page_with_a_code_to_quote(app, client,
 def test_the_api_keeps_its_json_errors(client, path):
     res = client.get(path)
     assert res.status_code in (404, 405, 401) and res.is_json
+
+
+def test_the_access_log_page_reads_in_danish_and_local_time(app):
+    """The access log showed role and action codes and UTC times (issue 16, item 13)."""
+    from datetime import UTC, datetime
+
+    from meldecentral import clock
+    from meldecentral.models import AccessLog
+    from tests.factories import file_report, signed_in
+
+    admin, _ = signed_in(app, "admin")
+    coordinator_client, _ = signed_in(app, "coordinator")
+    with clock.at(datetime(2026, 12, 6, 12, 0, 5, tzinfo=UTC)):
+        report = file_report(signed_in(app, "street_worker")[0])
+        coordinator_client.get(f"/staff/reports/{report.id}")
+    row = db.session.scalar(sa.select(AccessLog).order_by(AccessLog.id.desc()))
+    assert row.role == "coordinator" and row.action == "view"
+    page = text_of(admin.get("/admin/access-log"))
+    entry = page.split(f'data-access="{row.id}"')[1].split("</li>")[0]
+    assert "Koordinator" in entry and "Set" in entry and "Webside" in entry
+    assert "coordinator" not in entry and "UTC" not in entry
+    local = row.created_at.astimezone(ZoneInfo("Europe/Copenhagen"))
+    assert local.strftime("%H:%M:%S") in entry
