@@ -48,6 +48,9 @@ def test_rejecting_closes_open_assignments_with_history_and_no_escalation(
         (ids["POLICE"], "routed", "closed"),
         (ids["SSP"], "routed", "closed"),
     }
+    # Not reopened while the report stays rejected.
+    res = move(client, coord, ids["POLICE"], "in_progress")
+    assert res.status_code == 409, res.json
     # The unit's inbox no longer lists it; long after the deadline nothing escalates.
     inbox = client.get("/api/v1/inbox", headers=auth(police)).json
     assert rid not in [item["report"]["id"] for item in inbox["items"]]

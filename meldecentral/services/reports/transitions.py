@@ -37,6 +37,12 @@ def transition_assignment(
     report = lock_report(assignment.report_id)
     db.session.refresh(assignment)
     workflow.check_assignment_transition(assignment.status, target, actor.role)
+    if report.status in (workflow.REJECTED, workflow.MERGED) and target != workflow.CLOSED:
+        # Its assignments were closed with it: reopening one would put work for a closed
+        # report back in an inbox (undo the rejection first).
+        raise workflow.TransitionError(
+            "not_allowed", f"the report is {report.status}: its assignments stay closed"
+        )
     if target == workflow.CLOSED and not (outcome or "").strip():
         raise ValidationFailed(
             "closing needs an outcome", {"outcome": ["required when closing: the reporter sees it"]}
