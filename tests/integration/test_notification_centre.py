@@ -120,3 +120,22 @@ def test_the_list_links_only_to_reports_the_user_may_open(app):
     page = member.get("/staff/notifications").get_data(as_text=True)
     assert "Ny melding" in page and "/staff/reports/" not in page
     assert header_count(member) == "1"
+
+
+def test_the_count_looks_at_the_latest_notifications_only(app, monkeypatch):
+    """The header's cost does not grow with the history: unread ones among the latest."""
+    member, user = signed_in(app, "unit_member", "POLICE")
+    for n in range(4):
+        db.session.add(InAppNotification(unit_id=user.unit_id, subject=f"s{n}", urgent=n == 3))
+    db.session.commit()
+    actor = Actor.for_user(user)
+    monkeypatch.setattr(in_app, "COUNT_WINDOW", 3)
+    assert in_app.unread(actor) == (3, 1)
+    newest = max(item.id for item in in_app.notifications(actor))
+    in_app.mark_read(actor, newest)
+    assert in_app.unread(actor) == (2, 0)
+    in_app.mark_all_read(actor)
+    assert in_app.unread(actor) == (0, 0)
+    monkeypatch.setattr(in_app, "COUNT_WINDOW", 10)
+    assert in_app.unread(actor) == (0, 0)  # the older one too
+    assert not any(item.unread for item in in_app.notifications(actor))

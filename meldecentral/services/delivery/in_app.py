@@ -4,8 +4,8 @@ store), shown to its members (coordinators: the COORD unit's), read per user.
 Read state is a row per (user, notification) read (``InAppRead``), not per-user copies of each
 notification: an alert to a unit stays one write however many members it has or gets later,
 and the unread count is one indexed query (the unit's notifications by ``ix_in_app_unit``
-without a read row, probed by its primary key), capped so that it stays cheap for a user who
-never reads."""
+without a read row, probed by its primary key), over the latest ones only, so that it stays
+cheap however long the history."""
 
 from __future__ import annotations
 
@@ -25,8 +25,9 @@ from meldecentral.services.errors import NotFound
 from meldecentral.services.privacy import access
 
 COORDINATORS = "COORD"
-# The header shows "99+" beyond this: counting further costs and tells nobody more.
-COUNT_CAP = 99
+# The header counts among the units' latest notifications only, so that its cost does not grow
+# with their history (an index scan, a primary-key probe of each); "mark all" reaches older ones.
+COUNT_WINDOW = 500
 RECEIVERS = (roles.COORDINATOR, roles.UNIT_MEMBER)
 OVERDUE = "assignment.overdue"
 
@@ -80,26 +81,36 @@ def receives(actor: Actor) -> bool:
 
 
 class Unread(NamedTuple):
-    count: int  # up to COUNT_CAP + 1
+    count: int  # among the latest COUNT_WINDOW
     urgent: int  # of them, the urgent ones
 
 
 def unread(actor: Actor) -> Unread:
-    """The header's figures, in one query: the actor's unread notifications (capped) and how
-    many of them are urgent."""
+    """The header's figures, in one query: the actor's unread notifications among their units'
+    latest ``COUNT_WINDOW``, and how many of them are urgent."""
     if not receives(actor):
         return Unread(0, 0)
-    capped = (
-        sa.select(InAppNotification.urgent)
-        .where(InAppNotification.unit_id.in_(_units(actor)), _unread(actor))
-        .limit(COUNT_CAP + 1)
-        .subquery()
+    recent = (
+        sa.select(InAppNotification.id, InAppNotification.urgent)
+        .where(InAppNotification.unit_id.in_(_units(actor)))
+        .order_by(InAppNotification.id.desc())
+        .limit(COUNT_WINDOW)
+        .cte("recent")
     )
+    # Only the user's reads within the window (a range of the read table's primary key):
+    # otherwise the planner reads all of them, which grow with every notification ever read.
+    reads = sa.select(InAppRead.notification_id).where(
+        InAppRead.user_id == actor.user_id,
+        InAppRead.notification_id >= sa.select(sa.func.min(recent.c.id)).scalar_subquery(),
+    )
+    fresh = recent.c.id.not_in(reads)
     row = db.session.execute(
         sa.select(
-            sa.func.count(),
-            sa.func.coalesce(sa.func.sum(sa.case((capped.c.urgent, 1), else_=0)), 0),
-        ).select_from(capped)
+            sa.func.coalesce(sa.func.sum(sa.case((fresh, 1), else_=0)), 0),
+            sa.func.coalesce(
+                sa.func.sum(sa.case((sa.and_(fresh, recent.c.urgent), 1), else_=0)), 0
+            ),
+        ).select_from(recent)
     ).one()
     return Unread(int(row[0]), int(row[1]))
 
@@ -177,17 +188,17 @@ def mark_read(actor: Actor, notification_id: int) -> None:
     _insert_reads(actor, sa.select(sa.literal(found)))
 
 
-def mark_all_read(actor: Actor) -> int:
-    """Every unread notification of the actor's units read by this user; how many."""
+def mark_all_read(actor: Actor) -> None:
+    """Every unread notification of the actor's units read by this user."""
     if not receives(actor):
-        return 0
+        return
     unread = sa.select(InAppNotification.id).where(
         InAppNotification.unit_id.in_(_units(actor)), _unread(actor)
     )
-    return _insert_reads(actor, unread)
+    _insert_reads(actor, unread)
 
 
-def _insert_reads(actor: Actor, ids: sa.Select) -> int:
+def _insert_reads(actor: Actor, ids: sa.Select) -> None:
     """Read rows for ``ids`` in one INSERT ... SELECT that skips those already there (a second
     click), then commit. Two tabs racing: the loser's rows exist already, which is the point."""
     chosen = ids.subquery()
@@ -207,11 +218,9 @@ def _insert_reads(actor: Actor, ids: sa.Select) -> int:
         )
     )
     try:
-        result = db.session.execute(
+        db.session.execute(
             sa.insert(InAppRead).from_select(["user_id", "notification_id", "read_at"], fresh)
         )
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        return 0
-    return result.rowcount or 0
