@@ -83,7 +83,7 @@ def register_channels(app: Flask) -> None:
 
     import notifications
     from meldecentral.services.delivery import channels
-    from meldecentral.services.delivery.send import store_in_app
+    from meldecentral.services.delivery.in_app import store_in_app
     from workers.channels import send_message
 
     notifications.configure(ChainMap({"IN_APP_STORE": store_in_app}, app.config))

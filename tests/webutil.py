@@ -72,7 +72,7 @@ class PageClient(FlaskClient):
     next; each request here starts with them forgotten, as a real request does."""
 
     def open(self, *args, **kwargs):
-        for name in ("csrf_token", "_login_user"):
+        for name in ("csrf_token", "_login_user", "unread_notifications"):
             g.pop(name, None)
         return super().open(*args, **kwargs)
 

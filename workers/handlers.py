@@ -144,7 +144,8 @@ def _status_changed(payload: dict) -> list[int]:
 def _assignment_changed(payload: dict) -> list[int]:
     if payload.get("from") is None and payload.get("to") == "routed":
         return plan.plan_assignment_alert(payload["assignment_id"])
-    if payload.get("to") == "closed":
+    if payload.get("to") == "closed" and not payload.get("cause"):
+        # (closed because the report was rejected or merged: no outcome of a unit's work)
         return plan.plan_reporter_update(payload["report_id"], f"closed:{payload['assignment_id']}")
     return []
 

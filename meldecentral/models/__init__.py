@@ -3,7 +3,12 @@
 from meldecentral.models.attachment import Attachment
 from meldecentral.models.audit import AccessLog
 from meldecentral.models.base import UTCDateTime, utcnow
-from meldecentral.models.delivery import Delivery, DeliveryAttempt, InAppNotification
+from meldecentral.models.delivery import (
+    Delivery,
+    DeliveryAttempt,
+    InAppNotification,
+    InAppRead,
+)
 from meldecentral.models.org import Category, Unit
 from meldecentral.models.outbox import OutboxEvent
 from meldecentral.models.place import District, Municipality
@@ -29,6 +34,7 @@ __all__ = [
     "Delivery",
     "DeliveryAttempt",
     "InAppNotification",
+    "InAppRead",
     "RoutingDecision",
     "RoutingRule",
     "District",

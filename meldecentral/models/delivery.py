@@ -66,12 +66,33 @@ class DeliveryAttempt(Model):
 
 
 class InAppNotification(Model):
+    """An alert for a unit, shown in the app to every member (coordinators: the COORD unit's).
+    Read state is per user (``InAppRead``): one row per reader, not per member and alert, so a
+    unit's alert is one write whoever joins the unit later."""
+
     __tablename__ = "in_app_notification"
-    __table_args__ = (sa.Index("ix_in_app_unit_read", "unit_id", "read_at"),)
+    # The unread count and the list: a unit's notifications, newest first.
+    __table_args__ = (sa.Index("ix_in_app_unit", "unit_id", "id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"))
     delivery_id: Mapped[int | None] = mapped_column(sa.ForeignKey("delivery.id"), unique=True)
+    report_id: Mapped[int | None] = mapped_column(sa.ForeignKey("report.id", ondelete="SET NULL"))
+    # A high-urgency report's alert, or an overdue assignment's: shown apart.
+    urgent: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    kind: Mapped[str | None] = mapped_column(sa.String(40))  # the payload's type
     subject: Mapped[str] = mapped_column(sa.String(200))
     link: Mapped[str | None] = mapped_column(sa.String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class InAppRead(Model):
+    """A user has read a notification."""
+
+    __tablename__ = "in_app_read"
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    notification_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("in_app_notification.id", ondelete="CASCADE"), primary_key=True
+    )
+    read_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -106,7 +106,8 @@ def _render(report, who, forms, status: int = 200):
         a.id: [
             t
             for t in workflow.allowed_assignment_targets(a.status, who.role)
-            if who.role == roles.COORDINATOR or a.unit_id == who.unit_id
+            if (who.role == roles.COORDINATOR or a.unit_id == who.unit_id)
+            and report.status not in (workflow.REJECTED, workflow.MERGED)
         ]
         for a in report.assignments
     }

@@ -30,7 +30,7 @@ from werkzeug.datastructures import FileStorage
 
 from meldecentral.domain.routing import rule_to_dict
 from meldecentral.extensions import db
-from meldecentral.models import Category, Delivery, Report, Unit
+from meldecentral.models import Category, Delivery, InAppNotification, Report, Unit
 from meldecentral.services.actor import SYSTEM, Actor
 from meldecentral.services.reports import attachments, submit
 from meldecentral.services.routing import assign, route
@@ -68,6 +68,7 @@ class World:
     rules: list
     category_id: int  # the report's
     unit_id: int  # COORD: in-app only, so an administrator can save it unchanged
+    notification_id: int  # in-app, for the report's unit (POLICE)
 
 
 def jpeg() -> bytes:
@@ -97,6 +98,10 @@ def build_world(users: dict) -> World:
         status="dead",
     )
     db.session.add(delivery)
+    notification = InAppNotification(
+        unit_id=assignment.unit_id, report_id=report.id, subject="s", kind="assignment.routed"
+    )
+    db.session.add(notification)
     db.session.commit()
     rules = [rule_to_dict(r) for r in route.load_rules(report.municipality_id)]
     unit_id = db.session.scalar(
@@ -111,6 +116,7 @@ def build_world(users: dict) -> World:
         rules,
         report.category_id,
         unit_id,
+        notification.id,
     )
 
 
@@ -369,6 +375,14 @@ MATRIX: dict[tuple[str, str], tuple[Request | Page, tuple[int | str, ...]]] = {
     ("POST", "/staff/deliveries/<int:delivery_id>/resend"): (
         Page("/staff/deliveries/{w.delivery_id}/resend", form={}),
                                                     (LOGIN, 403, 403, 302, 403, 403, 403)),
+    ("GET", "/staff/notifications"): (Page("/staff/notifications"),
+                                                    (LOGIN, 403, 403, 200, 200, 200, 403)),
+    # (the notification is the police's: not the centre's, nor another unit's)
+    ("POST", "/staff/notifications/<int:notification_id>/read"): (
+        Page("/staff/notifications/{w.notification_id}/read", form={}),
+                                                    (LOGIN, 403, 403, 404, 302, 404, 403)),
+    ("POST", "/staff/notifications/read"): (Page("/staff/notifications/read", form={}),
+                                                    (LOGIN, 403, 403, 302, 302, 302, 403)),
     # Administration
     ("GET", "/admin/"): (Page("/admin/"),           (LOGIN, 403, 403, 403, 403, 403, 200)),
     ("POST", "/admin/"): (Page("/admin/", form=new_user),

@@ -179,22 +179,55 @@ def plan_overdue_reminder(assignment_id: int, level: int, to_unit_code: str) -> 
 
 def plan_reporter_update(report_id: int, reason: str) -> list[int]:
     """A public update or an outcome: tell a reporter who left contact details and asked to be
-    told. The address is not copied; the delivery looks it up when it sends."""
+    told, and so the reporters of the reports merged into this one (their tracking pages show
+    it). The address is not copied; the delivery looks it up when it sends."""
     report = db.session.get(Report, report_id)
-    contact = report.contact if report else None
-    if contact is None or not contact.wants_updates or contact.anonymised_at is not None:
+    if report is None:
         return []
+    rows = [_reporter_row(report, f"reporter:{reason}")]
+    rows += [
+        _reporter_row(merged, f"reporter:{reason}:r{merged.id}")
+        for merged in merged_into(report.id)
+    ]
+    return _insert_ignoring_duplicates([row for row in rows if row is not None])
+
+
+# Merges chain rarely and briefly; the bound only keeps a corrupt cycle from looping.
+MAX_MERGE_DEPTH = 10
+
+
+def merged_into(report_id: int) -> list[Report]:
+    """The reports merged into this one, and those merged into them in turn."""
+    found: list[Report] = []
+    seen, frontier = {report_id}, [report_id]
+    for _ in range(MAX_MERGE_DEPTH):
+        if not frontier:
+            break
+        batch = db.session.scalars(
+            sa.select(Report).where(Report.duplicate_of_id.in_(frontier)).order_by(Report.id)
+        ).all()
+        batch = [r for r in batch if r.id not in seen]
+        seen.update(r.id for r in batch)
+        found += batch
+        frontier = [r.id for r in batch]
+    return found
+
+
+def _reporter_row(report: Report, dedupe_key: str) -> dict | None:
+    contact = report.contact
+    if contact is None or not contact.wants_updates or contact.anonymised_at is not None:
+        return None
     channel = "email" if contact.email else "sms" if contact.phone else None
     if channel is None:
-        return []
+        return None
     track = _link(f"/track/{report.reference}")
     subject = f"Nyt i din sag {report.reference} / News on your report {report.reference}"
     body = (
         f"Der er nyt i din sag {report.reference}. Se den her: {track}\n"
         f"There is news on your report {report.reference}: {track}"
     )
-    row = {
-        "dedupe_key": f"reporter:{reason}",
+    return {
+        "dedupe_key": dedupe_key,
         "report_id": report.id,
         "assignment_id": None,
         "unit_id": None,
@@ -208,4 +241,3 @@ def plan_reporter_update(report_id: int, reason: str) -> list[int]:
         "status": "pending",
         "attempts": 0,
     }
-    return _insert_ignoring_duplicates([row])

@@ -19,7 +19,7 @@ from sqlalchemy.orm import lazyload
 
 from meldecentral import clock
 from meldecentral.extensions import db
-from meldecentral.models import Delivery, DeliveryAttempt, InAppNotification, ReporterContact
+from meldecentral.models import Delivery, DeliveryAttempt, ReporterContact
 from meldecentral.models.delivery import DEAD, PENDING, SEND_LEASE, SENDING, SENT
 from meldecentral.services.actor import Actor
 from meldecentral.services.delivery import channels
@@ -254,24 +254,3 @@ def dead_letters(actor: Actor, limit: int = 200) -> list[Delivery]:
             .limit(limit)
         )
     )
-
-
-def store_in_app(message) -> None:
-    """The in-app channel's store: one row per delivery (idempotent). ``message`` is the
-    channel's (notifications.Message): its message_id, recipient (the unit's id), subject and
-    payload's link are kept."""
-    delivery_id = int(message.message_id.removeprefix("msg_"))
-    exists = db.session.scalar(
-        sa.select(InAppNotification.id).where(InAppNotification.delivery_id == delivery_id)
-    )
-    if exists:
-        return
-    db.session.add(
-        InAppNotification(
-            unit_id=int(message.recipient),
-            delivery_id=delivery_id,
-            subject=message.subject,
-            link=message.payload.get("link"),
-        )
-    )
-    db.session.flush()

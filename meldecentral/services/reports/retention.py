@@ -26,6 +26,7 @@ from meldecentral.models import (
     Attachment,
     Delivery,
     InAppNotification,
+    InAppRead,
     Note,
     Report,
     ReporterContact,
@@ -155,9 +156,11 @@ def delete_report(report_id: int, cutoff, reason: str) -> bool:
         sa.or_(Delivery.report_id == rid, Delivery.assignment_id.in_(assignment_ids))
     )
     # Children first; each statement names its rows, so nothing relies on ORM cascades.
-    db.session.execute(
-        sa.delete(InAppNotification).where(InAppNotification.delivery_id.in_(deliveries))
+    notifications = sa.select(InAppNotification.id).where(
+        sa.or_(InAppNotification.delivery_id.in_(deliveries), InAppNotification.report_id == rid)
     )
+    db.session.execute(sa.delete(InAppRead).where(InAppRead.notification_id.in_(notifications)))
+    db.session.execute(sa.delete(InAppNotification).where(InAppNotification.id.in_(notifications)))
     db.session.execute(sa.delete(Delivery).where(Delivery.id.in_(deliveries)))  # attempts cascade
     db.session.execute(sa.delete(ReportEvent).where(ReportEvent.report_id == rid))
     db.session.execute(sa.delete(Note).where(Note.report_id == rid))

@@ -37,6 +37,12 @@ def transition_assignment(
     report = lock_report(assignment.report_id)
     db.session.refresh(assignment)
     workflow.check_assignment_transition(assignment.status, target, actor.role)
+    if report.status in (workflow.REJECTED, workflow.MERGED) and target != workflow.CLOSED:
+        # Its assignments were closed with it: reopening one would put work for a closed
+        # report back in an inbox (undo the rejection first).
+        raise workflow.TransitionError(
+            "not_allowed", f"the report is {report.status}: its assignments stay closed"
+        )
     if target == workflow.CLOSED and not (outcome or "").strip():
         raise ValidationFailed(
             "closing needs an outcome", {"outcome": ["required when closing: the reporter sees it"]}
@@ -103,5 +109,53 @@ def transition_report(
         report.duplicate_of_id = original.id
         data["duplicate_of"] = original.reference
     set_status(report, target, actor, **data)
+    if target in (workflow.REJECTED, workflow.MERGED):
+        close_open_assignments(report, actor, target, data.get("duplicate_of"))
     db.session.commit()
     return report
+
+
+def closing_outcome(cause: str, original: str | None) -> str:
+    """The outcome of an assignment closed because its report was rejected or merged: the
+    reporter sees it, so it says what happened in both languages and never the coordinator's
+    reason for rejecting (which may be internal)."""
+    if cause == workflow.MERGED:
+        return f"Lukket: lagt sammen med {original} / Closed: merged into {original}"
+    return "Lukket: meldingen er afvist / Closed: the report was rejected"
+
+
+def close_open_assignments(report: Report, actor: Actor, cause: str, original: str | None) -> None:
+    """A rejected or merged report keeps no open work: each open assignment is closed with an
+    outcome that says why, in the history, with the event a unit's own closing records (its
+    ``cause`` tells the workers that it is no outcome to tell the reporter of). Closed, it
+    leaves the unit's inbox and is never escalated; the report's next deadline is cleared."""
+    outcome = closing_outcome(cause, original)
+    now = clock.now()
+    for assignment in report.assignments:
+        if assignment.status not in workflow.OPEN_ASSIGNMENT_STATUSES:
+            continue
+        old = assignment.status
+        workflow.check_assignment_transition(old, workflow.CLOSED, actor.role)
+        assignment.status = workflow.CLOSED
+        assignment.closed_at = now
+        assignment.outcome = outcome
+        history.append(
+            report.id,
+            actor,
+            "assignment_status",
+            assignment_id=assignment.id,
+            from_status=old,
+            to_status=workflow.CLOSED,
+            data={"unit": assignment.unit.code, "outcome": outcome, "cause": cause},
+        )
+        outbox.record(
+            events.ASSIGNMENT_STATUS_CHANGED,
+            {
+                "report_id": report.id,
+                "assignment_id": assignment.id,
+                "from": old,
+                "to": workflow.CLOSED,
+                "cause": cause,
+            },
+        )
+    refresh_next_deadline(report)
