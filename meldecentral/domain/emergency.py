@@ -139,8 +139,9 @@ def assess(
     text: str = "",
 ) -> Assessment:
     """Happening now together with violence, weapons, fire (the category flagged so, or words
-    in the text, in any category) or a child in danger is an emergency. Words alone, or a
-    minor involved right now, ask for a confirmation."""
+    in the text, in any category) or a child in danger is an emergency. Words alone (outside
+    a category flagged for emergencies), or a minor involved right now, ask for a
+    confirmation."""
     words = danger_words(text)
     hard = []
     if happening_now:
@@ -151,7 +152,9 @@ def assess(
         hard.extend(f"words:{w}" for w in words)
     if hard:
         return Assessment(EMERGENCY, tuple(hard))
-    soft = [f"words:{w}" for w in words]
+    # In a category flagged for emergencies, "not happening now" already answered what the
+    # words would ask ("an assault, yesterday" under violence).
+    soft = [] if category_is_emergency else [f"words:{w}" for w in words]
     if happening_now and minor_involved:
         soft.append("minor_involved")
     if soft:

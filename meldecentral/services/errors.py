@@ -40,6 +40,14 @@ class EmergencyRedirected(ServiceError):
     code = "emergency"
 
 
+class ConfirmationNeeded(ServiceError):
+    """The text suggests danger: the reporter confirms that nobody is in danger right now
+    (field ``confirm_not_emergency``) before the report is stored."""
+
+    status = 422
+    code = "confirm_not_emergency"
+
+
 class TooLarge(ServiceError):
     status = 413
     code = "too_large"

@@ -105,7 +105,9 @@ KNIFE = "a knife attack right now, come quickly"
         (True, False, False, True, "de slår ham", EMERGENCY),
         # soft: words alone, or a minor involved right now
         (False, False, False, False, KNIFE, CONFIRM),
-        (False, True, False, False, "der var brand i går", CONFIRM),
+        (False, False, False, False, "der var brand i går", CONFIRM),
+        # an emergency category not happening now: the reporter has answered already
+        (False, True, False, False, "overfald ved stationen i går", NONE),
         (True, False, False, True, "graffiti", CONFIRM),
         # nothing
         (True, False, False, False, "graffiti on the wall", NONE),
