@@ -176,6 +176,20 @@ def test_danger_words_ask_the_resident_to_confirm(client, make_user):
     assert res.status_code == 201, res.json
 
 
+def test_a_category_corrected_to_violence_takes_its_urgency(client, make_user):
+    _, coord = make_user("coordinator")
+    report_id = client.post("/api/v1/reports", json=valid(category="NABO")).json["id"]
+    assert db.session.get(Report, report_id).urgency == "low"
+    res = client.patch(
+        f"/api/v1/reports/{report_id}", json={"category": "VOLD"}, headers=auth(coord)
+    )
+    assert res.status_code == 200, res.json
+    db.session.expire_all()
+    assert db.session.get(Report, report_id).urgency == "high"
+    changed = [h for h in res.json["history"] if h["action"] == "changed"][0]
+    assert changed["data"]["urgency"] == ["low", "high"]
+
+
 def test_idempotency_key_returns_the_first_report(client):
     headers = {"Idempotency-Key": "phone-retry-0001"}
     first = client.post("/api/v1/reports", json=valid(), headers=headers)
