@@ -68,6 +68,7 @@ class World:
     rules: list
     category_id: int  # the report's
     unit_id: int  # COORD: in-app only, so an administrator can save it unchanged
+    author_id: int = 0  # the street worker who wrote the report
 
 
 def jpeg() -> bytes:
@@ -111,6 +112,7 @@ def build_world(users: dict) -> World:
         rules,
         report.category_id,
         unit_id,
+        author.user_id,
     )
 
 
@@ -127,6 +129,16 @@ def json_(path: str, body: Callable[[World], dict] | dict | None = None) -> Requ
 
 def from_outside(path: str) -> Request:
     return lambda w: (path, {"environ_base": {"REMOTE_ADDR": "203.0.113.9"}})
+
+
+def revoke_spare_token(w: World):
+    """A new token of the report's author each time, so revoking it leaves the role's own."""
+    from meldecentral.models import ApiToken, User
+    from meldecentral.services.staff import users as staff_users
+
+    staff_users.create_token(db.session.get(User, w.author_id), "matrix spare")
+    token_id = db.session.scalar(sa.select(sa.func.max(ApiToken.id)).filter_by(user_id=w.author_id))
+    return f"/api/v1/tokens/{token_id}", {}
 
 
 def photo_upload(w: World):
@@ -283,6 +295,11 @@ MATRIX: dict[tuple[str, str], tuple[Request | Page, tuple[int | str, ...]]] = {
                                                     (401, 403, 403, 403, 200, 200, 403)),
     ("GET", "/api/v1/stats/districts"): (json_("/api/v1/stats/districts?days=30"),
                                                     (401, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/api/v1/tokens"): (json_("/api/v1/tokens"),
+                                                    (401, 200, 200, 200, 200, 200, 200)),
+    # a token of the report's author: theirs, and their administrator's to revoke
+    ("DELETE", "/api/v1/tokens/<int:token_id>"): (revoke_spare_token,
+                                                    (401, 200, 404, 404, 404, 404, 200)),
     ("GET", "/healthz"): (json_("/healthz"),        (200, 200, 200, 200, 200, 200, 200)),
     ("GET", "/readyz"): (json_("/readyz"),          (200, 200, 200, 200, 200, 200, 200)),
     # from an outside address, without METRICS_TOKEN: nobody (staff tokens do not count)
