@@ -131,14 +131,21 @@ def from_outside(path: str) -> Request:
     return lambda w: (path, {"environ_base": {"REMOTE_ADDR": "203.0.113.9"}})
 
 
-def revoke_spare_token(w: World):
+def spare_token(w: World) -> int:
     """A new token of the report's author each time, so revoking it leaves the role's own."""
     from meldecentral.models import ApiToken, User
     from meldecentral.services.staff import users as staff_users
 
     staff_users.create_token(db.session.get(User, w.author_id), "matrix spare")
-    token_id = db.session.scalar(sa.select(sa.func.max(ApiToken.id)).filter_by(user_id=w.author_id))
-    return f"/api/v1/tokens/{token_id}", {}
+    return db.session.scalar(sa.select(sa.func.max(ApiToken.id)).filter_by(user_id=w.author_id))
+
+
+def revoke_spare_token(w: World):
+    return f"/api/v1/tokens/{spare_token(w)}", {}
+
+
+def admin_revoke_spare_token(w: World) -> str:
+    return f"/admin/users/{w.author_id}/tokens/{spare_token(w)}/revoke"
 
 
 def photo_upload(w: World):
@@ -395,6 +402,11 @@ MATRIX: dict[tuple[str, str], tuple[Request | Page, tuple[int | str, ...]]] = {
                                                     (LOGIN, 403, 403, 403, 403, 403, 302)),
     ("POST", "/admin/users/<int:user_id>/<action>"): (
         Page(lambda w: f"/admin/users/{spare_user().id}/unlock", form={}),
+                                                    (LOGIN, 403, 403, 403, 403, 403, 302)),
+    ("GET", "/admin/users/<int:user_id>/tokens"): (Page("/admin/users/{w.author_id}/tokens"),
+                                                    (LOGIN, 403, 403, 403, 403, 403, 200)),
+    ("POST", "/admin/users/<int:user_id>/tokens/<int:token_id>/revoke"): (
+        Page(admin_revoke_spare_token, form={"confirm": "yes"}),
                                                     (LOGIN, 403, 403, 403, 403, 403, 302)),
     ("GET", "/admin/units"): (Page("/admin/units"), (LOGIN, 403, 403, 403, 403, 403, 200)),
     ("GET", "/admin/units/<int:unit_id>"): (Page("/admin/units/{w.unit_id}"),
