@@ -102,3 +102,22 @@ def test_the_command_line_lists_and_revokes(app, client, make_user):
     res = runner.invoke(args=["tokens", "list", "--email", user.email])
     assert f"{token_id}\trevoked" in res.output
     assert runner.invoke(args=["tokens", "revoke", "999999"]).exit_code != 0
+
+
+def test_last_use_is_written_at_most_once_a_minute(client, make_user):
+    """The check is on every staff call: no write per request."""
+    user, token = make_user("street_worker")
+    start = clock.now()
+    with clock.at(start):
+        whoami(client, token)
+    row = db.session.scalars(sa.select(ApiToken).filter_by(user_id=user.id)).one()
+    db.session.refresh(row)
+    assert row.last_used_at == start
+    with clock.at(start + timedelta(seconds=30)):
+        whoami(client, token)
+    db.session.refresh(row)
+    assert row.last_used_at == start
+    with clock.at(start + timedelta(seconds=61)):
+        whoami(client, token)
+    db.session.refresh(row)
+    assert row.last_used_at == start + timedelta(seconds=61)
