@@ -47,6 +47,14 @@ class ConfirmationNeeded(ServiceError):
     status = 422
     code = "confirm_not_emergency"
 
+    def __init__(self, message: str, fields: dict, signals: tuple[str, ...] = ()):
+        super().__init__(message, fields)
+        self.signals = signals  # why it asks: "words:<kind>", "minor_involved"
+
+    @property
+    def words(self) -> bool:
+        return any(s.startswith("words:") for s in self.signals)
+
 
 class TooLarge(ServiceError):
     status = 413

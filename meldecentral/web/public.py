@@ -74,10 +74,10 @@ def report_form():
                 submission = submit.submit_report(who, data)
             except EmergencyRedirected:
                 return render_template("public/emergency.html"), 200
-            except ConfirmationNeeded:
+            except ConfirmationNeeded as exc:
                 # The same form, everything kept, with the 112 question above it.
                 page = render_template(
-                    "public/report_form.html", form=form, confirm_needed=True, **extra
+                    "public/report_form.html", form=form, confirm_needed=exc, **extra
                 )
                 return page, 200
             except ValidationFailed as exc:

@@ -128,6 +128,18 @@ def test_danger_words_ask_first_and_keep_what_was_typed(client):
     assert db.session.scalar(sa.select(Report.urgency)) == "high"
 
 
+def test_a_minor_involved_right_now_is_asked_about_in_its_own_words(client):
+    now_with_a_minor = {"minor_involved": "y", "happening_now": "y"}
+    res = report_form(client, text="Nogle unge råber i gården.", **now_with_a_minor)
+    html = text_of(res)
+    assert "Er nogen i fare lige nu?" in html
+    assert "Et barn eller en ung er involveret" in html and "Din tekst nævner" not in html
+    res = report_form(
+        client, text="Nogle unge råber i gården.", confirm_not_emergency="y", **now_with_a_minor
+    )
+    assert res.status_code == 302
+
+
 def test_unknown_reference_is_a_404_with_the_form(client):
     res = client.get("/track/MC-0000-0000")
     assert res.status_code == 404

@@ -267,6 +267,7 @@ def submit_report(actor: Actor, data: dict, *, idempotency_key: str | None = Non
             raise ConfirmationNeeded(
                 CONFIRM_MESSAGE,
                 {"confirm_not_emergency": ["confirm that nobody is in danger right now"]},
+                guard.signals,
             )
 
     urgency = category.default_urgency
