@@ -101,6 +101,7 @@ class Config:
     RATELIMIT_TRACK = "30/minute"  # GET /api/v1/track/<reference>
     RATELIMIT_SIGNIN = "10/minute"  # staff sign-in POST (security.configured_limit)
     TRUSTED_PROXIES = 0
+    API_TOKEN_DAYS = 90  # a new API token's lifetime unless its creator gives another
     # Security headers (security.py): HSTS only where every visitor arrives over HTTPS.
     HSTS_ENABLED = False
     HSTS_MAX_AGE = 365 * 24 * 3600
@@ -210,6 +211,7 @@ def load_config(
         "RETENTION_DELETE_DAYS",
         "RETENTION_EVERY_SECONDS",
         "TRUSTED_PROXIES",
+        "API_TOKEN_DAYS",
     ):
         if env.get(key):
             settings[key] = type(settings[key])(float(env[key]))

@@ -22,8 +22,13 @@ VIOLENCE = {"category": "VOLD", "text": "Overfald ved stationen i går.", **NORR
 
 
 def submit_report(client, token: str | None = None, **fields) -> int:
-    """A report through the API (``VIOLENCE`` but for ``fields``); its id. Asserts the 201."""
-    res = client.post("/api/v1/reports", json={**VIOLENCE, **fields}, headers=auth(token))
+    """A report through the API (``VIOLENCE`` but for ``fields``); its id. Asserts the 201.
+    The text names an assault: under another category a resident confirms that nobody is in
+    danger right now, as the 112 guard asks."""
+    body = {**VIOLENCE, **fields}
+    if token is None and body["category"] != VIOLENCE["category"]:
+        body.setdefault("confirm_not_emergency", True)
+    res = client.post("/api/v1/reports", json=body, headers=auth(token))
     assert res.status_code == 201, res.json
     return res.json["id"]
 

@@ -13,7 +13,7 @@ from meldecentral.services.actor import Actor
 from meldecentral.services.delivery import channels
 from meldecentral.services.errors import NotFound, ValidationFailed
 from meldecentral.services.reference import geo
-from meldecentral.services.staff import admin, users
+from meldecentral.services.staff import admin, tokens, users
 
 GENERATE = "new"  # as a secret's option (--webhook-secret): generate one
 
@@ -126,13 +126,41 @@ def register(app: Flask) -> None:
 
     @tokens_group.command("create")
     @click.option("--email", required=True)
-    @click.option("--name", default="cli")
-    def tokens_create(email: str, name: str):
+    @click.option("--name", required=True, help="what the token is for, e.g. the client")
+    @click.option("--days", type=int, default=None, help="lifetime; default API_TOKEN_DAYS")
+    def tokens_create(email: str, name: str, days: int | None):
         """Prints a new token once; only its hash is stored."""
         user = users.user_by_email(email)
         if user is None:
             raise click.ClickException("no such user")
-        click.echo(users.create_token(user, name))
+        try:
+            click.echo(users.create_token(user, name, days))
+        except ValidationFailed as exc:
+            raise click.ClickException(json.dumps(exc.fields)) from exc
+
+    @tokens_group.command("list")
+    @click.option("--email", required=True)
+    def tokens_list(email: str):
+        """A user's tokens: id, state, name, prefix, expiry, last use (never the token)."""
+        user = users.user_by_email(email)
+        if user is None:
+            raise click.ClickException("no such user")
+        for t in tokens.tokens_of(user.id):
+            used = t.last_used_at.isoformat(timespec="minutes") if t.last_used_at else "never"
+            expires = t.expires_at.isoformat(timespec="minutes") if t.expires_at else "never"
+            click.echo(
+                f"{t.id}\t{tokens.state(t)}\t{t.name}\t{t.prefix}…\t"
+                f"expires {expires}\tlast used {used}"
+            )
+
+    @tokens_group.command("revoke")
+    @click.argument("token_id", type=int)
+    def tokens_revoke(token_id: int):
+        """Revoke one token by its id (from `flask tokens list`)."""
+        token = tokens.revoke_by_id(token_id)
+        if token is None:
+            raise click.ClickException("no such token")
+        click.echo(f"revoked token {token.id} ({token.name})")
 
     @app.cli.group("stats")
     def stats_group():

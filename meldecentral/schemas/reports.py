@@ -66,6 +66,13 @@ class ReportInSchema(Schema):
     language = fields.Str(validate=_language, load_default=None)
     happening_now = fields.Bool(load_default=False)
     child_in_danger = fields.Bool(load_default=False)
+    confirm_not_emergency = fields.Bool(
+        load_default=False,
+        metadata={
+            "description": "true when the text names violence, weapons or fire and nobody is "
+            "in danger right now (asked with 422 code 'confirm_not_emergency')"
+        },
+    )
     contact = fields.Nested(
         ContactSchema, load_default=None, metadata={"description": "residents only, optional"}
     )

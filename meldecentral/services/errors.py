@@ -40,6 +40,22 @@ class EmergencyRedirected(ServiceError):
     code = "emergency"
 
 
+class ConfirmationNeeded(ServiceError):
+    """The text suggests danger: the reporter confirms that nobody is in danger right now
+    (field ``confirm_not_emergency``) before the report is stored."""
+
+    status = 422
+    code = "confirm_not_emergency"
+
+    def __init__(self, message: str, fields: dict, signals: tuple[str, ...] = ()):
+        super().__init__(message, fields)
+        self.signals = signals  # why it asks: "words:<kind>", "minor_involved"
+
+    @property
+    def words(self) -> bool:
+        return any(s.startswith("words:") for s in self.signals)
+
+
 class TooLarge(ServiceError):
     status = 413
     code = "too_large"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -12,7 +12,7 @@ from meldecentral.services.delivery import channels
 from meldecentral.services.errors import ValidationFailed
 from meldecentral.services.privacy import audit
 from meldecentral.services.staff import admin as service
-from meldecentral.services.staff import signin
+from meldecentral.services.staff import signin, tokens
 from meldecentral.web import admin_bp as bp
 from meldecentral.web.common import actor, apply_errors, roles_required
 from meldecentral.web.forms import (
@@ -113,6 +113,43 @@ def user_action(user_id: int, action: str):
     else:
         flash(str(message), "ok")
     return redirect(url_for("admin.users"))
+
+
+@bp.get("/users/<int:user_id>/tokens")
+@roles_required(ADMIN)
+def user_tokens(user_id: int):
+    """A user's API tokens (never the tokens themselves), each revocable on its own."""
+    who = actor()
+    user = service.get_user(who, user_id)
+    rows = [(t, tokens.state(t)) for t in tokens.list_tokens(who, user.id)]
+    return render_template("admin/tokens.html", user=user, tokens=rows, action_form=ActionForm())
+
+
+@bp.post("/users/<int:user_id>/tokens/<int:token_id>/revoke")
+@roles_required(ADMIN)
+def revoke_token(user_id: int, token_id: int):
+    """Asked again on a page of its own, as deactivation is: a client stops working."""
+    form = ActionForm()
+    back = url_for("admin.user_tokens", user_id=user_id)
+    if not form.validate_on_submit():
+        return redirect(back)
+    who = actor()
+    token = next((t for t in tokens.list_tokens(who, user_id) if t.id == token_id), None)
+    if token is None:
+        abort(404)
+    if request.form.get("confirm") != "yes":
+        return render_template(
+            "admin/confirm.html",
+            question=_("Revoke the API token %(name)s?", name=token.name),
+            consequence=_("Whatever uses it stops working at once. This cannot be undone."),
+            button=_("Yes, revoke"),
+            action_url=url_for("admin.revoke_token", user_id=user_id, token_id=token.id),
+            cancel_url=back,
+            form=form,
+        )
+    tokens.revoke_token(who, token.id)
+    flash(_("Token revoked."), "ok")
+    return redirect(back)
 
 
 @bp.get("/units")

@@ -66,6 +66,8 @@ class ResidentReportForm(_ReportForm):
     contact_email = StringField(_l("E-mail"), validators=[Optional(), Length(max=200)])
     contact_phone = StringField(_l("Phone"), validators=[Optional(), Length(max=20)])
     wants_updates = BooleanField(_l("Tell me when there is news"), default=True)
+    # Sent by the "No, send my report" button after the 112 question (a danger word in the text).
+    confirm_not_emergency = BooleanField()
 
 
 class StaffReportForm(_ReportForm):

@@ -61,6 +61,8 @@ def form_data(form, *, resident: bool) -> dict:
         }
         if any(contact[k] for k in ("name", "email", "phone")):
             data["contact"] = contact
+        if form.confirm_not_emergency.data:
+            data["confirm_not_emergency"] = True
     return data
 
 

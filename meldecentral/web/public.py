@@ -23,7 +23,7 @@ from config import ROOT
 from meldecentral.domain.reference import normalise_reference
 from meldecentral.pages import safe_next
 from meldecentral.security import count_request
-from meldecentral.services.errors import EmergencyRedirected, ValidationFailed
+from meldecentral.services.errors import ConfirmationNeeded, EmergencyRedirected, ValidationFailed
 from meldecentral.services.reference import lookups
 from meldecentral.services.reports import submit, tracking
 from meldecentral.web import public_bp as bp
@@ -74,6 +74,12 @@ def report_form():
                 submission = submit.submit_report(who, data)
             except EmergencyRedirected:
                 return render_template("public/emergency.html"), 200
+            except ConfirmationNeeded as exc:
+                # The same form, everything kept, with the 112 question above it.
+                page = render_template(
+                    "public/report_form.html", form=form, confirm_needed=exc, **extra
+                )
+                return page, 200
             except ValidationFailed as exc:
                 apply_errors(form, _place_messages(exc.fields), ALIASES)
             else:

@@ -148,6 +148,48 @@ def test_emergency_is_turned_away_and_counted(client):
     assert len(rows) == 2 and all(r.district_id for r in rows)
 
 
+def test_danger_words_happening_now_in_any_category_get_the_112_answer(client):
+    """Issue 16, item 11: the guard looked only at the category."""
+    body = valid(category="HAERVAERK", happening_now=True, text="a knife attack right now, come")
+    res = client.post("/api/v1/reports", json=body)
+    assert res.status_code == 422 and res.json["error"]["code"] == "emergency"
+    res = client.post("/api/v1/reports", json={**body, "text": "de slår ham ned lige nu"})
+    assert res.json["error"]["code"] == "emergency"
+    assert count(Report) == 0 and count(EmergencyRedirect) == 2
+
+
+def test_danger_words_ask_the_resident_to_confirm(client, make_user):
+    body = valid(category="TYVERI", text="Indbrud i kælderen i går, tyven havde en kniv.")
+    res = client.post("/api/v1/reports", json=body)
+    assert res.status_code == 422, res.json
+    error = res.json["error"]
+    assert error["code"] == "confirm_not_emergency" and "112" in error["message"]
+    assert "confirm_not_emergency" in error["fields"]
+    assert count(Report) == 0 and count(EmergencyRedirect) == 0  # asked, not counted
+    res = client.post("/api/v1/reports", json={**body, "confirm_not_emergency": True})
+    assert res.status_code == 201, res.json
+    # A weapon named: high, not the category's low.
+    assert db.session.get(Report, res.json["id"]).urgency == "high"
+    # Staff report after the fact as their job: not asked.
+    _, token = make_user("street_worker")
+    res = client.post("/api/v1/reports", json=body, headers=auth(token))
+    assert res.status_code == 201, res.json
+
+
+def test_a_category_corrected_to_violence_takes_its_urgency(client, make_user):
+    _, coord = make_user("coordinator")
+    report_id = client.post("/api/v1/reports", json=valid(category="NABO")).json["id"]
+    assert db.session.get(Report, report_id).urgency == "low"
+    res = client.patch(
+        f"/api/v1/reports/{report_id}", json={"category": "VOLD"}, headers=auth(coord)
+    )
+    assert res.status_code == 200, res.json
+    db.session.expire_all()
+    assert db.session.get(Report, report_id).urgency == "high"
+    changed = [h for h in res.json["history"] if h["action"] == "changed"][0]
+    assert changed["data"]["urgency"] == ["low", "high"]
+
+
 def test_idempotency_key_returns_the_first_report(client):
     headers = {"Idempotency-Key": "phone-retry-0001"}
     first = client.post("/api/v1/reports", json=valid(), headers=headers)

@@ -69,6 +69,7 @@ class World:
     category_id: int  # the report's
     unit_id: int  # COORD: in-app only, so an administrator can save it unchanged
     notification_id: int  # in-app, for the report's unit (POLICE)
+    author_id: int = 0  # the street worker who wrote the report
 
 
 def jpeg() -> bytes:
@@ -117,6 +118,7 @@ def build_world(users: dict) -> World:
         report.category_id,
         unit_id,
         notification.id,
+        author.user_id,
     )
 
 
@@ -133,6 +135,23 @@ def json_(path: str, body: Callable[[World], dict] | dict | None = None) -> Requ
 
 def from_outside(path: str) -> Request:
     return lambda w: (path, {"environ_base": {"REMOTE_ADDR": "203.0.113.9"}})
+
+
+def spare_token(w: World) -> int:
+    """A new token of the report's author each time, so revoking it leaves the role's own."""
+    from meldecentral.models import ApiToken, User
+    from meldecentral.services.staff import users as staff_users
+
+    staff_users.create_token(db.session.get(User, w.author_id), "matrix spare")
+    return db.session.scalar(sa.select(sa.func.max(ApiToken.id)).filter_by(user_id=w.author_id))
+
+
+def revoke_spare_token(w: World):
+    return f"/api/v1/tokens/{spare_token(w)}", {}
+
+
+def admin_revoke_spare_token(w: World) -> str:
+    return f"/admin/users/{w.author_id}/tokens/{spare_token(w)}/revoke"
 
 
 def photo_upload(w: World):
@@ -289,6 +308,11 @@ MATRIX: dict[tuple[str, str], tuple[Request | Page, tuple[int | str, ...]]] = {
                                                     (401, 403, 403, 403, 200, 200, 403)),
     ("GET", "/api/v1/stats/districts"): (json_("/api/v1/stats/districts?days=30"),
                                                     (401, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/api/v1/tokens"): (json_("/api/v1/tokens"),
+                                                    (401, 200, 200, 200, 200, 200, 200)),
+    # a token of the report's author: theirs, and their administrator's to revoke
+    ("DELETE", "/api/v1/tokens/<int:token_id>"): (revoke_spare_token,
+                                                    (401, 200, 404, 404, 404, 404, 200)),
     ("GET", "/healthz"): (json_("/healthz"),        (200, 200, 200, 200, 200, 200, 200)),
     ("GET", "/readyz"): (json_("/readyz"),          (200, 200, 200, 200, 200, 200, 200)),
     # from an outside address, without METRICS_TOKEN: nobody (staff tokens do not count)
@@ -392,6 +416,11 @@ MATRIX: dict[tuple[str, str], tuple[Request | Page, tuple[int | str, ...]]] = {
                                                     (LOGIN, 403, 403, 403, 403, 403, 302)),
     ("POST", "/admin/users/<int:user_id>/<action>"): (
         Page(lambda w: f"/admin/users/{spare_user().id}/unlock", form={}),
+                                                    (LOGIN, 403, 403, 403, 403, 403, 302)),
+    ("GET", "/admin/users/<int:user_id>/tokens"): (Page("/admin/users/{w.author_id}/tokens"),
+                                                    (LOGIN, 403, 403, 403, 403, 403, 200)),
+    ("POST", "/admin/users/<int:user_id>/tokens/<int:token_id>/revoke"): (
+        Page(admin_revoke_spare_token, form={"confirm": "yes"}),
                                                     (LOGIN, 403, 403, 403, 403, 403, 302)),
     ("GET", "/admin/units"): (Page("/admin/units"), (LOGIN, 403, 403, 403, 403, 403, 200)),
     ("GET", "/admin/units/<int:unit_id>"): (Page("/admin/units/{w.unit_id}"),

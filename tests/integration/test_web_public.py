@@ -107,6 +107,39 @@ def test_an_emergency_gets_the_112_page_and_no_report(client):
     assert db.session.scalar(sa.select(sa.func.count(EmergencyRedirect.id))) == 1
 
 
+def test_danger_words_happening_now_get_the_112_page_in_any_category(client):
+    res = report_form(client, text="Et knivstik lige nu, kom hurtigt!", happening_now="y")
+    assert "Ring 112 nu" in text_of(res)
+    assert db.session.scalar(sa.select(sa.func.count(Report.id))) == 0
+    assert db.session.scalar(sa.select(sa.func.count(EmergencyRedirect.id))) == 1
+
+
+def test_danger_words_ask_first_and_keep_what_was_typed(client):
+    text = "Han truede med en kniv i opgangen i går."
+    res = report_form(client, text=text)
+    html = text_of(res)
+    assert res.status_code == 200
+    assert "Er nogen i fare lige nu?" in html and 'href="tel:112"' in html
+    assert 'name="confirm_not_emergency"' in html and "Nej, send min melding" in html
+    assert text in html and "Blågårdsgade" in html  # nothing typed is lost
+    assert db.session.scalar(sa.select(sa.func.count(Report.id))) == 0
+    res = report_form(client, text=text, confirm_not_emergency="y")
+    assert res.status_code == 302 and res.headers["Location"].endswith("/report/receipt")
+    assert db.session.scalar(sa.select(Report.urgency)) == "high"
+
+
+def test_a_minor_involved_right_now_is_asked_about_in_its_own_words(client):
+    now_with_a_minor = {"minor_involved": "y", "happening_now": "y"}
+    res = report_form(client, text="Nogle unge råber i gården.", **now_with_a_minor)
+    html = text_of(res)
+    assert "Er nogen i fare lige nu?" in html
+    assert "Et barn eller en ung er involveret" in html and "Din tekst nævner" not in html
+    res = report_form(
+        client, text="Nogle unge råber i gården.", confirm_not_emergency="y", **now_with_a_minor
+    )
+    assert res.status_code == 302
+
+
 def test_unknown_reference_is_a_404_with_the_form(client):
     res = client.get("/track/MC-0000-0000")
     assert res.status_code == 404

@@ -39,6 +39,10 @@ def change_category_or_place(
         changes["category"] = [report.category.code, new.code]
         report.category_id, report.category = new.id, new
         report.kind = new.kind
+        # The urgency is the category's: a report corrected to violence is seen first.
+        if new.default_urgency != report.urgency:
+            changes["urgency"] = [report.urgency, new.default_urgency]
+            report.urgency = new.default_urgency
     if (lat is not None and lon is not None) or district is not None:
         place = {"lat": lat, "lon": lon, "district": district}
         district_id = resolve_district(report.municipality_id, place)

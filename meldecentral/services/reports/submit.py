@@ -13,8 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from meldecentral import clock, metrics
 from meldecentral.db import outbox
-from meldecentral.domain import events, roles, workflow
-from meldecentral.domain.emergency import is_emergency
+from meldecentral.domain import emergency, events, roles, workflow
 from meldecentral.domain.reference import new_reference
 from meldecentral.extensions import db
 from meldecentral.models import (
@@ -26,7 +25,12 @@ from meldecentral.models import (
     ReportEvent,
 )
 from meldecentral.services.actor import Actor
-from meldecentral.services.errors import Conflict, EmergencyRedirected, ValidationFailed
+from meldecentral.services.errors import (
+    ConfirmationNeeded,
+    Conflict,
+    EmergencyRedirected,
+    ValidationFailed,
+)
 from meldecentral.services.reference import catalogue, geo
 
 log = logging.getLogger(__name__)
@@ -34,6 +38,10 @@ log = logging.getLogger(__name__)
 EMERGENCY_MESSAGE = (
     "This is not an emergency service. If something is happening now and someone is in danger, "
     "call 112. For the police when it is not urgent, call 114."
+)
+CONFIRM_MESSAGE = (
+    "Is someone in danger right now? Call 112. If not, send the report again with "
+    "confirm_not_emergency set to true."
 )
 
 
@@ -225,7 +233,7 @@ def _build_insert_cte(report_cols, event_cols, outbox_cols, contact_cols) -> sa.
 
 def submit_report(actor: Actor, data: dict, *, idempotency_key: str | None = None) -> Submission:
     """``data`` has passed the API schema. Raises ValidationFailed, EmergencyRedirected,
-    Conflict."""
+    ConfirmationNeeded, Conflict."""
     municipality_id = actor.municipality_id
     key_hash = idempotency_hash(actor, idempotency_key) if idempotency_key else None
     fingerprint = request_fingerprint(data) if key_hash else None
@@ -237,11 +245,14 @@ def submit_report(actor: Actor, data: dict, *, idempotency_key: str | None = Non
     category = active_category(municipality_id, data["category"])
     district_id = resolve_district(municipality_id, data)
 
-    if is_emergency(
+    guard = emergency.assess(
         happening_now=data.get("happening_now", False),
         category_is_emergency=category.emergency_when_now,
         child_in_danger=data.get("child_in_danger", False),
-    ):
+        minor_involved=data.get("minor_involved", False),
+        text=data["text"],
+    )
+    if guard.level == emergency.EMERGENCY:
         db.session.add(
             EmergencyRedirect(
                 municipality_id=municipality_id, category_id=category.id, district_id=district_id
@@ -249,8 +260,19 @@ def submit_report(actor: Actor, data: dict, *, idempotency_key: str | None = Non
         )
         db.session.commit()
         raise EmergencyRedirected(EMERGENCY_MESSAGE)
+    # Staff file reports after the fact as their job ("the knife was found"); only residents
+    # are asked to confirm on words alone.
+    if guard.level == emergency.CONFIRM and not actor.is_staff:
+        if not data.get("confirm_not_emergency"):
+            raise ConfirmationNeeded(
+                CONFIRM_MESSAGE,
+                {"confirm_not_emergency": ["confirm that nobody is in danger right now"]},
+                guard.signals,
+            )
 
     urgency = category.default_urgency
+    if any(s.startswith("words:") for s in guard.signals):
+        urgency = "high"  # violence, weapons or fire named: seen first, whatever the category
     if actor.is_staff and data.get("urgency"):
         urgency = data["urgency"]
     contact = None

@@ -14,7 +14,7 @@ from meldecentral.services.delivery import channels as declared
 from meldecentral.services.errors import Forbidden, NotFound, ValidationFailed
 from meldecentral.services.reference import catalogue
 from meldecentral.services.routing import rulebook
-from meldecentral.services.staff import signin, users
+from meldecentral.services.staff import signin, tokens, users
 
 URGENCIES = ("high", "normal", "low")
 
@@ -85,6 +85,7 @@ def deactivate_user(actor: Actor, user_id: int) -> User:
         raise ValidationFailed("cannot deactivate yourself", {"user": ["that is you"]})
     user.active = False
     user.session_version += 1  # ends the sessions the user has now
+    tokens.revoke_all(user.id)  # and the tokens, so that reactivating does not revive them
     db.session.commit()
     return user
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
 from sqlalchemy.orm import joinedload
 
 from meldecentral import clock
@@ -120,11 +122,26 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(user: User, name: str) -> str:
-    """Returns the token once; only its hash is kept."""
+def create_token(user: User, name: str, days: int | None = None) -> str:
+    """Returns the token once; only its hash is kept. It expires after ``days`` (the
+    API_TOKEN_DAYS setting unless given)."""
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise ValidationFailed("invalid token", {"name": ["give the token a name (1-100 chars)"]})
+    days = current_app.config["API_TOKEN_DAYS"] if days is None else days
+    if not 1 <= days <= 3650:
+        raise ValidationFailed("invalid token", {"days": ["between 1 and 3650 days"]})
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = clock.now()
     db.session.add(
-        ApiToken(user_id=user.id, name=name, token_hash=_token_hash(token), prefix=token[:10])
+        ApiToken(
+            user_id=user.id,
+            name=name,
+            token_hash=_token_hash(token),
+            prefix=token[:10],
+            created_at=now,
+            expires_at=now + timedelta(days=days),
+        )
     )
     db.session.commit()
     return token
@@ -141,6 +158,8 @@ def user_for_token(token: str) -> User | None:
     if row is None or not row.user.active:
         return None
     now = clock.now()
+    if row.expires_at is not None and row.expires_at <= now:
+        return None
     # Avoid a write per request: refresh last use at most once a minute.
     if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
         row.last_used_at = now
