@@ -16,10 +16,11 @@ from meldecentral.services.errors import Conflict, EmergencyRedirected, Validati
 from meldecentral.services.privacy import access
 from meldecentral.services.reports import attachments, submit
 from meldecentral.services.worklists import queues
+from meldecentral.web import intake
 from meldecentral.web import staff_bp as bp
 from meldecentral.web.common import actor, apply_errors, roles_required
 from meldecentral.web.forms import StaffReportForm
-from meldecentral.web.intake import ALIASES, fill_choices, form_data, load
+from meldecentral.web.intake import ALIASES, fill_choices
 
 HOME = {
     roles.STREET_WORKER: "staff.new_report",
@@ -41,32 +42,40 @@ def new_report():
     form = StaffReportForm()
     who = actor()
     extra = fill_choices(form, who)
-    if form.validate_on_submit():
-        data = load(form, form_data(form, resident=False))
+    status = 200
+    if request.method == "POST":
+        status = 422
+        data = intake.check(form, who, resident=False)
         if data is not None:
             try:
-                submission = submit.submit_report(who, data)
+                submission = submit.submit_report(
+                    who, data, idempotency_key=intake.idempotency_key(form)
+                )
             except EmergencyRedirected:
                 return render_template("public/emergency.html")
             except ValidationFailed as exc:
-                apply_errors(form, exc.fields, ALIASES)
+                apply_errors(form, intake.place_messages(exc.fields), ALIASES)
+            except Conflict:
+                status = 409
+                intake.sent_already(form)
             else:
                 report = submission.report
-                if form.photo.data:
-                    try:
-                        attachments.store_attachment(who, report.id, form.photo.data)
-                    except ValidationFailed as exc:
-                        reason = "; ".join(m for ms in exc.fields.values() for m in ms)
-                        flash(
-                            _(
-                                "The report is sent, but not the photo: %(reason)s",
-                                reason=reason or exc.message,
-                            ),
-                            "error",
-                        )
+                # A replay has its photo already (or its reason for not having it).
+                if form.photo.data and not submission.replayed:
+                    _store_photo(who, report.id, form.photo.data)
                 return redirect(url_for("staff.sent", report_id=report.id))
-    status = 422 if request.method == "POST" else 200
     return render_template("staff/report_form.html", form=form, **extra), status
+
+
+def _store_photo(who, report_id: int, photo) -> None:
+    try:
+        attachments.store_attachment(who, report_id, photo)
+    except ValidationFailed as exc:
+        reason = "; ".join(m for ms in exc.fields.values() for m in ms)
+        flash(
+            _("The report is sent, but not the photo: %(reason)s", reason=reason or exc.message),
+            "error",
+        )
 
 
 @bp.get("/report/sent/<int:report_id>")

@@ -317,6 +317,44 @@ def test_street_worker_form_with_a_photo(app, tmp_path):
     assert "ikke billedet" in text_of(client.get(bad.headers["Location"]))
 
 
+def test_a_photo_report_sent_twice_is_one_report_with_one_photo(app, tmp_path):
+    """Issue 16, item 9: the street worker's plain POST (a report with a photo) carries the
+    page's one-time token; pressing Send twice, or Back and Send, gives the first report."""
+    import io
+
+    from PIL import Image
+
+    from meldecentral.models import Attachment
+
+    app.config["UPLOAD_FOLDER"] = str(tmp_path)
+    client, _ = signed_in(app, "street_worker")
+    html = text_of(client.get("/staff/report"))
+    token = re.search(r'name="submission_token"[^>]*value="([^"]+)"', html).group(1)
+
+    def send():
+        png = io.BytesIO()
+        Image.new("RGB", (40, 30), "red").save(png, "PNG")
+        png.seek(0)
+        return client.post(
+            "/staff/report",
+            data={
+                "csrf_token": csrf(client, "/staff/report"),
+                "submission_token": token,
+                "category": "HAERVAERK",
+                "text": "Graffiti på muren.",
+                "district": "3",
+                "photo": (png, "wall.png"),
+            },
+            content_type="multipart/form-data",
+        )
+
+    first, again = send(), send()
+    assert first.status_code == again.status_code == 302
+    assert first.headers["Location"] == again.headers["Location"]
+    assert db.session.scalar(sa.select(sa.func.count(Report.id))) == 1
+    assert len(db.session.scalars(sa.select(Attachment)).all()) == 1
+
+
 def test_triage_queue_pages_past_fifty(app):
     """Regression: the pager once overwrote the translation function `_` and gave a 500."""
     worker, _w = signed_in(app, "street_worker")
