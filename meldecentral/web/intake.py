@@ -8,6 +8,7 @@ import secrets
 
 from flask_babel import gettext as _
 from marshmallow import ValidationError
+from werkzeug.datastructures import MultiDict
 
 from meldecentral.schemas.reports import ReportInSchema
 from meldecentral.services.actor import Actor
@@ -64,6 +65,17 @@ def idempotency_key(form) -> str | None:
     client without it) submits without one, as before."""
     token = form.submission_token.data or ""
     return token if 8 <= len(token) <= 100 else None
+
+
+def json_form(form_cls, body: dict):
+    """The form filled from the queue's JSON body (the API's field names), so that the JSON
+    twin is checked, and answered, as the page is. CSRF is the request's header's job."""
+    formdata = MultiDict()
+    for name, value in body.items():
+        if value is None or value is False or name in ("contact", "language"):
+            continue
+        formdata[name] = "y" if value is True else str(value)
+    return form_cls(formdata=formdata, meta={"csrf": False})
 
 
 def form_data(form, *, resident: bool) -> dict:

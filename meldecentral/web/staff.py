@@ -8,10 +8,8 @@ from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
-from marshmallow import ValidationError
 
 from meldecentral.domain import roles
-from meldecentral.schemas.reports import ReportInSchema
 from meldecentral.services.errors import Conflict, EmergencyRedirected, ValidationFailed
 from meldecentral.services.privacy import access
 from meldecentral.services.reports import attachments, submit
@@ -106,13 +104,19 @@ def api_submit():
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return _json_error(400, "invalid_json", "the body must be a JSON object")
-    body.pop("contact", None)
-    body["language"] = body.get("language") or None
+    # The page's own checks, so that a refused report names its problems per form field in
+    # the page's language, and the phone can show them next to the fields to correct.
+    form = intake.json_form(StaffReportForm, body)
+    who = actor()
+    fill_choices(form, who)
+    data = intake.check(form, who, resident=False)
+    if data is None:
+        problems = {f.name: [str(e) for e in f.errors] for f in form if f.errors}
+        if form.form_errors:
+            problems["_"] = [str(e) for e in form.form_errors]
+        return _json_error(422, "validation_error", _("Please check the report."), problems)
     try:
-        data = ReportInSchema().load(body)
-        submission = submit.submit_report(actor(), data, idempotency_key=key)
-    except ValidationError as exc:
-        return _json_error(422, "validation_error", _("Please check the report."), exc.messages)
+        submission = submit.submit_report(who, data, idempotency_key=key)
     except EmergencyRedirected:
         return _json_error(
             422, "emergency", _("Call 112 now."), redirect=url_for("public.emergency")

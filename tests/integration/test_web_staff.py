@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import refresh
 
 from meldecentral import clock
 from meldecentral.extensions import db
@@ -73,6 +74,26 @@ def test_json_endpoint_needs_csrf_session_and_the_role(app, client):
     )
     assert res.status_code == 422 and res.json["error"]["redirect"] == "/emergency"
     assert db.session.scalar(sa.select(sa.func.count(Report.id))) == 0
+
+
+def test_a_refused_queued_report_names_each_field_in_the_page_language(app):
+    """Issue 16, item 12: the phone's queue shows the server's reasons next to the fields to
+    correct, so they come per form field and in the page's language, all at once."""
+    client, _ = signed_in(app, "street_worker")
+    token = csrf(client, "/staff/report")
+    headers = {"X-CSRFToken": token, "Idempotency-Key": "phone-queue-0002"}
+    res = client.post("/staff/api/reports", json={"category": "NARKO", "text": ""}, headers=headers)
+    assert res.status_code == 422
+    fields = res.json["error"]["fields"]
+    assert fields["district"] == ["Vælg en bydel, eller brug din position."]
+    assert fields["text"] == ["Udfyld venligst dette felt."]
+    client.get("/lang/en")
+    refresh()  # the test's one app context caches the locale between requests
+    res = client.post("/staff/api/reports", json={"category": "NARKO", "text": ""}, headers=headers)
+    assert res.json["error"]["fields"]["district"] == ["Choose a district, or use your position."]
+    # Corrected, the same queued report (same key) is accepted.
+    body = {"category": "NARKO", "text": "Handel ved legepladsen.", "district": 3}
+    assert client.post("/staff/api/reports", json=body, headers=headers).status_code == 201
 
 
 @pytest.mark.slow
