@@ -7,6 +7,7 @@ from __future__ import annotations
 import secrets
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
@@ -22,6 +23,12 @@ _schema = ReportInSchema()
 
 # Schema and service field names that the form calls differently.
 ALIASES = {"location": "district", "lat": "district", "lon": "district"}
+
+# The schema's own words are the API's (English); on the page, the form's language.
+CONTACT_REASONS = {
+    "email": _l("Write an e-mail address, such as name@example.dk."),
+    "phone": _l("Write a phone number, such as +45 12 34 56 78."),
+}
 
 
 def fill_choices(form, actor: Actor) -> dict:
@@ -122,6 +129,11 @@ def check(form, actor: Actor, *, resident: bool) -> dict | None:
     except ValidationError as exc:
         messages = exc.messages if isinstance(exc.messages, dict) else {"_": exc.messages}
         messages.pop("location", None)  # the place is checked below, whatever else failed
+        if isinstance(messages.get("contact"), dict):
+            messages["contact"] = {
+                k: [CONTACT_REASONS[k]] if k in CONTACT_REASONS else v
+                for k, v in messages["contact"].items()
+            }
         # The form's own message (in the page's language) already says it for these fields.
         fresh = {k: v for k, v in messages.items() if not _has(form, ALIASES.get(k, k))}
         apply_errors(form, fresh, ALIASES)

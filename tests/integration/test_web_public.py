@@ -161,6 +161,7 @@ def test_every_problem_is_named_at_once_in_a_summary_at_the_top(client):
     for target in ("#category-0", "#text", "#district", "#contact_email"):
         assert f'href="{target}"' in summary
     assert "Vælg en bydel, eller brug din position." in summary
+    assert "Skriv en e-mailadresse" in summary  # the schema's reason, in the page's language
     assert html.index('id="error-summary"') < html.index('name="text"')
     assert 'value="Blågårdsgade"' in html
     # A point outside the municipality is named on the same first submit as the missing text.
