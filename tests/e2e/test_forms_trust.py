@@ -111,6 +111,26 @@ def test_every_problem_is_in_a_summary_on_top_after_one_submit(phone, live):
     view_shot(page, "53-summary-link-to-district")
 
 
+def test_without_network_every_missing_field_is_named_at_once(phone, live):
+    """Item 10 on the street worker's phone without network: the page names each missing field
+    in the summary, as the server would, instead of one sentence."""
+    page = phone.new_page()
+    sign_in(page, live, "street_worker")
+    page.goto(live.url + "/staff/report")
+    phone.set_offline(True)
+    page.fill("#address_text", "Under broen")
+    page.click(SEND)
+    page.wait_for_selector("[data-error-summary]")
+    links = page.eval_on_selector_all(
+        "[data-error-summary] a", "as => as.map(a => a.getAttribute('href'))"
+    )
+    assert links == ["#category-0", "#text", "#district"]
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+    assert page.input_value("#address_text") == "Under broen"
+    view_shot(page, "58-offline-missing-fields")
+    phone.set_offline(False)
+
+
 def test_a_photo_without_network_is_said_before_sending_and_loses_nothing(phone, live, tmp_path):
     """Item 12: a report with a photo, no network."""
     photo = tmp_path / "wall.png"

@@ -392,6 +392,7 @@
     clearErrors();
     var box = document.createElement("div");
     box.className = "error-summary";
+    box.id = "error-summary";
     box.setAttribute("role", "alert");
     box.tabIndex = -1;
     box.dataset.errorSummary = "";
@@ -499,9 +500,15 @@
     }
     var body = collect();
     if (!body.category || !body.text || (body.lat === undefined && body.district === undefined)) {
-      if (!navigator.onLine) {  // no network to ask the server: say it here
+      if (!navigator.onLine) {  // no network to ask the server: say it here, all at once
         event.preventDefault();
-        problem(msg("msgMissing"));
+        var missing = {};
+        if (!body.category) missing.category = [msg("msgNeedCategory")];
+        if (!body.text) missing.text = [msg("msgNeedText")];
+        if (body.lat === undefined && body.district === undefined) {
+          missing.district = [msg("msgNeedPlace")];
+        }
+        showErrors(missing, msg("msgMissing"));
       }
       return;  // otherwise the server answers with the form and its problems named
     }
