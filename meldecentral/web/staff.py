@@ -121,7 +121,11 @@ def api_submit():
         return _json_error(
             422, "emergency", _("Call 112 now."), redirect=url_for("public.emergency")
         )
-    except (ValidationFailed, Conflict) as exc:
+    except Conflict as exc:
+        # The key of a report already sent, with other content: said in the page's language.
+        message = _("This report was already sent, with other content.")
+        return _json_error(exc.status, exc.code, message)
+    except ValidationFailed as exc:
         return _json_error(exc.status, exc.code, exc.message, exc.fields)
     report = submission.report
     out = {

@@ -94,6 +94,10 @@ def test_a_refused_queued_report_names_each_field_in_the_page_language(app):
     # Corrected, the same queued report (same key) is accepted.
     body = {"category": "NARKO", "text": "Handel ved legepladsen.", "district": 3}
     assert client.post("/staff/api/reports", json=body, headers=headers).status_code == 201
+    # The same key with other content: refused (409), in the page's language too.
+    res = client.post("/staff/api/reports", json={**body, "text": "Andet."}, headers=headers)
+    assert res.status_code == 409
+    assert res.json["error"]["message"] == "This report was already sent, with other content."
 
 
 @pytest.mark.slow
