@@ -59,6 +59,8 @@ class _ReportForm(FlaskForm):
     interpreter_language = SelectField(
         _l("Interpreter needed"), choices=[], validators=[Optional()]
     )
+    # Set when the page is made (intake.fill_choices); the API's Idempotency-Key for this form.
+    submission_token = HiddenField()
 
 
 class ResidentReportForm(_ReportForm):

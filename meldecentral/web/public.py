@@ -23,13 +23,19 @@ from config import ROOT
 from meldecentral.domain.reference import normalise_reference
 from meldecentral.pages import safe_next
 from meldecentral.security import count_request
-from meldecentral.services.errors import ConfirmationNeeded, EmergencyRedirected, ValidationFailed
+from meldecentral.services.errors import (
+    ConfirmationNeeded,
+    Conflict,
+    EmergencyRedirected,
+    ValidationFailed,
+)
 from meldecentral.services.reference import lookups
 from meldecentral.services.reports import submit, tracking
+from meldecentral.web import intake
 from meldecentral.web import public_bp as bp
 from meldecentral.web.common import actor, apply_errors, resident
 from meldecentral.web.forms import ResidentReportForm, TrackForm
-from meldecentral.web.intake import ALIASES, fill_choices, form_data, load
+from meldecentral.web.intake import ALIASES, fill_choices
 
 # Front-end packages installed by npm (package.json), served from node_modules. Only these
 # folders are reachable.
@@ -67,11 +73,15 @@ def report_form():
             flash(_too_many(exc), "error")
             page = render_template("public/report_form.html", form=form, **extra)
             return page, 429, {"Retry-After": exc.retry_after}
-    if form.validate_on_submit():
-        data = load(form, form_data(form, resident=True))
+    status = 200
+    if request.method == "POST":
+        status = 422
+        data = intake.check(form, who, resident=True)
         if data is not None:
             try:
-                submission = submit.submit_report(who, data)
+                submission = submit.submit_report(
+                    who, data, idempotency_key=intake.idempotency_key(form)
+                )
             except EmergencyRedirected:
                 return render_template("public/emergency.html"), 200
             except ConfirmationNeeded as exc:
@@ -81,11 +91,14 @@ def report_form():
                 )
                 return page, 200
             except ValidationFailed as exc:
-                apply_errors(form, _place_messages(exc.fields), ALIASES)
+                apply_errors(form, intake.place_messages(exc.fields), ALIASES)
+            except Conflict:
+                status = 409
+                intake.sent_already(form)
             else:
+                # A replay (double tap, Back and Send) shows the first report's receipt.
                 session["receipt"] = submission.report.reference
                 return redirect(url_for("public.receipt"))
-    status = 422 if request.method == "POST" else 200
     return render_template("public/report_form.html", form=form, **extra), status
 
 
@@ -96,12 +109,6 @@ def _too_many(exc: TooManyRequests) -> str:
         "%(minutes)s minutes. If it is urgent, call 112 (emergency) or 114 (police).",
         minutes=minutes,
     )
-
-
-def _place_messages(fields: dict) -> dict:
-    if "location" in fields:
-        fields = {**fields, "location": [_("That position is outside the municipality.")]}
-    return fields
 
 
 @bp.get("/report/receipt")

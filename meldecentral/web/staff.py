@@ -8,18 +8,17 @@ from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
-from marshmallow import ValidationError
 
 from meldecentral.domain import roles
-from meldecentral.schemas.reports import ReportInSchema
 from meldecentral.services.errors import Conflict, EmergencyRedirected, ValidationFailed
 from meldecentral.services.privacy import access
 from meldecentral.services.reports import attachments, submit
 from meldecentral.services.worklists import queues
+from meldecentral.web import intake
 from meldecentral.web import staff_bp as bp
 from meldecentral.web.common import actor, apply_errors, roles_required
 from meldecentral.web.forms import StaffReportForm
-from meldecentral.web.intake import ALIASES, fill_choices, form_data, load
+from meldecentral.web.intake import ALIASES, fill_choices
 
 HOME = {
     roles.STREET_WORKER: "staff.new_report",
@@ -41,32 +40,40 @@ def new_report():
     form = StaffReportForm()
     who = actor()
     extra = fill_choices(form, who)
-    if form.validate_on_submit():
-        data = load(form, form_data(form, resident=False))
+    status = 200
+    if request.method == "POST":
+        status = 422
+        data = intake.check(form, who, resident=False)
         if data is not None:
             try:
-                submission = submit.submit_report(who, data)
+                submission = submit.submit_report(
+                    who, data, idempotency_key=intake.idempotency_key(form)
+                )
             except EmergencyRedirected:
                 return render_template("public/emergency.html")
             except ValidationFailed as exc:
-                apply_errors(form, exc.fields, ALIASES)
+                apply_errors(form, intake.place_messages(exc.fields), ALIASES)
+            except Conflict:
+                status = 409
+                intake.sent_already(form)
             else:
                 report = submission.report
-                if form.photo.data:
-                    try:
-                        attachments.store_attachment(who, report.id, form.photo.data)
-                    except ValidationFailed as exc:
-                        reason = "; ".join(m for ms in exc.fields.values() for m in ms)
-                        flash(
-                            _(
-                                "The report is sent, but not the photo: %(reason)s",
-                                reason=reason or exc.message,
-                            ),
-                            "error",
-                        )
+                # A replay has its photo already (or its reason for not having it).
+                if form.photo.data and not submission.replayed:
+                    _store_photo(who, report.id, form.photo.data)
                 return redirect(url_for("staff.sent", report_id=report.id))
-    status = 422 if request.method == "POST" else 200
     return render_template("staff/report_form.html", form=form, **extra), status
+
+
+def _store_photo(who, report_id: int, photo) -> None:
+    try:
+        attachments.store_attachment(who, report_id, photo)
+    except ValidationFailed as exc:
+        reason = "; ".join(m for ms in exc.fields.values() for m in ms)
+        flash(
+            _("The report is sent, but not the photo: %(reason)s", reason=reason or exc.message),
+            "error",
+        )
 
 
 @bp.get("/report/sent/<int:report_id>")
@@ -97,18 +104,28 @@ def api_submit():
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return _json_error(400, "invalid_json", "the body must be a JSON object")
-    body.pop("contact", None)
-    body["language"] = body.get("language") or None
+    # The page's own checks, so that a refused report names its problems per form field in
+    # the page's language, and the phone can show them next to the fields to correct.
+    form = intake.json_form(StaffReportForm, body)
+    who = actor()
+    fill_choices(form, who)
+    data = intake.check(form, who, resident=False)
+    if data is None:
+        problems = {f.name: [str(e) for e in f.errors] for f in form if f.errors}
+        if form.form_errors:
+            problems["_"] = [str(e) for e in form.form_errors]
+        return _json_error(422, "validation_error", _("Please check the report."), problems)
     try:
-        data = ReportInSchema().load(body)
-        submission = submit.submit_report(actor(), data, idempotency_key=key)
-    except ValidationError as exc:
-        return _json_error(422, "validation_error", _("Please check the report."), exc.messages)
+        submission = submit.submit_report(who, data, idempotency_key=key)
     except EmergencyRedirected:
         return _json_error(
             422, "emergency", _("Call 112 now."), redirect=url_for("public.emergency")
         )
-    except (ValidationFailed, Conflict) as exc:
+    except Conflict as exc:
+        # The key of a report already sent, with other content: said in the page's language.
+        message = _("This report was already sent, with other content.")
+        return _json_error(exc.status, exc.code, message)
+    except ValidationFailed as exc:
         return _json_error(exc.status, exc.code, exc.message, exc.fields)
     report = submission.report
     out = {

@@ -157,3 +157,48 @@ def test_district_of_a_point(client):
 def test_vendor_files_only_from_known_packages(client):
     assert client.get("/vendor/nothing/x.js").status_code == 404
     assert client.get("/vendor/leaflet/../../package.json").status_code == 404
+
+
+def form_token(html: str) -> str:
+    return re.search(r'name="submission_token"[^>]*value="([^"]+)"', html).group(1)
+
+
+def test_the_same_form_sent_twice_stores_one_report(client):
+    """Issue 16, item 9: a double tap, or Back then Send, posts the page's one-time token again;
+    the second POST shows the first report's receipt instead of storing a second report."""
+    token = form_token(text_of(client.get("/report")))
+    first = report_form(client, submission_token=token)
+    again = report_form(client, submission_token=token)
+    assert first.status_code == again.status_code == 302
+    report = db.session.scalars(sa.select(Report)).one()
+    assert report.reference in text_of(client.get("/report/receipt"))
+    # The same token with other content is refused as the API refuses it, and the page gets a
+    # new token, so that sending it again on purpose makes a new report.
+    other = report_form(client, submission_token=token, text="Noget helt andet.")
+    assert other.status_code == 409
+    html = text_of(other)
+    assert "allerede sendt" in html and "Noget helt andet." in html
+    assert form_token(html) != token
+    assert report_form(client, submission_token=form_token(html)).status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count(Report.id))) == 2
+
+
+def test_every_problem_is_named_at_once_in_a_summary_at_the_top(client):
+    """Issue 16, item 10: one submit names every problem, the place too, in a summary before
+    the fields that links to each field; what was typed is kept."""
+    res = report_form(client, category=None, text="", district=None, contact_email="x")
+    assert res.status_code == 422
+    html = text_of(res)
+    summary = html[html.index('id="error-summary"') : html.index("</ul>")]
+    assert 'role="alert"' in html[html.index('<div class="error-summary"') :][:120]
+    for target in ("#category-0", "#text", "#district", "#contact_email"):
+        assert f'href="{target}"' in summary
+    assert "Vælg en bydel, eller brug din position." in summary
+    assert "Skriv en e-mailadresse" in summary  # the schema's reason, in the page's language
+    assert html.index('id="error-summary"') < html.index('name="text"')
+    assert 'value="Blågårdsgade"' in html
+    # A point outside the municipality is named on the same first submit as the missing text.
+    res = report_form(client, text="", district=None, lat="55.60", lon="12.80")
+    summary = text_of(res)
+    assert 'href="#text"' in summary and "uden for kommunen" in summary
+    assert db.session.scalar(sa.select(sa.func.count(Report.id))) == 0

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import refresh
 
 from meldecentral import clock
 from meldecentral.extensions import db
@@ -73,6 +74,30 @@ def test_json_endpoint_needs_csrf_session_and_the_role(app, client):
     )
     assert res.status_code == 422 and res.json["error"]["redirect"] == "/emergency"
     assert db.session.scalar(sa.select(sa.func.count(Report.id))) == 0
+
+
+def test_a_refused_queued_report_names_each_field_in_the_page_language(app):
+    """Issue 16, item 12: the phone's queue shows the server's reasons next to the fields to
+    correct, so they come per form field and in the page's language, all at once."""
+    client, _ = signed_in(app, "street_worker")
+    token = csrf(client, "/staff/report")
+    headers = {"X-CSRFToken": token, "Idempotency-Key": "phone-queue-0002"}
+    res = client.post("/staff/api/reports", json={"category": "NARKO", "text": ""}, headers=headers)
+    assert res.status_code == 422
+    fields = res.json["error"]["fields"]
+    assert fields["district"] == ["Vælg en bydel, eller brug din position."]
+    assert fields["text"] == ["Udfyld venligst dette felt."]
+    client.get("/lang/en")
+    refresh()  # the test's one app context caches the locale between requests
+    res = client.post("/staff/api/reports", json={"category": "NARKO", "text": ""}, headers=headers)
+    assert res.json["error"]["fields"]["district"] == ["Choose a district, or use your position."]
+    # Corrected, the same queued report (same key) is accepted.
+    body = {"category": "NARKO", "text": "Handel ved legepladsen.", "district": 3}
+    assert client.post("/staff/api/reports", json=body, headers=headers).status_code == 201
+    # The same key with other content: refused (409), in the page's language too.
+    res = client.post("/staff/api/reports", json={**body, "text": "Andet."}, headers=headers)
+    assert res.status_code == 409
+    assert res.json["error"]["message"] == "This report was already sent, with other content."
 
 
 @pytest.mark.slow
@@ -315,6 +340,44 @@ def test_street_worker_form_with_a_photo(app, tmp_path):
     )
     assert bad.status_code == 302
     assert "ikke billedet" in text_of(client.get(bad.headers["Location"]))
+
+
+def test_a_photo_report_sent_twice_is_one_report_with_one_photo(app, tmp_path):
+    """Issue 16, item 9: the street worker's plain POST (a report with a photo) carries the
+    page's one-time token; pressing Send twice, or Back and Send, gives the first report."""
+    import io
+
+    from PIL import Image
+
+    from meldecentral.models import Attachment
+
+    app.config["UPLOAD_FOLDER"] = str(tmp_path)
+    client, _ = signed_in(app, "street_worker")
+    html = text_of(client.get("/staff/report"))
+    token = re.search(r'name="submission_token"[^>]*value="([^"]+)"', html).group(1)
+
+    def send():
+        png = io.BytesIO()
+        Image.new("RGB", (40, 30), "red").save(png, "PNG")
+        png.seek(0)
+        return client.post(
+            "/staff/report",
+            data={
+                "csrf_token": csrf(client, "/staff/report"),
+                "submission_token": token,
+                "category": "HAERVAERK",
+                "text": "Graffiti på muren.",
+                "district": "3",
+                "photo": (png, "wall.png"),
+            },
+            content_type="multipart/form-data",
+        )
+
+    first, again = send(), send()
+    assert first.status_code == again.status_code == 302
+    assert first.headers["Location"] == again.headers["Location"]
+    assert db.session.scalar(sa.select(sa.func.count(Report.id))) == 1
+    assert len(db.session.scalars(sa.select(Attachment)).all()) == 1
 
 
 def test_triage_queue_pages_past_fifty(app):

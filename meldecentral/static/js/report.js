@@ -3,7 +3,11 @@
      Leaflet map (loaded only now, so the form's first load stays small) to move the pin.
    - Street workers: a report is put in a queue on the phone (localStorage) first and sent from
      there with an Idempotency-Key, so a report made without network is sent once, when the
-     network returns, and never twice. */
+     network returns, and never twice. Its key is the page's one-time token, as a plain POST's.
+   - One press, one report: the button is disabled once pressed; Back then Send reuses the
+     token of the report just sent. A refused submit's summary gets the focus.
+   - A refused queued report can be put back into the form with its reasons, and resent; a
+     report with a photo asks for the network before it goes, and says so without it. */
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
@@ -106,6 +110,59 @@
     });
   }
 
+  /* ---------- after a refused submit; one press, one report ---------- */
+  // The server's summary of what to fix: focus moves to it, so a phone shows it first.
+  var summary = document.querySelector("[data-error-summary]");
+  if (summary) summary.focus();
+
+  function submitButton() { return form && form.querySelector("button[type=submit]"); }
+  function busy(on) {
+    var button = submitButton();
+    if (!button) return;
+    button.disabled = on;
+    if (on) button.setAttribute("aria-busy", "true"); else button.removeAttribute("aria-busy");
+  }
+  var SENT_TOKEN = "mc-sent-token:" + (form ? form.getAttribute("action") : "");
+
+  // Back after sending: the browser loads the form anew (a new token) but puts back what was
+  // typed. Then this is the report just sent, so it takes that send's token again: sending
+  // it once more shows the first receipt, not a second report. Typed text that differs from
+  // what the server wrote into the page is the browser's restoring.
+  function keepSentToken() {
+    var token = form.elements.submission_token, text = form.elements.text;
+    if (!token || !text) return;
+    var restored = text.value && text.value !== text.defaultValue;
+    var sent = sessionStorage.getItem(SENT_TOKEN);
+    if (restored && sent) token.value = sent;
+    else if (!text.value) sessionStorage.removeItem(SENT_TOKEN);
+  }
+
+  if (form) {
+    // On the document, so it runs after the form's own handlers: a submit the queue took
+    // over (preventDefault) is not a page load, and leaves the button alone. The page's
+    // one-time token makes a second POST the same report anyway; this spares the wait.
+    document.addEventListener("submit", function (event) {
+      if (event.target !== form || event.defaultPrevented) return;
+      // A button disabled now is left out of the data the browser sends, and the pressed one
+      // may carry a value (the 112 question's "No, send my report"): kept as a hidden field.
+      var pressed = event.submitter;
+      if (pressed && pressed.name) {
+        var keep = document.createElement("input");
+        keep.type = "hidden";
+        keep.name = pressed.name;
+        keep.value = pressed.value;
+        form.appendChild(keep);
+      }
+      busy(true);
+      if (form.elements.submission_token) {
+        sessionStorage.setItem(SENT_TOKEN, form.elements.submission_token.value);
+      }
+    });
+    // Back to this page: the button works again. The browser puts typed values back only
+    // after this script has run, so the token is looked at here.
+    window.addEventListener("pageshow", function () { busy(false); keepSentToken(); });
+  }
+
   /* ---------- the on-phone queue (street workers) ---------- */
   var user = (form && d.user) || (outboxEl && outboxEl.dataset.user);
   if (!user) return;
@@ -125,6 +182,13 @@
     return Array.prototype.map.call(b, function (x) { return ("0" + x.toString(16)).slice(-2); }).join("");
   }
 
+  // What the server said, in the page's language: each field's reasons, or its message.
+  function reasons(item) {
+    var all = [];
+    Object.keys(item.fields || {}).forEach(function (name) { all = all.concat(item.fields[name]); });
+    return all.length ? all.join("; ") : item.error;
+  }
+
   function render() {
     if (!outboxEl) return;
     var items = load();
@@ -140,7 +204,17 @@
       li.dataset.key = item.key;
       if (item.error) {
         li.className = "failed";
-        li.textContent += " · " + msg("msgFailed", item.error);
+        li.textContent += " · " + msg("msgFailed", reasons(item));
+        if (queueForm && item.fields) {
+          var fix = document.createElement("button");
+          fix.type = "button";
+          fix.className = "button small";
+          fix.textContent = msg("msgCorrect");
+          fix.dataset.outboxCorrect = item.key;
+          fix.addEventListener("click", function () { correct(item); });
+          li.appendChild(document.createTextNode(" "));
+          li.appendChild(fix);
+        }
         if (queueForm) {
           var b = document.createElement("button");
           b.type = "button";
@@ -227,8 +301,11 @@
   }
 
   function forget(key) { save(load().filter(function (x) { return x.key !== key; })); }
-  function mark(key, error) {
-    save(load().map(function (x) { if (x.key === key) x.error = error; return x; }));
+  function mark(key, error, fields) {
+    save(load().map(function (x) {
+      if (x.key === key) { x.error = error; x.fields = fields || null; }
+      return x;
+    }));
   }
 
   // Sends what waits, oldest first. A network failure stops the round; the rest waits for
@@ -250,6 +327,7 @@
           problem(msg("msgWaiting"));
           break;
         }
+        if (res.status < 500) problem("");  // the network is back, whatever the answer
         var json = await res.json().catch(function () { return {}; });
         if (res.status === 200 || res.status === 201) {
           forget(item.key);
@@ -263,7 +341,8 @@
           window.location.href = json.error.redirect;
           return;
         } else if (res.status >= 400 && res.status < 500) {
-          mark(item.key, (json.error && json.error.message) || String(res.status));
+          mark(item.key, (json.error && json.error.message) || String(res.status),
+               json.error && json.error.fields);
         } else {
           break;  // server trouble: try again later
         }
@@ -275,24 +354,188 @@
     }
   }
 
-  form.addEventListener("submit", function (event) {
+  /* ---------- a refused report, corrected here ---------- */
+  var CHECKS = ["happening_now", "child_in_danger", "minor_involved", "person_named",
+                "housing_estate"];
+
+  function fill(body) {
+    form.reset();
+    var f = form.elements;
+    form.querySelectorAll("input[name=category]").forEach(function (r) {
+      r.checked = r.value === body.category;
+    });
+    f.text.value = body.text || "";
+    CHECKS.forEach(function (name) { f[name].checked = !!body[name]; });
+    f.lat.value = body.lat == null ? "" : body.lat;
+    f.lon.value = body.lon == null ? "" : body.lon;
+    f.district.value = body.district == null ? "" : String(body.district);
+    f.address_text.value = body.address_text || "";
+    f.interpreter_language.value = body.interpreter_language || "";
+  }
+
+  function fieldOf(name) {
+    if (name === "category") return form.querySelector("input[name=category]");
+    var el = form.elements[name];
+    return el && el.id && el.type !== "hidden" ? el : null;
+  }
+
+  function labelOf(name, el) {
+    var holder = name === "category" ? el.closest("fieldset") : null;
+    var label = holder ? holder.querySelector("legend")
+      : form.querySelector("label[for='" + el.id + "']");
+    return label ? label.textContent.trim() : name;
+  }
+
+  function clearErrors() {
+    document.querySelectorAll("[data-error-summary], [data-js-error]").forEach(function (el) {
+      el.remove();
+    });
+    form.querySelectorAll("[data-js-invalid]").forEach(function (el) {
+      el.classList.remove("invalid");
+      el.removeAttribute("data-js-invalid");
+    });
+  }
+
+  // As the server's page does it: a summary on top with a link per field, the reason next
+  // to each field, focus on the summary.
+  function showErrors(fields, message) {
+    clearErrors();
+    var box = document.createElement("div");
+    box.className = "error-summary";
+    box.id = "error-summary";
+    box.setAttribute("role", "alert");
+    box.tabIndex = -1;
+    box.dataset.errorSummary = "";
+    var h = document.createElement("h2");
+    h.textContent = msg("msgFix");
+    box.appendChild(h);
+    var ul = document.createElement("ul");
+    Object.keys(fields).forEach(function (name) {
+      var el = fieldOf(name);
+      fields[name].forEach(function (reason) {
+        var li = document.createElement("li");
+        if (el) {
+          var a = document.createElement("a");
+          a.href = "#" + el.id;
+          var what = document.createElement("span");
+          what.className = "what";
+          what.textContent = labelOf(name, el);
+          a.appendChild(what);
+          a.appendChild(document.createTextNode(" " + reason));
+          li.appendChild(a);
+          var holder = name === "category" ? el.closest("fieldset") : el.closest(".field");
+          if (holder) {
+            var p = document.createElement("p");
+            p.className = "error";
+            p.dataset.jsError = "";
+            p.textContent = reason;
+            var after = name === "category" ? holder.querySelector("legend") : el;
+            after.insertAdjacentElement("afterend", p);
+            holder.classList.add("invalid");
+            holder.dataset.jsInvalid = "";
+          }
+        } else {
+          li.textContent = reason;
+        }
+        ul.appendChild(li);
+      });
+    });
+    if (!ul.children.length) {
+      var only = document.createElement("li");
+      only.textContent = message;
+      ul.appendChild(only);
+    }
+    box.appendChild(ul);
+    form.insertBefore(box, form.querySelector("[data-form-problem]"));
+    box.focus();
+  }
+
+  // Back into the form, with the reasons; sent again under the same key, so it is still one
+  // report whatever happens to the first attempt.
+  function correct(item) {
+    forget(item.key);
+    fill(item.body);
+    form.elements.submission_token.value = item.key;
+    showErrors(item.fields || {}, msg("msgFailed", item.error));
+    render();
+  }
+
+  /* ---------- a photo needs network now ---------- */
+  var photoBox = form.querySelector("[data-photo-problem]");
+
+  function photoProblem(on) {
+    if (photoBox) photoBox.hidden = !on;
+  }
+
+  function hasPhoto() {
     var photo = form.elements.photo;
-    if (photo && photo.files && photo.files.length) return;  // a photo goes as a plain POST
+    return !!(photo && photo.files && photo.files.length);
+  }
+
+  // Said before sending: a photo chosen, or the network gone, while offline.
+  function photoCheck() { photoProblem(hasPhoto() && !navigator.onLine); }
+  if (form.elements.photo) form.elements.photo.addEventListener("change", photoCheck);
+  window.addEventListener("offline", photoCheck);
+  window.addEventListener("online", photoCheck);
+  var removePhoto = form.querySelector("[data-photo-remove]");
+  if (removePhoto) {
+    removePhoto.addEventListener("click", function () {
+      form.elements.photo.value = "";
+      photoProblem(false);
+      form.elements.photo.focus();
+    });
+  }
+
+  // A report with a photo goes as a plain POST, which needs the network now. Asked first, so
+  // that without it the report stays here (and says so) instead of the browser's offline page.
+  function sendWithPhoto() {
+    busy(true);
+    fetch(d.csrfUrl, { credentials: "same-origin", cache: "no-store" })
+      .then(function (r) {
+        if (r.ok) return r.json().then(function (j) { form.elements.csrf_token.value = j.token; });
+      })
+      .then(function () { photoProblem(false); form.submit(); })
+      .catch(function () {
+        busy(false);
+        photoProblem(true);
+        photoBox.scrollIntoView({ block: "center" });
+      });
+  }
+
+  form.addEventListener("submit", function (event) {
+    if (hasPhoto()) {
+      event.preventDefault();
+      sendWithPhoto();
+      return;
+    }
     var body = collect();
     if (!body.category || !body.text || (body.lat === undefined && body.district === undefined)) {
-      if (!navigator.onLine) {  // no network to ask the server: say it here
+      if (!navigator.onLine) {  // no network to ask the server: say it here, all at once
         event.preventDefault();
-        problem(msg("msgMissing"));
+        var missing = {};
+        if (!body.category) missing.category = [msg("msgNeedCategory")];
+        if (!body.text) missing.text = [msg("msgNeedText")];
+        if (body.lat === undefined && body.district === undefined) {
+          missing.district = [msg("msgNeedPlace")];
+        }
+        showErrors(missing, msg("msgMissing"));
       }
       return;  // otherwise the server answers with the form and its problems named
     }
     event.preventDefault();
     var checked = form.querySelector("input[name=category]:checked");
     var label = checked ? checked.parentNode.textContent.trim() : body.category;
+    // The page's one-time token is the queue's key: a second tap finds it already waiting.
+    var key = form.elements.submission_token.value || newKey();
     var items = load();
-    items.push({ key: newKey(), createdAt: new Date().toISOString(), label: label, body: body });
+    if (items.some(function (x) { return x.key === key; })) return;
+    items.push({ key: key, createdAt: new Date().toISOString(), label: label, body: body });
     save(items);
     form.reset();
+    form.elements.submission_token.value = newKey();  // the next report is a new one
+    clearErrors();
+    busy(true);
+    setTimeout(function () { busy(false); }, 1500);
     form.querySelector("[data-map]").hidden = true;
     placeStatus("");
     render();
