@@ -175,7 +175,8 @@ def _after_attempt(delivery_id: int, outcome: send.Outcome) -> None:
         delivery = db.session.get(Delivery, delivery_id)
         channel = delivery.channel if delivery is not None else "unknown"
         metrics.delivery_failed(channel, dead=outcome.status == "dead")
-    if outcome.status == "pending":
+    if outcome.status == "pending" and outcome.retry_in is not None:
+        # A longer wait is in the database (next_attempt_at): sweep_deliveries sends it.
         enqueue_deliveries([delivery_id], countdown=outcome.retry_in)
 
 
