@@ -199,9 +199,14 @@ def sweep_outbox() -> int:
 
 @shared_task
 def sweep_deliveries() -> int:
-    ids = send.due_for_retry(current_app.config["DELIVERY_SWEEP_GRACE_SECONDS"])
+    """Send the retries that are due, and tell the coordinators of urgent alerts not
+    delivered in time (services.routing.escalation.fallback_undelivered)."""
+    config = current_app.config
+    fallbacks = escalation.fallback_undelivered(config["URGENT_FALLBACK_AFTER_SECONDS"])
+    enqueue_deliveries(fallbacks)
+    ids = send.due_for_retry(config["DELIVERY_SWEEP_GRACE_SECONDS"])
     enqueue_deliveries(ids)
-    return len(ids)
+    return len(ids) + len(fallbacks)
 
 
 @shared_task

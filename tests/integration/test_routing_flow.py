@@ -467,3 +467,65 @@ def test_a_long_retry_waits_in_the_database_not_in_a_task(client, app, police_we
         assert send.due_for_retry(grace) == [delivery_id]
         assert send.attempt(delivery_id).status == "pending"
     assert len(receiver.requests) == 3
+
+
+def test_an_urgent_alert_not_delivered_in_minutes_reaches_the_coordinators(
+    client, app, police_webhook, monkeypatch
+):
+    from meldecentral.models import InAppNotification
+    from workers import tasks
+
+    police_webhook([500] * 20)
+    report = submit(client)  # violence: urgent, to the police's webhook
+    [delivery_id] = drain()
+    start = clock.now()
+    assert send.attempt(delivery_id, claimed=True).status == "pending"
+    after = app.config["URGENT_FALLBACK_AFTER_SECONDS"]
+    assert after <= 300  # "within minutes"
+    queued = []
+    monkeypatch.setattr(tasks, "enqueue_deliveries", lambda ids, countdown=None: queued.extend(ids))
+    with clock.at(start + timedelta(seconds=after / 2)):
+        tasks.sweep_deliveries.run()
+    assert set(queued) <= {delivery_id}  # its retry, nothing more yet
+    with clock.at(start + timedelta(seconds=after + 20)):
+        tasks.sweep_deliveries.run()
+        tasks.sweep_deliveries.run()  # once per alert
+    [fallback_id] = [i for i in queued if i != delivery_id]
+    fallback = db.session.get(Delivery, fallback_id)
+    assert fallback.unit.code == "COORD" and fallback.channel == "in_app" and fallback.urgent
+    assert fallback.payload["type"] == "alert.undelivered" and fallback.payload["unit"] == "POLICE"
+    assert fallback.payload["link"].startswith(app.config["PUBLIC_BASE_URL"])
+    assert send.attempt(fallback_id).status == "sent"
+    coord = db.session.scalar(sa.select(Unit).filter_by(code="COORD"))
+    notes = db.session.scalars(sa.select(InAppNotification).filter_by(unit_id=coord.id)).all()
+    assert [n.delivery_id for n in notes] == [fallback_id]
+    history = db.session.scalars(
+        sa.select(ReportEvent).filter_by(report_id=report.id, action="alert_fallback")
+    ).all()
+    assert len(history) == 1 and history[0].data == {
+        "unit": "POLICE",
+        "channels": ["webhook"],
+        "to": "COORD",
+    }
+    # The alert itself keeps retrying.
+    assert db.session.get(Delivery, delivery_id).status == "pending"
+
+
+def test_an_urgent_alert_dead_at_once_reaches_the_coordinators_at_once(client, app):
+    police = db.session.scalar(sa.select(Unit).filter_by(code="POLICE"))
+    police.channels = {"high": ["webhook"], "normal": ["webhook"], "low": ["webhook"]}
+    police.webhook_url = None  # no address: dead on the first attempt
+    db.session.commit()
+    submit(client)
+    [delivery_id] = drain()
+    assert send.attempt(delivery_id, claimed=True).status == "dead"
+    assert len(escalation.fallback_undelivered(app.config["URGENT_FALLBACK_AFTER_SECONDS"])) == 1
+
+
+def test_no_fallback_for_a_delivered_or_an_ordinary_alert(client, app, police_webhook):
+    police_webhook([500] * 20)
+    submit(client, category="HAERVAERK")  # normal urgency
+    [delivery_id] = drain()
+    assert send.attempt(delivery_id, claimed=True).status == "pending"
+    with clock.at(clock.now() + timedelta(hours=1)):
+        assert escalation.fallback_undelivered(app.config["URGENT_FALLBACK_AFTER_SECONDS"]) == []
