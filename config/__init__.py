@@ -119,10 +119,15 @@ class Config:
 
 class DevelopmentConfig(Config):
     DEBUG = False
+    # Outside production, alerts that have nowhere else to go land in a local store shown to
+    # signed-in staff (meldecentral/web/dev.py): e-mail without SMTP_HOST, SMS without
+    # SMS_GATEWAY_URL, and the demo units' webhooks (they point at /dev/webhooks/<unit>).
+    DEV_INBOX_DIR = str(INSTANCE / "dev-inbox")
 
 
 class TestingConfig(Config):
     TESTING = True
+    DEV_INBOX_DIR = None  # a test that wants the dev inbox gives it a folder
     LOG_FORMAT = "plain"  # pytest captures the records
     SECRET_KEY = "testing"  # noqa: S105 - test runs only
     SQLALCHEMY_DATABASE_URI = "sqlite://"
@@ -227,8 +232,22 @@ def load_config(
     for key in ("UPLOAD_FOLDER", "RATELIMIT_SUBMIT", "RATELIMIT_TRACK", "RATELIMIT_SIGNIN"):
         if env.get(key):
             settings[key] = env[key]
+    if name != "production":
+        apply_dev_inbox(settings)
     check_settings(settings)
     return settings
+
+
+def apply_dev_inbox(settings: dict) -> None:
+    """Outside production: e-mail and SMS with no server configured go to the dev inbox
+    (DEV_INBOX_DIR), so that a newcomer's `make run` shows its alerts arriving."""
+    folder = settings.get("DEV_INBOX_DIR")
+    if not folder:
+        return
+    if not settings.get("SMTP_HOST") and not settings.get("MAIL_DEV_DIR"):
+        settings["MAIL_DEV_DIR"] = str(Path(folder) / "mail")
+    if not settings.get("SMS_GATEWAY_URL"):
+        settings["SMS_GATEWAY_URL"] = settings["PUBLIC_BASE_URL"].rstrip("/") + "/dev/sms"
 
 
 def parse_schedule(text: str) -> tuple[float, ...]:
@@ -262,6 +281,10 @@ def check_settings(settings) -> None:
             f"RETENTION_DELETE_DAYS={delete} is below the floor of "
             f"{RETENTION_DELETE_FLOOR_DAYS} days"
         )
+    if settings.get("ENV_NAME") == "production" and (
+        settings.get("DEV_INBOX_DIR") or settings.get("MAIL_DEV_DIR")
+    ):
+        raise ConfigError("DEV_INBOX_DIR and MAIL_DEV_DIR are for development, not production")
     relay = settings.get("OUTBOX_RELAY", Config.OUTBOX_RELAY)
     if relay not in ("thread", "process", "off"):
         raise ConfigError(f"OUTBOX_RELAY={relay!r}: use thread, process or off")
