@@ -241,8 +241,10 @@ def _send(delivery: Delivery, attempts: list[dict]) -> Outcome:
         delivery.status, delivery.last_error = PENDING, error[:500]
         delivery.next_attempt_at = now + timedelta(seconds=delay)
         # A long wait is the sweeper's (it holds no task); a short one a countdown's.
-        countdown = not waits_in_database(delivery.attempts, config) and (
-            delay <= config["DELIVERY_COUNTDOWN_MAX_SECONDS"]
+        # Decided on the schedule's delay, not the jittered one, so that the sweeper knows
+        # which waits are its own (due_for_retry); a long Retry-After is the sweeper's too.
+        countdown = not waits_in_database(delivery.attempts, config) and not (
+            hint and delay > config["DELIVERY_COUNTDOWN_MAX_SECONDS"]
         )
         outcome = Outcome(PENDING, delay if countdown else None)
     return outcome
