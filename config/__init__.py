@@ -54,8 +54,8 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = 3600 * 8
-    # Longer than any retry delay (DELIVERY_BACKOFF_CAP), so a waiting retry is not handed out
-    # twice; a task lost with a dead worker is recovered sooner by the database sweepers.
+    # Longer than any countdown (DELIVERY_COUNTDOWN_MAX_SECONDS), so a waiting retry is not
+    # handed out twice; a task lost with a dead worker is recovered sooner by the sweepers.
     CELERY_VISIBILITY_TIMEOUT = 4 * 3600
     # "thread": a relay thread in each web process; "process": outside the web processes, a
     # thread of the beat process and any `outbox-relay` processes (workers/relay.py); "off":
@@ -65,9 +65,18 @@ class Config:
     OUTBOX_SWEEP_AFTER_SECONDS = 30
     OUTBOX_SWEEP_EVERY_SECONDS = 10
     OUTBOX_REPUBLISH_AFTER_SECONDS = 300
-    DELIVERY_MAX_ATTEMPTS = 6
-    DELIVERY_BACKOFF_BASE = 5.0  # seconds; doubles per attempt, with jitter
-    DELIVERY_BACKOFF_CAP = 900.0
+    # Seconds to wait after each failed attempt (Standard Webhooks' schedule: a receiver down
+    # for hours still gets every alert); one attempt more than delays, then a dead letter.
+    # Each delay gets +/- DELIVERY_RETRY_JITTER of itself, so that retries after an outage
+    # do not arrive all at once.
+    DELIVERY_RETRY_SCHEDULE = (5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0)
+    DELIVERY_RETRY_JITTER = 0.2
+    # A retry due within this is a Celery countdown; a later one waits in the database
+    # (next_attempt_at) for the sweeper, holding no task, worker slot or Redis reservation.
+    DELIVERY_COUNTDOWN_MAX_SECONDS = 60.0
+    # An urgent unit alert not delivered after this long goes to the coordinators (unit
+    # COORD) on their own channels at once; the alert itself keeps retrying.
+    URGENT_FALLBACK_AFTER_SECONDS = 180.0
     DELIVERY_SWEEP_EVERY_SECONDS = 15
     DELIVERY_SWEEP_GRACE_SECONDS = 60
     ESCALATION_EVERY_SECONDS = 60
@@ -111,10 +120,15 @@ class Config:
 
 class DevelopmentConfig(Config):
     DEBUG = False
+    # Outside production, alerts that have nowhere else to go land in a local store shown to
+    # signed-in staff (meldecentral/web/dev.py): e-mail without SMTP_HOST, SMS without
+    # SMS_GATEWAY_URL, and the demo units' webhooks (they point at /dev/webhooks/<unit>).
+    DEV_INBOX_DIR = str(INSTANCE / "dev-inbox")
 
 
 class TestingConfig(Config):
     TESTING = True
+    DEV_INBOX_DIR = None  # a test that wants the dev inbox gives it a folder
     LOG_FORMAT = "plain"  # pytest captures the records
     SECRET_KEY = "testing"  # noqa: S105 - test runs only
     SQLALCHEMY_DATABASE_URI = "sqlite://"
@@ -198,9 +212,9 @@ def load_config(
         "OUTBOX_RELAY_POLL_SECONDS",
         "OUTBOX_SWEEP_EVERY_SECONDS",
         "OUTBOX_REPUBLISH_AFTER_SECONDS",
-        "DELIVERY_MAX_ATTEMPTS",
-        "DELIVERY_BACKOFF_BASE",
-        "DELIVERY_BACKOFF_CAP",
+        "DELIVERY_RETRY_JITTER",
+        "DELIVERY_COUNTDOWN_MAX_SECONDS",
+        "URGENT_FALLBACK_AFTER_SECONDS",
         "DELIVERY_SWEEP_EVERY_SECONDS",
         "DELIVERY_SWEEP_GRACE_SECONDS",
         "ESCALATION_EVERY_SECONDS",
@@ -215,11 +229,37 @@ def load_config(
     ):
         if env.get(key):
             settings[key] = type(settings[key])(float(env[key]))
+    if env.get("DELIVERY_RETRY_SCHEDULE"):  # "5,300,1800": seconds after each failed attempt
+        settings["DELIVERY_RETRY_SCHEDULE"] = parse_schedule(env["DELIVERY_RETRY_SCHEDULE"])
     for key in ("UPLOAD_FOLDER", "RATELIMIT_SUBMIT", "RATELIMIT_TRACK", "RATELIMIT_SIGNIN"):
         if env.get(key):
             settings[key] = env[key]
+    if name != "production":
+        apply_dev_inbox(settings)
     check_settings(settings)
     return settings
+
+
+def apply_dev_inbox(settings: dict) -> None:
+    """Outside production: e-mail and SMS with no server configured go to the dev inbox
+    (DEV_INBOX_DIR), so that a newcomer's `make run` shows its alerts arriving."""
+    folder = settings.get("DEV_INBOX_DIR")
+    if not folder:
+        return
+    if not settings.get("SMTP_HOST") and not settings.get("MAIL_DEV_DIR"):
+        settings["MAIL_DEV_DIR"] = str(Path(folder) / "mail")
+    if not settings.get("SMS_GATEWAY_URL"):
+        settings["SMS_GATEWAY_URL"] = settings["PUBLIC_BASE_URL"].rstrip("/") + "/dev/sms"
+
+
+def parse_schedule(text: str) -> tuple[float, ...]:
+    try:
+        delays = tuple(float(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise ConfigError(f"DELIVERY_RETRY_SCHEDULE={text!r}: seconds, e.g. 5,300,1800") from None
+    if any(d < 0 for d in delays):
+        raise ConfigError(f"DELIVERY_RETRY_SCHEDULE={text!r}: no negative delays")
+    return delays
 
 
 # Retention may be configured longer, never shorter than this: a closed case must stay
@@ -243,6 +283,10 @@ def check_settings(settings) -> None:
             f"RETENTION_DELETE_DAYS={delete} is below the floor of "
             f"{RETENTION_DELETE_FLOOR_DAYS} days"
         )
+    if settings.get("ENV_NAME") == "production" and (
+        settings.get("DEV_INBOX_DIR") or settings.get("MAIL_DEV_DIR")
+    ):
+        raise ConfigError("DEV_INBOX_DIR and MAIL_DEV_DIR are for development, not production")
     relay = settings.get("OUTBOX_RELAY", Config.OUTBOX_RELAY)
     if relay not in ("thread", "process", "off"):
         raise ConfigError(f"OUTBOX_RELAY={relay!r}: use thread, process or off")

@@ -136,6 +136,9 @@ def register_blueprints(app: Flask) -> None:
 
     auth.register(app)
     web.register(app)
+    from meldecentral.web import dev
+
+    dev.register(app)  # development only: the dev inbox (not registered in production)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -8,11 +8,13 @@ so "Vandskade på Østerbro" arrives intact. SMTP failures are sorted by their r
 from __future__ import annotations
 
 import base64
+import os
 import re
 import smtplib
 import ssl
 from email.message import EmailMessage
 from email.utils import formatdate
+from pathlib import Path
 
 from .base import N_, TIMEOUT, Address, DeliveryError, Message, Setting, declare, flag
 
@@ -56,6 +58,9 @@ def _reply_error(what: str, code: int, reply: bytes | str) -> DeliveryError:
         Setting("SMTP_PASSWORD", "password"),
         Setting("SMTP_STARTTLS", "starttls", default=False, parse=flag),
         Setting("MAIL_FROM", "mail_from", default=DEFAULT_FROM),
+        # Development only (config refuses it in production): without SMTP_HOST, each e-mail
+        # is written to this folder as a .eml file, for the app's /dev/mailbox page.
+        Setting("MAIL_DEV_DIR", "dev_dir"),
         TIMEOUT,
     ),
     address=Address(
@@ -81,8 +86,10 @@ class EmailChannel:
         starttls: bool = False,
         mail_from: str | None = None,
         timeout: float = 10.0,
+        dev_dir: str | None = None,
     ) -> None:
         self.host = host
+        self.dev_dir = dev_dir
         # Without a port: submission (587) where STARTTLS is asked for, else plain SMTP (25).
         self.port = port or (587 if starttls else 25)
         self.username = username
@@ -124,12 +131,14 @@ class EmailChannel:
 
     def send(self, message: Message) -> str:
         """One SMTP session per message: simple, and nothing stale to recover after errors."""
-        if not self.host:
+        if not self.host and not self.dev_dir:
             raise DeliveryError("SMTP_HOST is not configured", permanent=True)
         try:
             mail = self.build(message)
         except ValueError as exc:  # e.g. a line break in MAIL_FROM: header injection refused
             raise DeliveryError(f"cannot build the e-mail: {exc}", permanent=True) from None
+        if not self.host:
+            return self._store(mail, message)
         where = f"SMTP {self.host}:{self.port}"
         try:
             with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
@@ -156,3 +165,16 @@ class EmailChannel:
             code, reply = next(iter(refused.values()))
             raise _reply_error(f"{where} refused the recipient", code, reply)
         return f"SMTP accepted by {self.host}:{self.port}"
+
+    def _store(self, mail: EmailMessage, message: Message) -> str:
+        """The development mailbox: one file per message id, so a retry replaces it."""
+        folder = Path(self.dev_dir)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            name = (_ID_UNSAFE.sub("_", message.message_id) or "msg") + ".eml"
+            part = folder / (name + ".part")
+            part.write_bytes(bytes(mail))
+            os.replace(part, folder / name)  # whole or not at all, for the page reading it
+        except OSError as exc:
+            raise DeliveryError(f"dev mailbox: {type(exc).__name__}") from None
+        return "stored in the development mailbox"

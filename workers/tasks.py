@@ -175,7 +175,8 @@ def _after_attempt(delivery_id: int, outcome: send.Outcome) -> None:
         delivery = db.session.get(Delivery, delivery_id)
         channel = delivery.channel if delivery is not None else "unknown"
         metrics.delivery_failed(channel, dead=outcome.status == "dead")
-    if outcome.status == "pending":
+    if outcome.status == "pending" and outcome.retry_in is not None:
+        # A longer wait is in the database (next_attempt_at): sweep_deliveries sends it.
         enqueue_deliveries([delivery_id], countdown=outcome.retry_in)
 
 
@@ -198,9 +199,14 @@ def sweep_outbox() -> int:
 
 @shared_task
 def sweep_deliveries() -> int:
-    ids = send.due_for_retry(current_app.config["DELIVERY_SWEEP_GRACE_SECONDS"])
+    """Send the retries that are due, and tell the coordinators of urgent alerts not
+    delivered in time (services.routing.escalation.fallback_undelivered)."""
+    config = current_app.config
+    fallbacks = escalation.fallback_undelivered(config["URGENT_FALLBACK_AFTER_SECONDS"])
+    enqueue_deliveries(fallbacks)
+    ids = send.due_for_retry(config["DELIVERY_SWEEP_GRACE_SECONDS"])
     enqueue_deliveries(ids)
-    return len(ids)
+    return len(ids) + len(fallbacks)
 
 
 @shared_task

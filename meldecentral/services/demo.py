@@ -96,6 +96,7 @@ def _ensure_users(municipality) -> None:
 
 def load_demo(count: int, seed: int = 2026) -> int:
     municipality = setup.load_reference_data()
+    setup.give_demo_addresses(municipality)
     _ensure_users(municipality)
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
     districts = db.session.scalars(

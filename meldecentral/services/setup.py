@@ -7,9 +7,11 @@ from pathlib import Path
 
 import sqlalchemy as sa
 import yaml
+from flask import current_app
 
 from meldecentral.extensions import db
 from meldecentral.models import Category, Municipality, Unit
+from meldecentral.services.delivery import channels
 from meldecentral.services.reference import geo
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -70,3 +72,43 @@ def load_reference_data(config: dict | None = None) -> Municipality:
     if m["code"] == "kbh":
         geo.import_districts(municipality, geojson)
     return municipality
+
+
+def give_demo_addresses(municipality: Municipality, config: dict | None = None) -> int:
+    """Outside production (with the development inbox), the demo units' ``addresses``: where
+    each channel reaches them, so that `make run` shows its alerts arriving (e-mail and SMS in
+    the development inbox, webhooks at /dev/webhooks). Only an address a unit does not have
+    is set; a webhook gets a signing secret with it. Returns how many were set."""
+    if current_app.config.get("ENV_NAME") == "production" or not current_app.config.get(
+        "DEV_INBOX_DIR"
+    ):
+        return 0
+    config = config or demo_config()
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    described = channels.described()
+    units = {
+        u.code: u
+        for u in db.session.scalars(sa.select(Unit).filter_by(municipality_id=municipality.id))
+    }
+    given = 0
+    for spec in config["units"]:
+        unit = units.get(spec["code"])
+        for channel, address in (spec.get("addresses") or {}).items():
+            declared = described.get(channel)
+            if unit is None or declared is None or declared.address is None:
+                continue
+            where = declared.address
+            if channels.read(unit, where.field, where.column):
+                continue
+            channels.write(
+                unit, where.field, where.column, address.replace("{PUBLIC_BASE_URL}", base)
+            )
+            if where.secret is not None and not channels.read(
+                unit, where.secret.field, where.secret.column
+            ):
+                channels.write(
+                    unit, where.secret.field, where.secret.column, where.secret.generate()
+                )
+            given += 1
+    db.session.commit()
+    return given

@@ -49,6 +49,7 @@ HISTORY_ACTION = {
     "changed": _l("Category or place corrected"),
     "escalated": _l("Deadline passed: escalated"),
     "unrouted": _l("No rule matched: for the coordinators"),
+    "alert_fallback": _l("Urgent alert not delivered: coordinators told"),
 }
 
 KIND = {"crime": _l("Crime"), "concern": _l("Concern")}

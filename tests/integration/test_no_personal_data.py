@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 import notifications
+from meldecentral import clock
 from meldecentral.extensions import db
 from meldecentral.models import (
     AccessLog,
@@ -120,11 +122,13 @@ def test_contact_details_and_text_stay_where_they_belong(
     assert delivery_ids
     for delivery_id in delivery_ids:  # as the worker does: it planned them, it sends them
         send.attempt(delivery_id, claimed=True)
-    for _ in range(3):  # then the retries of the reporter's failed e-mail
+    start = clock.now()
+    for n in range(3):  # then the retries of the reporter's failed e-mail, each when it is due
         for delivery_id in db.session.scalars(
             sa.select(Delivery.id).where(Delivery.status == "pending")
         ):
-            send.attempt(delivery_id)
+            with clock.at(start + timedelta(hours=13 * (n + 1))):
+                send.attempt(delivery_id)
     db.session.expire_all()
 
     # The reporter was told, at their address, and only that message carries it.

@@ -448,11 +448,21 @@ MATRIX: dict[tuple[str, str], tuple[Request | Page, tuple[int | str, ...]]] = {
     ("POST", "/admin/rules"): (
         Page("/admin/rules", form=lambda w: {"rules": json.dumps(w.rules)}),
                                                     (LOGIN, 403, 403, 403, 403, 403, 302)),
+    # The development inbox: not registered in production (tests/integration/test_dev_inbox.py);
+    # its pages for any signed-in staff, its stand-in receivers for the channels (machines).
+    ("GET", "/dev/mailbox"): (Page("/dev/mailbox"), (LOGIN, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/dev/webhooks"): (Page("/dev/webhooks"),
+                                                    (LOGIN, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/dev/sms"): (Page("/dev/sms"),         (LOGIN, 200, 200, 200, 200, 200, 200)),
+    ("POST", "/dev/webhooks/<code>"): (json_("/dev/webhooks/POLICE", {"type": "x"}),
+                                                    (204, 204, 204, 204, 204, 204, 204)),
+    ("POST", "/dev/sms"): (json_("/dev/sms", {"to": "+4570000001", "message": "x"}),
+                                                    (204, 204, 204, 204, 204, 204, 204)),
 }
 # fmt: on
 
 # The blueprints of the HTML pages: their rows must be ``Page`` rows (a session, not a token).
-PAGE_BLUEPRINTS = {"public", "staff", "admin", "auth"}
+PAGE_BLUEPRINTS = {"public", "staff", "admin", "auth", "dev"}
 
 
 def routes(app) -> set[tuple[str, str]]:

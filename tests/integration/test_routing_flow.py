@@ -21,6 +21,7 @@ from meldecentral.models import (
     Unit,
 )
 from meldecentral.services.delivery import send
+from meldecentral.services.delivery.send import max_attempts
 from meldecentral.services.routing import escalation
 from notifications.webhook import verify
 from tests.conftest import auth
@@ -178,10 +179,12 @@ def police_webhook(app):
 def run_deliveries(ids, rounds=10):
     """Attempt each delivery, and retry the pending ones at once (time moved forward)."""
     outcomes = []
-    for _ in range(rounds):
+    start = clock.now()
+    for n in range(rounds):
         pending = []
         for i in ids:
-            with clock.at(clock.now() + timedelta(hours=1)):
+            # Later than the longest wait of the schedule (with its jitter) each round.
+            with clock.at(start + timedelta(hours=13 * (n + 1))):
                 o = send.attempt(i)
             outcomes.append(o.status)
             if o.status == "pending":
@@ -218,12 +221,12 @@ def test_receiver_down_for_good_is_dead_lettered_and_resendable(
     submit(client)
     ids = drain()
     statuses = run_deliveries(ids)
-    assert statuses[-1] == "dead" and len(statuses) == app.config["DELIVERY_MAX_ATTEMPTS"]
+    assert statuses[-1] == "dead" and len(statuses) == max_attempts(app.config)
     _, coord = make_user("coordinator")
     _, police = make_user("unit_member", "POLICE")
     dead = client.get("/api/v1/deliveries/dead", headers=auth(coord)).json["items"]
     assert [d["id"] for d in dead] == ids and dead[0]["last_error"]
-    assert len(dead[0]["attempt_log"]) == app.config["DELIVERY_MAX_ATTEMPTS"]
+    assert len(dead[0]["attempt_log"]) == max_attempts(app.config)
     assert client.get("/api/v1/deliveries/dead", headers=auth(police)).status_code == 403
     receiver.codes = []  # fixed
     res = client.post(f"/api/v1/deliveries/{ids[0]}/resend", headers=auth(coord))
@@ -260,9 +263,9 @@ def test_a_resend_is_recorded_in_the_outbox_and_sent_by_the_worker(
     db.session.expire_all()
     delivery = db.session.get(Delivery, ids[0])
     assert delivery.status == "sent" and delivery.attempts == 1 and queued == []
-    assert len(receiver.requests) == app.config["DELIVERY_MAX_ATTEMPTS"] + 1
+    assert len(receiver.requests) == max_attempts(app.config) + 1
     tasks._handle_one(event.id)  # the event again (published twice): nothing is sent again
-    assert len(receiver.requests) == app.config["DELIVERY_MAX_ATTEMPTS"] + 1
+    assert len(receiver.requests) == max_attempts(app.config) + 1
 
 
 def test_a_resend_already_claimed_by_the_sweeper_is_not_sent_twice(
@@ -427,3 +430,102 @@ def test_a_batch_of_events_checks_the_rule_set_version_once(app):
         assert len(versions) == 4
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", count)
+
+
+def test_retries_follow_a_schedule_of_hours_with_jitter(app):
+    schedule = app.config["DELIVERY_RETRY_SCHEDULE"]
+    # Standard Webhooks' guidance: at once, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.
+    assert list(schedule) == [5, 300, 1800, 7200, 18000, 36000, 36000]
+    assert max_attempts(app.config) == 8
+    for n, base in enumerate(schedule, start=1):
+        delays = {send.retry_delay(n, schedule, 0.2) for _ in range(20)}
+        assert all(0.8 * base <= d <= 1.2 * base for d in delays) and len(delays) > 1
+    assert send.retry_delay(len(schedule) + 1, schedule, 0.2) is None
+
+
+def test_a_long_retry_waits_in_the_database_not_in_a_task(client, app, police_webhook):
+    receiver = police_webhook([500] * 20)
+    submit(client)
+    [delivery_id] = drain()
+    start = clock.now()
+    first = send.attempt(delivery_id, claimed=True)  # as the worker that planned it
+    assert first.status == "pending" and 4 <= first.retry_in <= 6  # a countdown: 5 s
+    with clock.at(start + timedelta(seconds=10)):
+        second = send.attempt(delivery_id)
+    # 5 minutes: longer than a countdown may be; no task holds it, the database does.
+    assert second.status == "pending" and second.retry_in is None
+    due_at = db.session.get(Delivery, delivery_id).next_attempt_at
+    assert timedelta(minutes=4) <= due_at - start <= timedelta(minutes=7)
+    grace = app.config["DELIVERY_SWEEP_GRACE_SECONDS"]
+    with clock.at(due_at - timedelta(seconds=30)):
+        assert send.due_for_retry(grace) == []
+        # A task early for it (e.g. a stray countdown) spends no attempt of the schedule.
+        assert send.attempt(delivery_id).status == "skipped"
+    assert len(receiver.requests) == 2
+    with clock.at(due_at + timedelta(seconds=1)):
+        # Due: the sweeper takes it at once, without the grace it gives a late countdown.
+        assert send.due_for_retry(grace) == [delivery_id]
+        assert send.attempt(delivery_id).status == "pending"
+    assert len(receiver.requests) == 3
+
+
+def test_an_urgent_alert_not_delivered_in_minutes_reaches_the_coordinators(
+    client, app, police_webhook, monkeypatch
+):
+    from meldecentral.models import InAppNotification
+    from workers import tasks
+
+    police_webhook([500] * 20)
+    report = submit(client)  # violence: urgent, to the police's webhook
+    [delivery_id] = drain()
+    start = clock.now()
+    assert send.attempt(delivery_id, claimed=True).status == "pending"
+    after = app.config["URGENT_FALLBACK_AFTER_SECONDS"]
+    assert after <= 300  # "within minutes"
+    queued = []
+    monkeypatch.setattr(tasks, "enqueue_deliveries", lambda ids, countdown=None: queued.extend(ids))
+    with clock.at(start + timedelta(seconds=after / 2)):
+        tasks.sweep_deliveries.run()
+    assert set(queued) <= {delivery_id}  # its retry, nothing more yet
+    with clock.at(start + timedelta(seconds=after + 20)):
+        tasks.sweep_deliveries.run()
+        tasks.sweep_deliveries.run()  # once per alert
+    [fallback_id] = [i for i in queued if i != delivery_id]
+    fallback = db.session.get(Delivery, fallback_id)
+    assert fallback.unit.code == "COORD" and fallback.channel == "in_app" and fallback.urgent
+    assert fallback.payload["type"] == "alert.undelivered" and fallback.payload["unit"] == "POLICE"
+    assert fallback.payload["link"].startswith(app.config["PUBLIC_BASE_URL"])
+    assert send.attempt(fallback_id).status == "sent"
+    coord = db.session.scalar(sa.select(Unit).filter_by(code="COORD"))
+    notes = db.session.scalars(sa.select(InAppNotification).filter_by(unit_id=coord.id)).all()
+    assert [n.delivery_id for n in notes] == [fallback_id]
+    history = db.session.scalars(
+        sa.select(ReportEvent).filter_by(report_id=report.id, action="alert_fallback")
+    ).all()
+    assert len(history) == 1 and history[0].data == {
+        "unit": "POLICE",
+        "channels": ["webhook"],
+        "to": "COORD",
+    }
+    # The alert itself keeps retrying.
+    assert db.session.get(Delivery, delivery_id).status == "pending"
+
+
+def test_an_urgent_alert_dead_at_once_reaches_the_coordinators_at_once(client, app):
+    police = db.session.scalar(sa.select(Unit).filter_by(code="POLICE"))
+    police.channels = {"high": ["webhook"], "normal": ["webhook"], "low": ["webhook"]}
+    police.webhook_url = None  # no address: dead on the first attempt
+    db.session.commit()
+    submit(client)
+    [delivery_id] = drain()
+    assert send.attempt(delivery_id, claimed=True).status == "dead"
+    assert len(escalation.fallback_undelivered(app.config["URGENT_FALLBACK_AFTER_SECONDS"])) == 1
+
+
+def test_no_fallback_for_a_delivered_or_an_ordinary_alert(client, app, police_webhook):
+    police_webhook([500] * 20)
+    submit(client, category="HAERVAERK", text="Knuste ruder i opgangen.")  # normal urgency
+    [delivery_id] = drain()
+    assert send.attempt(delivery_id, claimed=True).status == "pending"
+    with clock.at(clock.now() + timedelta(hours=1)):
+        assert escalation.fallback_undelivered(app.config["URGENT_FALLBACK_AFTER_SECONDS"]) == []

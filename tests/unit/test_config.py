@@ -44,3 +44,12 @@ def test_development_default_needs_no_server():
 def test_unknown_configuration():
     with pytest.raises(ConfigError):
         load_config("staging", env={})
+
+
+def test_the_retry_schedule_comes_from_the_environment_as_seconds():
+    assert load_config("development", env={})["DELIVERY_RETRY_SCHEDULE"][:3] == (5, 300, 1800)
+    env = {"DELIVERY_RETRY_SCHEDULE": "0.5, 2,10"}
+    assert load_config("development", env=env)["DELIVERY_RETRY_SCHEDULE"] == (0.5, 2.0, 10.0)
+    for bad in ("5,soon", "5,-1"):
+        with pytest.raises(ConfigError, match="DELIVERY_RETRY_SCHEDULE"):
+            load_config("development", env={"DELIVERY_RETRY_SCHEDULE": bad})

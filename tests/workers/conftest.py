@@ -167,8 +167,10 @@ def stack(redis_binary, pg_database, monkeypatch, tmp_path, request):
         "OUTBOX_SWEEP_AFTER_SECONDS": "2",
         "OUTBOX_SWEEP_EVERY_SECONDS": "1",
         "OUTBOX_REPUBLISH_AFTER_SECONDS": "8",
-        "DELIVERY_BACKOFF_BASE": "0.2",
-        "DELIVERY_BACKOFF_CAP": "1",
+        # A compressed schedule, all of it countdowns: tests without beat (no sweeper) see
+        # every retry; test_outage.py has its longer waits wait in the database.
+        "DELIVERY_RETRY_SCHEDULE": "0.2,0.4,0.8,1,2",
+        "DELIVERY_COUNTDOWN_MAX_SECONDS": "2",
         "DELIVERY_SWEEP_EVERY_SECONDS": "1",
         "DELIVERY_SWEEP_GRACE_SECONDS": "3",
         "CELERY_VISIBILITY_TIMEOUT": "3600",

@@ -42,8 +42,10 @@ class WebhookReceiver:
             def log_message(self, *args):
                 pass
 
+        self._handler = Handler
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/alerts"
+        self.port = self.server.server_port
+        self.url = f"http://127.0.0.1:{self.port}/alerts"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def delivered(self) -> list[dict]:
@@ -60,6 +62,25 @@ class WebhookReceiver:
     def close(self):
         self.server.shutdown()
         self.server.server_close()
+
+
+class OutageReceiver(WebhookReceiver):
+    """A receiver that can go down (nothing listens: connection refused) and come back on
+    the same address."""
+
+    def down(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def up(self) -> None:
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), self._handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def once_each(self) -> dict[str, int]:
+        """How many times each webhook-id was accepted (200)."""
+        with self.lock:
+            ids = [r["headers"]["webhook-id"] for r in self.requests if r["code"] == 200]
+        return {i: ids.count(i) for i in set(ids)}
 
 
 class SmtpReceiver:

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from meldecentral.extensions import db
 from meldecentral.models import Assignment, Delivery, DeliveryAttempt, OutboxEvent, Report, Unit
+from meldecentral.services.delivery.send import max_attempts
 from notifications.webhook import new_secret
 from tests.conftest import auth
 from tests.workers.conftest import wait_for
@@ -118,7 +119,7 @@ def test_receiver_down_for_good_is_dead_lettered(stack, police_hook, make_user_i
         interval=0.3,
         what="a dead letter",
     )
-    assert d.attempts == stack.app.config["DELIVERY_MAX_ATTEMPTS"]
+    assert d.attempts == max_attempts(stack.app.config)
     _, token = make_user_in(stack.app, "coordinator")
     dead = stack.app.test_client().get("/api/v1/deliveries/dead", headers=auth(token)).json
     assert [x["id"] for x in dead["items"]] == [d.id]

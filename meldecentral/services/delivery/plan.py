@@ -241,3 +241,35 @@ def _reporter_row(report: Report, dedupe_key: str) -> dict | None:
         "status": "pending",
         "attempts": 0,
     }
+
+
+def plan_undelivered_fallback(
+    assignment_id: int, to_unit_code: str, failed_channels: list[str]
+) -> list[int]:
+    """An urgent alert to a unit is not delivered in time: tell the coordinators on their own
+    channels (not the ones failing, should the alert be theirs), once per alert."""
+    assignment = db.session.get(Assignment, assignment_id)
+    if assignment is None:
+        return []
+    report = assignment.report
+    unit = db.session.scalar(
+        sa.select(Unit).filter_by(municipality_id=report.municipality_id, code=to_unit_code)
+    )
+    if unit is None:
+        return []
+    failed_unit = assignment.unit.code
+    subject = (
+        f"[{report.urgency.upper()}] Ikke leveret til {failed_unit}: {report.reference}, "
+        f"{report.category.code}"
+    )
+    payload = thin_payload(
+        report,
+        "alert.undelivered",
+        assignment_id=assignment.id,
+        unit=failed_unit,
+        channels=sorted(failed_channels),
+    )
+    rows = _unit_rows(unit, report, f"fallback:{assignment.id}", subject, payload, assignment.id)
+    if unit.code == failed_unit:
+        rows = [row for row in rows if row["channel"] not in failed_channels]
+    return _insert_ignoring_duplicates(rows)

@@ -29,14 +29,32 @@ from meldecentral.services.errors import Forbidden
 
 @dataclass
 class Outcome:
-    status: str  # sent | pending (retry in retry_in seconds) | dead | skipped
+    status: str  # sent | pending | dead | skipped
+    # pending: a countdown of this many seconds; None: it waits in the database for the sweeper
     retry_in: float | None = None
 
 
-def backoff(attempt: int, base: float, cap: float) -> float:
-    """Exponential backoff with full jitter (AWS architecture blog): random in [b/2, b]."""
-    ceiling = min(cap, base * 2 ** (attempt - 1))
-    return random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not security
+def max_attempts(config) -> int:
+    """The first attempt and one per delay of the retry schedule."""
+    return len(config["DELIVERY_RETRY_SCHEDULE"]) + 1
+
+
+def retry_delay(attempts: int, schedule, jitter: float) -> float | None:
+    """Seconds until the next attempt after ``attempts`` failed ones, +/- ``jitter`` of it (so
+    that deliveries failed together in an outage do not all come back in one burst); None
+    when the schedule is spent."""
+    if attempts > len(schedule):
+        return None
+    delay = float(schedule[attempts - 1])
+    return delay * random.uniform(1 - jitter, 1 + jitter)  # noqa: S311 - jitter, not security
+
+
+def waits_in_database(attempts: int, config) -> bool:
+    """Whether the retry after ``attempts`` failures is longer than a countdown may be: then no
+    task holds it, and the sweeper sends it when it is due (``due_for_retry``)."""
+    schedule = config["DELIVERY_RETRY_SCHEDULE"]
+    cap = config["DELIVERY_COUNTDOWN_MAX_SECONDS"]
+    return 1 <= attempts <= len(schedule) and schedule[attempts - 1] > cap
 
 
 def _claimable(delivery_id: int, *, due: bool = False) -> Delivery | None:
@@ -62,7 +80,9 @@ def _claimable(delivery_id: int, *, due: bool = False) -> Delivery | None:
 
 
 def _claim(delivery_id: int) -> Delivery | None:
-    delivery = _claimable(delivery_id)
+    # Due only: a task early for its retry (the sweeper's and a countdown's for one delivery)
+    # leaves it to its time instead of spending an attempt of the schedule.
+    delivery = _claimable(delivery_id, due=True)
     if delivery is None:
         db.session.rollback()
         return None
@@ -205,26 +225,39 @@ def _send(delivery: Delivery, attempts: list[dict]) -> Outcome:
     if error is None:
         delivery.status, delivery.sent_at, delivery.last_error = SENT, now, None
         outcome = Outcome(SENT)
-    elif permanent or delivery.attempts >= config["DELIVERY_MAX_ATTEMPTS"]:
-        delivery.status, delivery.dead_at, delivery.last_error = DEAD, now, error[:500]
-        outcome = Outcome(DEAD)
     else:
-        delay = backoff(
-            delivery.attempts, config["DELIVERY_BACKOFF_BASE"], config["DELIVERY_BACKOFF_CAP"]
-        )
-        if hint:
-            delay = max(delay, min(hint, config["DELIVERY_BACKOFF_CAP"]))
+        delay = None
+        if not permanent:
+            delay = retry_delay(
+                delivery.attempts,
+                config["DELIVERY_RETRY_SCHEDULE"],
+                config["DELIVERY_RETRY_JITTER"],
+            )
+        if delay is None:
+            delivery.status, delivery.dead_at, delivery.last_error = DEAD, now, error[:500]
+            return Outcome(DEAD)
+        if hint:  # the receiver's Retry-After, up to the schedule's longest wait
+            delay = max(delay, min(hint, max(config["DELIVERY_RETRY_SCHEDULE"])))
         delivery.status, delivery.last_error = PENDING, error[:500]
         delivery.next_attempt_at = now + timedelta(seconds=delay)
-        outcome = Outcome(PENDING, delay)
+        # A long wait is the sweeper's (it holds no task); a short one a countdown's.
+        # Decided on the schedule's delay, not the jittered one, so that the sweeper knows
+        # which waits are its own (due_for_retry); a long Retry-After is the sweeper's too.
+        countdown = not waits_in_database(delivery.attempts, config) and not (
+            hint and delay > config["DELIVERY_COUNTDOWN_MAX_SECONDS"]
+        )
+        outcome = Outcome(PENDING, delay if countdown else None)
     return outcome
 
 
 def due_for_retry(grace_seconds: float, limit: int = 500) -> list[int]:
-    """Pending deliveries whose retry time has passed (their task was lost or is late), and
-    sending ones whose lease ran out (the worker died mid-send)."""
+    """Pending deliveries whose retry time has passed: at once those waiting in the database
+    (a long retry delay, ``waits_in_database``), after ``grace_seconds`` those whose countdown
+    task was lost or is late; and sending ones whose lease ran out (the worker died mid-send)."""
     now = clock.now()
     cutoff = now - timedelta(seconds=grace_seconds)
+    config = current_app.config
+    waiting = [n for n in range(1, max_attempts(config)) if waits_in_database(n, config)]
     query = (
         sa.select(Delivery.id)
         .where(
@@ -233,6 +266,11 @@ def due_for_retry(grace_seconds: float, limit: int = 500) -> list[int]:
                     Delivery.status == PENDING,
                     sa.or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= cutoff),
                     Delivery.created_at <= cutoff,
+                ),
+                sa.and_(
+                    Delivery.status == PENDING,
+                    Delivery.attempts.in_(waiting),
+                    Delivery.next_attempt_at <= now,
                 ),
                 sa.and_(Delivery.status == SENDING, Delivery.lease_until <= now),
             )
