@@ -38,6 +38,8 @@ def submit(client, n: int, **over) -> list[str]:
     refs = []
     for i in range(n):
         body = {"category": "VOLD", "text": f"Overfald nr. {i} i går aftes.", **NORREBRO, **over}
+        # The text names an assault, past: under another category the 112 guard asks first.
+        body.setdefault("confirm_not_emergency", True)
         res = client.post("/api/v1/reports", json=body)
         assert res.status_code == 201, res.json
         refs.append(res.json["reference"])
