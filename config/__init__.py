@@ -220,7 +220,13 @@ def load_config(
     ):
         if env.get(key):
             settings[key] = type(settings[key])(float(env[key]))
-    for key in ("UPLOAD_FOLDER", "RATELIMIT_SUBMIT", "RATELIMIT_TRACK", "RATELIMIT_SIGNIN"):
+    for key in (
+        "CELERY_BROKER_URL",
+        "UPLOAD_FOLDER",
+        "RATELIMIT_SUBMIT",
+        "RATELIMIT_TRACK",
+        "RATELIMIT_SIGNIN",
+    ):
         if env.get(key):
             settings[key] = env[key]
     check_settings(settings)
