@@ -17,6 +17,8 @@ import pytest
 from meldecentral.cli.stack import banner
 from meldecentral.cli.supervisor import Supervisor, read_procfile
 
+pytestmark = pytest.mark.slow  # real processes, a second or two each
+
 
 def _free_port() -> int:
     with socket.socket() as s:
