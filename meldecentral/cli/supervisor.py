@@ -146,7 +146,9 @@ class Supervisor:
         self._stopping.set()
         running = [p for p in self.processes if p.popen and p.popen.poll() is None]
         for proc in running:
-            _kill_group(proc.popen.pid, signal.SIGTERM)
+            # The leader only: a Celery worker or gunicorn stops its own children gracefully;
+            # signalled too, they die mid-task. The group is killed after the timeout.
+            _signal(proc.popen.pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
         for proc in running:
             try:
@@ -154,6 +156,13 @@ class Supervisor:
             except subprocess.TimeoutExpired:
                 self.say(proc.name, "did not stop in time; killed")
             _kill_group(proc.popen.pid, signal.SIGKILL)
+
+
+def _signal(pid: int, sig: int) -> None:
+    try:
+        os.kill(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def _kill_group(pgid: int, sig: int) -> None:
