@@ -14,7 +14,7 @@ $(STAMP): requirements.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
 	rm -f $(VENV)/.installed-*; touch $@
 
-install: $(STAMP) node_modules/.package-lock.json catalogs browser
+install: $(STAMP) node_modules/.package-lock.json catalogs
 
 # Front-end packages (Leaflet) from the npm registry, served by the app from node_modules.
 node_modules/.package-lock.json: package.json package-lock.json
@@ -48,10 +48,12 @@ migrate: install
 demo: migrate
 	$(FLASK) demo load --once
 
-# Web, Celery worker (urgent and normal queues) and beat, on the embedded default
-# (SQLite file and a filesystem broker under instance/); set DATABASE_URL/REDIS_URL to change.
+# Web, Celery worker (urgent and normal queues) and beat, on the embedded default (SQLite
+# files under instance/: the database, and kombu's SQLAlchemy broker beside it); set
+# DATABASE_URL/REDIS_URL to change. `flask stack` restarts a process that ends (honcho would
+# stop them all) and prints the address and the demo accounts once the web answers.
 run: demo
-	$(BIN)/honcho start -f Procfile.dev
+	$(FLASK) stack Procfile.dev
 
 # ruff, and the import contracts of pyproject.toml (docs/architecture.md): a wrong arrow fails.
 lint: install
@@ -72,7 +74,8 @@ security: install
 	  s = [x for x in d if "skip_reason" in x]; \
 	  print(f"pip-audit: {len(d) - len(s)} packages audited, none vulnerable; {len(s)} could not be looked up")'
 
-test: lint security
+# The browser tests' Chromium is installed here, never by `make run`.
+test: lint security browser
 	$(BIN)/pytest
 
 # The production stack (web, a worker per queue, beat; Procfile) against DATABASE_URL and

@@ -22,10 +22,11 @@ class Config:
     # SQL parameters stay out of logs and exception messages: they are report texts and
     # contact details.
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"hide_parameters": True}
-    # Embedded default: a broker that needs no server (kombu's filesystem transport).
-    CELERY_BROKER_URL = "filesystem://"
+    # Embedded default: a broker that needs no server. kombu's SQLAlchemy transport on a SQLite
+    # file beside the database (its own file, so the queue's writes do not wait on the app's);
+    # the filesystem transport corrupted messages under concurrent use (issue 16).
+    CELERY_BROKER_URL = f"sqla+sqlite:///{INSTANCE / 'broker.sqlite'}"
     CELERY_RESULT_BACKEND = None
-    CELERY_BROKER_FOLDER = str(INSTANCE / "broker")
     REDIS_URL: str | None = None
     RATELIMIT_STORAGE_URI = "memory://"
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024  # whole request body, uploads included
@@ -124,6 +125,9 @@ class DevelopmentConfig(Config):
     # signed-in staff (meldecentral/web/dev.py): e-mail without SMTP_HOST, SMS without
     # SMS_GATEWAY_URL, and the demo units' webhooks (they point at /dev/webhooks/<unit>).
     DEV_INBOX_DIR = str(INSTANCE / "dev-inbox")
+    # The embedded broker forgets a task its worker took when the worker is killed (no
+    # visibility timeout): the sweeper republishes such an event after a minute, not five.
+    OUTBOX_REPUBLISH_AFTER_SECONDS = 60
 
 
 class TestingConfig(Config):
@@ -189,6 +193,9 @@ def load_config(
         settings["SQLALCHEMY_DATABASE_URI"] = normalise_db_url(env["DATABASE_URL"])
     if env.get("SECRET_KEY"):
         settings["SECRET_KEY"] = env["SECRET_KEY"]
+    if name != "production" and env.get("PORT") and not env.get("PUBLIC_BASE_URL"):
+        # `make run` on another port: links in notifications point where the app answers.
+        settings["PUBLIC_BASE_URL"] = f"http://localhost:{int(env['PORT'])}"
     if env.get("REDIS_URL"):
         settings["REDIS_URL"] = env["REDIS_URL"]
         settings["CELERY_BROKER_URL"] = env["REDIS_URL"]
@@ -231,7 +238,13 @@ def load_config(
             settings[key] = type(settings[key])(float(env[key]))
     if env.get("DELIVERY_RETRY_SCHEDULE"):  # "5,300,1800": seconds after each failed attempt
         settings["DELIVERY_RETRY_SCHEDULE"] = parse_schedule(env["DELIVERY_RETRY_SCHEDULE"])
-    for key in ("UPLOAD_FOLDER", "RATELIMIT_SUBMIT", "RATELIMIT_TRACK", "RATELIMIT_SIGNIN"):
+    for key in (
+        "CELERY_BROKER_URL",
+        "UPLOAD_FOLDER",
+        "RATELIMIT_SUBMIT",
+        "RATELIMIT_TRACK",
+        "RATELIMIT_SIGNIN",
+    ):
         if env.get(key):
             settings[key] = env[key]
     if name != "production":

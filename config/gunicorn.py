@@ -75,3 +75,12 @@ def child_exit(server, worker):
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+def when_ready(server):
+    """With reuse_port each worker binds its own socket, so gunicorn's "Listening at:" line has
+    no address; say where it listens."""
+    if server.LISTENERS:
+        return
+    addresses = ", ".join(f"http://{address}" for address in server.cfg.bind)
+    server.log.info("Listening at: %s (a socket per worker, SO_REUSEPORT)", addresses)

@@ -19,7 +19,7 @@ def _check_broker() -> str | None:
     from kombu import Connection
 
     url = current_app.config["CELERY_BROKER_URL"]
-    if url.startswith(("memory://", "filesystem://")):
+    if url.startswith("memory://"):
         return None
     try:
         with Connection(url, connect_timeout=1) as conn:

@@ -48,17 +48,12 @@ def celery_settings(config) -> dict:
 
     broker = config["CELERY_BROKER_URL"]
     transport_options: dict = {"visibility_timeout": int(config["CELERY_VISIBILITY_TIMEOUT"])}
-    if broker.startswith("filesystem://"):
-        folder = Path(config["CELERY_BROKER_FOLDER"])
-        for sub in ("queue", "processed", "control"):
-            (folder / sub).mkdir(parents=True, exist_ok=True)
-        transport_options = {
-            "data_folder_in": str(folder / "queue"),
-            "data_folder_out": str(folder / "queue"),
-            "processed_folder": str(folder / "processed"),
-            "control_folder": str(folder / "control"),
-            "store_processed": False,
-        }
+    if broker.startswith(("sqla+", "sqlalchemy+")):
+        # kombu hands these options to create_engine: no visibility timeout here. Writers wait
+        # for SQLite's lock instead of failing (WAL comes from meldecentral/db/sqlite.py).
+        transport_options = {"connect_args": {"timeout": 30}}
+        if broker.startswith(("sqla+sqlite:///", "sqlalchemy+sqlite:///")):
+            Path(broker.split(":///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
     if broker.startswith("redis"):
         transport_options |= {"socket_connect_timeout": 2, "socket_timeout": 5}
     return {

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from workers.broker import is_embedded
+
 
 def beat_schedule(config) -> dict:
-    return {
+    schedule = {
         "sweep-outbox": {
             "task": "workers.tasks.sweep_outbox",
             "schedule": float(config.get("OUTBOX_SWEEP_EVERY_SECONDS", 10)),
@@ -31,3 +33,10 @@ def beat_schedule(config) -> dict:
             "options": {"queue": "normal", "expires": 1800},
         },
     }
+    if is_embedded(config.get("CELERY_BROKER_URL", "")):
+        schedule["prune-broker"] = {
+            "task": "workers.tasks.prune_broker",
+            "schedule": 3600.0,
+            "options": {"queue": "normal", "expires": 1800},
+        }
+    return schedule

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import sqlalchemy as sa
 from celery import shared_task
@@ -17,7 +18,7 @@ from meldecentral.services.delivery import plan, send
 from meldecentral.services.reports import retention
 from meldecentral.services.routing import escalation, rulebook
 from meldecentral.services.worklists import stats
-from workers import NORMAL_QUEUE, URGENT_QUEUE
+from workers import NORMAL_QUEUE, URGENT_QUEUE, broker
 from workers.relay import publish_events, unpublished_ids
 
 log = logging.getLogger(__name__)
@@ -226,3 +227,10 @@ def apply_retention() -> dict:
 def refresh_stats() -> int:
     """Recount today's and yesterday's statistics (services.worklists.stats)."""
     return stats.refresh_recent()
+
+
+@shared_task
+def prune_broker() -> int:
+    """The embedded broker only: forget messages taken over an hour ago (workers/broker.py)."""
+    url = current_app.config["CELERY_BROKER_URL"]
+    return broker.prune_taken(url, timedelta(hours=1)) if broker.is_embedded(url) else 0

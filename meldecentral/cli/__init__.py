@@ -223,6 +223,8 @@ def register(app: Flask) -> None:
 
     from meldecentral.cli.demo import demo_group
     from meldecentral.cli.routing import routing_group
+    from meldecentral.cli.stack import stack_command
 
     app.cli.add_command(demo_group)
     app.cli.add_command(routing_group)
+    app.cli.add_command(stack_command)

@@ -38,7 +38,28 @@ def test_outbox_relay_is_one_of_three_ways():
 def test_development_default_needs_no_server():
     cfg = load_config("development", env={})
     assert cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
-    assert cfg["CELERY_BROKER_URL"] == "filesystem://"
+    # kombu's SQLAlchemy transport on a SQLite file beside the database (issue 16: the
+    # filesystem transport corrupted messages under concurrent use).
+    assert cfg["CELERY_BROKER_URL"].startswith("sqla+sqlite:///")
+    assert cfg["CELERY_BROKER_URL"].endswith("/instance/broker.sqlite")
+
+
+def test_embedded_broker_gets_engine_options_only():
+    from workers import celery_settings
+
+    cfg = load_config("development", env={})
+    options = celery_settings(cfg)["broker_transport_options"]
+    # kombu passes them to create_engine, which refuses a visibility_timeout.
+    assert options == {"connect_args": {"timeout": 30}}
+
+
+def test_public_base_url_follows_port():
+    assert load_config("development", env={"PORT": "5123"})["PUBLIC_BASE_URL"] == (
+        "http://localhost:5123"
+    )
+    assert load_config("development", env={})["PUBLIC_BASE_URL"] == "http://localhost:5000"
+    env = {"PORT": "5123", "PUBLIC_BASE_URL": "https://meld.example.org"}
+    assert load_config("development", env=env)["PUBLIC_BASE_URL"] == "https://meld.example.org"
 
 
 def test_unknown_configuration():

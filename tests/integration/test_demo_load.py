@@ -1,0 +1,41 @@
+"""The demo loader (issue 16): its past queues nothing for the workers, and the district
+statistics count it."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from meldecentral.domain import workflow
+from meldecentral.extensions import db
+from meldecentral.models import Municipality, OutboxEvent, Report
+from meldecentral.services import demo
+from meldecentral.services.worklists import stats
+
+pytestmark = pytest.mark.slow  # a year of demo reports: a few seconds per database
+
+
+def test_demo_queues_only_what_is_still_to_do_and_is_counted(app):
+    handed: list[int] = []
+    hooks = app.extensions.setdefault("outbox_hooks", [])
+    hook = lambda events: handed.extend(e.id for e in events)  # noqa: E731
+    hooks.append(hook)
+    try:
+        demo.load_demo(40)
+    finally:
+        hooks.remove(hook)
+    events = db.session.execute(sa.select(OutboxEvent.id, OutboxEvent.handled_at)).all()
+    unhandled = {e.id for e in events if e.handled_at is None}
+    assert len(events) > 100  # the demo's year of history
+    # Only what is still to do reaches the relay: the reports the demo left unrouted.
+    assert set(handed) == unhandled
+    assert len(handed) < 10
+    # The district statistics include the demo reports.
+    municipality = db.session.scalar(sa.select(Municipality))
+    counted = db.session.scalar(
+        sa.select(sa.func.count(Report.id)).where(
+            Report.status.not_in((workflow.REJECTED, workflow.MERGED))
+        )
+    )
+    result = stats.district_counts(municipality.id, 365)
+    assert sum(d.total or 0 for d in result.districts) == counted == 40
