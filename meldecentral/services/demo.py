@@ -135,6 +135,9 @@ def _load(count: int, seed: int):
             "minor_involved": code in ("UNG", "GRUPPE") and rng.random() < 0.7,
             "housing_estate": rng.random() < 0.3,
             "occurred_at": created - timedelta(hours=rng.randint(1, 24)),
+            # Past events: the reporter has answered the 112 guard's question (nobody in danger
+            # now), as the form would have asked about a text that names violence or fire.
+            "confirm_not_emergency": True,
         }
         if actor is resident and rng.random() < 0.4:
             data["contact"] = {
