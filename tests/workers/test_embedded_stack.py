@@ -22,8 +22,11 @@ pytestmark = [pytest.mark.workers, pytest.mark.slow]
 BIN = Path(sys.executable).parent
 
 
-@pytest.fixture
-def embedded(tmp_path):
+@pytest.fixture(scope="module")
+def embedded(tmp_path_factory):
+    """One stack for the module's tests (each start and stop of it costs seconds): the first
+    test routes after the demo, the second kills its worker."""
+    tmp_path = tmp_path_factory.mktemp("embedded")
     port = free_port()
     env = os.environ | {
         "MELDECENTRAL_ENV": "development",
