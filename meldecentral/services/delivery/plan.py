@@ -152,17 +152,25 @@ def alert_rows(
     return _unit_rows(unit, report, f"assigned:{assignment_id}", subject, payload, assignment_id)
 
 
-def plan_overdue_reminder(assignment_id: int, level: int, to_unit_code: str) -> list[int]:
-    """Escalation: remind the unit (level 1), then tell the coordinators (level 2)."""
+def _assignment_and_unit(assignment_id: int, unit_code: str):
+    """The assignment, its report and the unit of ``unit_code`` in the report's municipality;
+    None if either is gone."""
     assignment = db.session.get(Assignment, assignment_id)
     if assignment is None:
-        return []
+        return None
     report = assignment.report
     unit = db.session.scalar(
-        sa.select(Unit).filter_by(municipality_id=report.municipality_id, code=to_unit_code)
+        sa.select(Unit).filter_by(municipality_id=report.municipality_id, code=unit_code)
     )
-    if unit is None:
+    return None if unit is None else (assignment, report, unit)
+
+
+def plan_overdue_reminder(assignment_id: int, level: int, to_unit_code: str) -> list[int]:
+    """Escalation: remind the unit (level 1), then tell the coordinators (level 2)."""
+    found = _assignment_and_unit(assignment_id, to_unit_code)
+    if found is None:
         return []
+    assignment, report, unit = found
     subject = f"Overskredet frist: {report.reference} ({assignment.unit.code}) er ikke kvitteret"
     payload = thin_payload(
         report,
@@ -248,15 +256,10 @@ def plan_undelivered_fallback(
 ) -> list[int]:
     """An urgent alert to a unit is not delivered in time: tell the coordinators on their own
     channels (not the ones failing, should the alert be theirs), once per alert."""
-    assignment = db.session.get(Assignment, assignment_id)
-    if assignment is None:
+    found = _assignment_and_unit(assignment_id, to_unit_code)
+    if found is None:
         return []
-    report = assignment.report
-    unit = db.session.scalar(
-        sa.select(Unit).filter_by(municipality_id=report.municipality_id, code=to_unit_code)
-    )
-    if unit is None:
-        return []
+    assignment, report, unit = found
     failed_unit = assignment.unit.code
     subject = (
         f"[{report.urgency.upper()}] Ikke leveret til {failed_unit}: {report.reference}, "
