@@ -97,6 +97,10 @@ def test_every_problem_is_in_a_summary_on_top_after_one_submit(phone, live):
     page.click("main button[type=submit]")
     summary = page.wait_for_selector("[data-error-summary]")
     # The phone shows the summary first: focus is on it, and it is on screen.
+    # report.js moves the focus once it has run, which may be just after the element appears.
+    page.wait_for_function(
+        "document.activeElement && document.activeElement.id === 'error-summary'"
+    )
     assert page.evaluate("document.activeElement.id") == "error-summary"
     assert summary.is_visible() and summary.bounding_box()["y"] < 844
     links = page.eval_on_selector_all(
@@ -125,6 +129,10 @@ def test_without_network_every_missing_field_is_named_at_once(phone, live):
         "[data-error-summary] a", "as => as.map(a => a.getAttribute('href'))"
     )
     assert links == ["#category-0", "#text", "#district"]
+    # report.js moves the focus once it has run, which may be just after the element appears.
+    page.wait_for_function(
+        "document.activeElement && document.activeElement.id === 'error-summary'"
+    )
     assert page.evaluate("document.activeElement.id") == "error-summary"
     assert page.input_value("#address_text") == "Under broen"
     view_shot(page, "58-offline-missing-fields")
