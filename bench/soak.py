@@ -125,7 +125,9 @@ def routed_at(db_path: Path, references: list[str]) -> dict[str, float]:
 
 
 def token_for(root: Path, env: dict, email: str = "gadeplan@demo.meldecentral.dk") -> str:
-    flask = str(Path(sys.executable).with_name("flask"))
+    # The clone's own environment (``make run`` made it), not the one running this script.
+    own = root / ".venv" / "bin" / "flask"
+    flask = str(own if own.exists() else Path(sys.executable).with_name("flask"))
     out = subprocess.run(  # noqa: S603 - our own command line
         [flask, "--app", "wsgi", "tokens", "create", "--email", email, "--name", "soak"],
         cwd=root,

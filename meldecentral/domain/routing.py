@@ -112,11 +112,14 @@ class Rule:
 
 @dataclass(frozen=True)
 class Match:
-    """One rule that matched, with the conditions that made it match, in words."""
+    """One rule that matched, with the conditions that made it match: ``facts`` in (English)
+    words for the API and the log, ``conditions`` as ``(condition, value)`` pairs that pages
+    render in the reader's language."""
 
     rule_id: int | str
     rule_name: str
     facts: tuple[str, ...]
+    conditions: tuple[tuple[str, Any], ...] = ()
 
     def explain(self) -> str:
         why = _and_list(self.facts) if self.facts else "it applies to every report"
@@ -325,51 +328,68 @@ def _in_hours(hour: int, window: tuple[int, int]) -> bool:
     return start <= hour < end if start < end else hour >= start or hour < end
 
 
-def _match(rule: Rule, facts: ReportFacts, local: datetime) -> tuple[str, ...] | None:
-    """The conditions of ``rule`` that ``facts`` meet, in words; None if one is not met."""
-    said: list[str] = []
+def _match(rule: Rule, facts: ReportFacts, local: datetime) -> list[tuple[str, Any]] | None:
+    """The conditions of ``rule`` that ``facts`` meet, as ``(condition, value)``; None if one
+    is not met."""
+    met: list[tuple[str, Any]] = []
     if rule.categories is not None:
         if facts.category not in rule.categories:
             return None
-        said.append(f"category {facts.category}")
+        met.append(("category", facts.category))
     if rule.districts is not None:
         if facts.district not in rule.districts:
             return None
-        said.append(f"district {facts.district}")
+        met.append(("district", facts.district))
     if rule._shape is not None:
         if facts.lat is None or facts.lon is None:
             return None
         if not rule._shape.covers(Point(facts.lon, facts.lat)):
             return None
-        said.append(f"inside area '{rule.area_name or rule.name}'")
-    for flag, yes, no in (
-        ("minor_involved", "a minor involved", "no minor involved"),
-        ("housing_estate", "on a housing estate", "not on a housing estate"),
-        ("person_named", "a person named", "no person named"),
-    ):
+        met.append(("area", rule.area_name or rule.name))
+    for flag in ("minor_involved", "housing_estate", "person_named"):
         wanted = getattr(rule, flag)
         if wanted is not None:
             if getattr(facts, flag) != wanted:
                 return None
-            said.append(yes if wanted else no)
+            met.append((flag, wanted))
     if rule.urgency is not None:
         if facts.urgency not in rule.urgency:
             return None
-        said.append(f"urgency {facts.urgency}")
+        met.append(("urgency", facts.urgency))
     if rule.kind is not None:
         if facts.kind not in rule.kind:
             return None
-        said.append(f"kind {facts.kind}")
+        met.append(("kind", facts.kind))
     if rule.weekdays is not None:
         if local.weekday() not in rule.weekdays:
             return None
-        said.append(f"on a {WEEKDAY_NAMES[local.weekday()]}")
+        met.append(("weekday", local.weekday()))
     if rule.hours is not None:
         if not _in_hours(local.hour, rule.hours):
             return None
-        start, end = rule.hours
-        said.append(f"between {start:02d}:00 and {end % 24:02d}:00")
-    return tuple(said)
+        met.append(("hours", (rule.hours[0], rule.hours[1] % 24)))
+    return met
+
+
+_FLAG_WORDS = {
+    "minor_involved": ("a minor involved", "no minor involved"),
+    "housing_estate": ("on a housing estate", "not on a housing estate"),
+    "person_named": ("a person named", "no person named"),
+}
+
+
+def condition_words(condition: str, value: Any) -> str:
+    """One met condition in English words (the API's and the log's trace)."""
+    if condition in _FLAG_WORDS:
+        yes, no = _FLAG_WORDS[condition]
+        return yes if value else no
+    if condition == "area":
+        return f"inside area '{value}'"
+    if condition == "weekday":
+        return f"on a {WEEKDAY_NAMES[value]}"
+    if condition == "hours":
+        return f"between {value[0]:02d}:00 and {value[1]:02d}:00"
+    return f"{condition} {value}"
 
 
 def _sort_key(rule: Rule) -> tuple[int, int, int | str]:
@@ -386,10 +406,11 @@ def decide(rules: Sequence[Rule], facts: ReportFacts, *, tz: str = DEFAULT_TZ) -
     units: list[str] = []
     matched: list[Match] = []
     for rule in sorted((r for r in rules if r.active), key=_sort_key):
-        said = _match(rule, facts, local)
-        if said is None:
+        met = _match(rule, facts, local)
+        if met is None:
             continue
-        matched.append(Match(rule.id, rule.name, said))
+        words = tuple(condition_words(c, v) for c, v in met)
+        matched.append(Match(rule.id, rule.name, words, tuple(met)))
         units.extend(u for u in rule.units if u not in units)
         if rule.stop:
             break

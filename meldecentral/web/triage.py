@@ -30,6 +30,7 @@ from meldecentral.web.forms import (
     RouteForm,
 )
 from meldecentral.web.labels import REPORT_STATUS
+from meldecentral.web.trace import routing_trace
 
 STAFF = (roles.COORDINATOR, roles.UNIT_MEMBER, roles.STREET_WORKER)
 
@@ -116,6 +117,9 @@ def _render(report, who, forms, status: int = 200):
             "staff/report.html",
             report=report,
             detail=detail,
+            trace=routing_trace(report.municipality_id, detail.routing)
+            if who.role != roles.STREET_WORKER
+            else [],
             forms=forms,
             duplicates=duplicates,
             can_move=can_move,
