@@ -40,3 +40,7 @@ class Category(Model):
     # Happening now + this category = an emergency: the reporter is sent to 112.
     emergency_when_now: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
+
+    def label(self, language: str) -> str:
+        """The label in ``language``; English for any language without its own."""
+        return self.label_da if language == "da" else self.label_en

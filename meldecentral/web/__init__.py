@@ -22,7 +22,7 @@ admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def register(app: Flask) -> None:
-    from meldecentral.web import common, formatting, labels
+    from meldecentral.web import alerts, common, formatting, labels
 
     # The view modules add their routes to the blueprints above when imported.
     for name in ROUTE_MODULES:
@@ -41,6 +41,8 @@ def register(app: Flask) -> None:
         deadline_text=formatting.deadline_text,
         is_overdue=formatting.is_overdue,
         emergency_notice=emergency_notice,
+        channel_label=alerts.channel_label,
+        delivery_problem=alerts.delivery_problem,
         language_names=LANGUAGE_NAMES,
     )
 

@@ -51,7 +51,7 @@ def ui_language() -> str:
 
 def category_label(category) -> str:
     """Categories carry their labels as data (Danish and English)."""
-    return category.label_da if ui_language() == "da" else category.label_en
+    return category.label(ui_language())
 
 
 def apply_errors(form: Form, fields: dict, aliases: dict[str, str] | None = None) -> None:

@@ -83,6 +83,13 @@ INTERPRETER_LANGUAGES = {
 }
 
 
+NOTIFICATION_KIND = {
+    "assignment.routed": _l("New report for your unit"),
+    "assignment.overdue": _l("Deadline passed: not acknowledged"),
+    "alert.undelivered": _l("Urgent alert not delivered: coordinators told"),
+}
+
+
 def label(table: dict, code: str | None) -> str:
     if code is None:
         return ""

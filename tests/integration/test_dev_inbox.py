@@ -116,7 +116,7 @@ def test_demo_alerts_arrive_in_the_dev_inbox_for_staff_to_see(dev_app):
     assert f"{base}/staff/reports/" in page  # links use PUBLIC_BASE_URL
     assert "Overfald" not in page  # never the report's text
     mail = staff.get("/dev/mailbox").get_data(as_text=True)
-    assert "boligsocial@kbh.example" in mail and "NABO" in mail
+    assert "boligsocial@kbh.example" in mail and "Nabokonflikt" in mail  # the label, not the code
     assert f"{base}/staff/reports/" in mail
     assert "+4570000001" in staff.get("/dev/sms").get_data(as_text=True)
 

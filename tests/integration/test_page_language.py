@@ -82,3 +82,72 @@ def test_every_kind_of_condition_is_said_in_danish(app):
     trace = _trace(text_of(coordinator.get(f"/staff/reports/{report.id}")))
     assert "Regel “Aftenvagt”: kategori Vold og trusler, ingen mindreårige involveret" in trace
     assert "på en tirsdag og mellem kl. 13:00 og 17:00" in trace
+
+
+def test_alert_subjects_go_through_the_catalogues(app):
+    """The subject was "[HIGH] Ny melding ...: VOLD": English urgency, a raw category code."""
+    from meldecentral.models import Delivery, Report
+    from meldecentral.services.delivery import plan
+
+    _, report = _routed_violence(app)
+    delivery = db.session.scalar(sa.select(Delivery).filter_by(report_id=report.id))
+    assert delivery.subject.startswith(f"[HØJ] Ny melding {report.reference}: Vold og trusler, ")
+    assert "VOLD" not in delivery.subject and "HIGH" not in delivery.subject
+    app.config["BABEL_DEFAULT_LOCALE"] = "en"  # a municipality whose staff language is English
+    try:
+        subject = plan.texts.new_report_subject(db.session.get(Report, report.id))
+    finally:
+        app.config["BABEL_DEFAULT_LOCALE"] = "da"
+    assert subject.startswith(f"[HIGH] New report {report.reference}: Violence")
+
+
+def test_a_reporter_is_told_in_danish_and_in_their_own_language(app):
+    from meldecentral.models import Report
+    from meldecentral.services.delivery import texts
+
+    _, report = _routed_violence(app)
+    report = db.session.get(Report, report.id)
+    report.language = "en"
+    subject, body = texts.reporter_update(report, "https://x.test/track/R")
+    assert subject == f"Nyt i din sag {report.reference} / News on your report {report.reference}"
+    assert body.splitlines() == [
+        f"Der er nyt i din sag {report.reference}. Se den her: https://x.test/track/R",
+        f"There is news on your report {report.reference}: https://x.test/track/R",
+    ]
+
+
+def test_undelivered_alerts_say_what_went_wrong_in_danish(app):
+    from meldecentral.models import Delivery
+    from meldecentral.services.delivery import send
+
+    worker, _ = signed_in(app, "street_worker")
+    file_report(worker)
+    for delivery_id in drain():
+        send.attempt(delivery_id, claimed=True)  # the demo units have no addresses
+    dead = db.session.scalars(sa.select(Delivery).where(Delivery.status == "dead")).first()
+    assert dead.last_error == f"no {dead.channel} address configured"
+    coordinator, _ = signed_in(app, "coordinator")
+    page = text_of(coordinator.get("/staff/deliveries"))
+    card = page.split(f'data-delivery="{dead.id}"')[1].split("</li>")[0]
+    visible = card.split("<details")[0]  # the other system's words are a detail to open
+    assert "Enheden har ingen adresse til" in visible and dead.unit.name in visible
+    assert "configured" not in visible and f" {dead.unit.code} " not in visible
+
+
+def test_the_notification_centre_says_what_a_report_is_in_the_readers_language(app):
+    police = db.session.scalar(sa.select(Unit).filter_by(code="POLICE"))
+    police.channels = {"high": ["in_app"], "normal": ["in_app"], "low": ["in_app"]}
+    db.session.commit()
+    member, _ = signed_in(app, "unit_member", "POLICE")
+    _, report = _routed_violence(app)
+    from meldecentral.models import Delivery
+    from meldecentral.services.delivery import send
+
+    for d in db.session.scalars(sa.select(Delivery).filter_by(channel="in_app")).all():
+        send.attempt(d.id, claimed=d.status == "sending")
+    member.get("/lang/en")
+    flask_babel.refresh()
+    page = text_of(member.get("/staff/notifications"))
+    card = page.split("data-notification=")[1].split("</li>")[0]
+    assert "New report for your unit" in card and "Violence" in card and "High" in card
+    assert "Ny melding" not in card

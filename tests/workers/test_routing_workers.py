@@ -90,7 +90,7 @@ def test_violence_in_norrebro_reaches_the_police_webhook(stack, police_hook):
     wait_for(lambda: smtp.messages, 30, what="an email")
     message = smtp.messages[0]
     assert message.rcpt_tos == ["boligsocial@kommune.example"]
-    assert b"NABO" in message.content and b"larm" not in message.content.lower()
+    assert b"Nabokonflikt" in message.content and b"larm" not in message.content.lower()
     smtp.close()
 
 

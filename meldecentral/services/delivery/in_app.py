@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from meldecentral import clock
 from meldecentral.domain import roles
@@ -125,6 +126,9 @@ class Item:
     created_at: datetime
     report_id: int | None  # None when the actor may not open the report (or it is gone)
     reference: str | None
+    # The report, only where the actor may see it: the page says what it is about in the
+    # reader's language rather than the subject as it was sent.
+    report: Report | None = None
 
 
 def notifications(actor: Actor, limit: int = 100) -> list[Item]:
@@ -147,14 +151,17 @@ def notifications(actor: Actor, limit: int = 100) -> list[Item]:
         .limit(limit)
     ).all()
     report_ids = {n.report_id for n, _ in rows if n.report_id is not None}
-    visible = dict(
-        db.session.execute(
-            access.visible_reports(actor)
-            .with_only_columns(Report.id, Report.reference)
-            .where(Report.id.in_(report_ids))
-        ).all()
+    visible = (
+        {
+            r.id: r
+            for r in db.session.scalars(
+                access.visible_reports(actor)
+                .where(Report.id.in_(report_ids))
+                .options(joinedload(Report.category), joinedload(Report.district))
+            )
+        }
         if report_ids
-        else []
+        else {}
     )
     return [
         Item(
@@ -165,7 +172,8 @@ def notifications(actor: Actor, limit: int = 100) -> list[Item]:
             unread=not was_read,
             created_at=n.created_at,
             report_id=n.report_id if n.report_id in visible else None,
-            reference=visible.get(n.report_id),
+            reference=visible[n.report_id].reference if n.report_id in visible else None,
+            report=visible.get(n.report_id),
         )
         for n, was_read in rows
     ]

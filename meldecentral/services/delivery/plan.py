@@ -21,7 +21,7 @@ from meldecentral.db import bulk, tx
 from meldecentral.extensions import db
 from meldecentral.models import Assignment, Delivery, Report, Unit
 from meldecentral.models.delivery import SEND_LEASE, SENDING
-from meldecentral.services.delivery import channels
+from meldecentral.services.delivery import channels, texts
 
 PLANNED_KEY = "mc_planned_deliveries"
 
@@ -137,11 +137,7 @@ def alert_rows(
     report: Report, unit: Unit, assignment_id: int, ack_deadline: datetime | None
 ) -> list[dict]:
     """The deliveries of a new assignment's alert (one per channel of the unit's urgency)."""
-    district = report.district.name if report.district else "-"
-    subject = (
-        f"[{report.urgency.upper()}] Ny melding {report.reference}: "
-        f"{report.category.code}, {district}"
-    )
+    subject = texts.new_report_subject(report)
     payload = thin_payload(
         report,
         "assignment.routed",
@@ -171,7 +167,7 @@ def plan_overdue_reminder(assignment_id: int, level: int, to_unit_code: str) -> 
     if found is None:
         return []
     assignment, report, unit = found
-    subject = f"Overskredet frist: {report.reference} ({assignment.unit.code}) er ikke kvitteret"
+    subject = texts.overdue_subject(report, assignment.unit.name)
     payload = thin_payload(
         report,
         "assignment.overdue",
@@ -229,11 +225,7 @@ def _reporter_row(report: Report, dedupe_key: str) -> dict | None:
     if channel is None:
         return None
     track = _link(f"/track/{report.reference}")
-    subject = f"Nyt i din sag {report.reference} / News on your report {report.reference}"
-    body = (
-        f"Der er nyt i din sag {report.reference}. Se den her: {track}\n"
-        f"There is news on your report {report.reference}: {track}"
-    )
+    subject, body = texts.reporter_update(report, track)
     return {
         "dedupe_key": dedupe_key,
         "report_id": report.id,
@@ -261,10 +253,7 @@ def plan_undelivered_fallback(
         return []
     assignment, report, unit = found
     failed_unit = assignment.unit.code
-    subject = (
-        f"[{report.urgency.upper()}] Ikke leveret til {failed_unit}: {report.reference}, "
-        f"{report.category.code}"
-    )
+    subject = texts.undelivered_subject(report, assignment.unit.name)
     payload = thin_payload(
         report,
         "alert.undelivered",

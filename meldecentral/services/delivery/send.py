@@ -34,6 +34,15 @@ class Outcome:
     retry_in: float | None = None
 
 
+def no_address_error(channel: str) -> str:
+    return f"no {channel} address configured"
+
+
+def missing_address(delivery: Delivery) -> bool:
+    """Dead because the recipient has no address on its channel (not a failure to send)."""
+    return delivery.last_error == no_address_error(delivery.channel)
+
+
 def max_attempts(config) -> int:
     """The first attempt and one per delay of the retry schedule."""
     return len(config["DELIVERY_RETRY_SCHEDULE"]) + 1
@@ -202,7 +211,7 @@ def _send(delivery: Delivery, attempts: list[dict]) -> Outcome:
     recipient = _recipient(delivery)
     try:
         if not recipient:
-            raise SendFailed(f"no {delivery.channel} address configured", permanent=True)
+            raise SendFailed(no_address_error(delivery.channel), permanent=True)
         receipt = channels.sender()(**_message(delivery, recipient))
     except SendFailed as exc:
         error, permanent, hint = exc.reason, exc.permanent, exc.retry_after
