@@ -29,7 +29,7 @@ catalogs: $(CATALOGS)
 
 # After changing texts: extract them and update the catalogues, then translate the new ones.
 translations: install
-	$(BIN)/pybabel -q extract -F babel.cfg -k _l --no-location --sort-output -o messages.pot .
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k Reason --no-location --sort-output -o messages.pot .
 	$(BIN)/pybabel -q update -i messages.pot -d meldecentral/translations --no-fuzzy-matching
 
 # Debian's Chromium for the browser tests (tests/e2e); never a browser build downloaded by

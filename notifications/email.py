@@ -33,7 +33,7 @@ def check_address(address: str) -> str:
         and not any(c.isspace() or c in ',;<>()[]"\\' for c in address)
     )
     if not valid:
-        raise ValueError("not a valid e-mail address")
+        raise ValueError(N_("not a valid e-mail address"))
     return address
 
 

@@ -30,7 +30,7 @@ def check_number(number: str) -> str:
     if cleaned.startswith("00"):
         cleaned = "+" + cleaned[2:]
     if not _NUMBER.fullmatch(cleaned):
-        raise ValueError("not a valid phone number")
+        raise ValueError(N_("not a valid phone number"))
     return cleaned
 
 

@@ -95,9 +95,9 @@ def check_endpoint(url: str) -> str:
     try:
         parts = urlsplit(url)
     except ValueError:
-        raise ValueError("not a valid URL") from None
+        raise ValueError(N_("not a valid URL")) from None
     if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise ValueError("must be an http(s) URL with a host")
+        raise ValueError(N_("must be an http(s) URL with a host"))
     return url
 
 

@@ -26,6 +26,8 @@ from shapely import prepare
 from shapely.geometry import MultiPolygon, Point, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 
+from meldecentral.domain.reasons import N_, Reason
+
 DEFAULT_TZ = "Europe/Copenhagen"
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _WEEKDAY_LOOKUP = {name.lower(): i for i, name in enumerate(WEEKDAY_NAMES)} | {
@@ -46,18 +48,29 @@ class RuleError(ValueError):
         rule_id: Any = None,
         field: str | None = None,
     ):
-        where = []
-        if index is not None:
-            where.append(f"rule #{index}")
-        if rule_id is not None:
-            where.append(f"(id {rule_id!r})")
-        if field is not None:
-            where.append(f"field {field!r}")
-        super().__init__(f"{' '.join(where)}: {message}" if where else message)
-        self.detail = message
+        where = (index is not None, rule_id is not None, field is not None)
+        self.detail = message if isinstance(message, Reason) else Reason(message)
+        self.reason = (
+            Reason(_WHERE[where], index=index, id=rule_id, field=field, detail=self.detail)
+            if any(where)
+            else self.detail
+        )
+        super().__init__(str(self.reason))
         self.index = index
         self.rule_id = rule_id
         self.field = field
+
+
+# Where in the rule set a mistake is, by which of (index, id, field) are known.
+_WHERE = {
+    (True, True, True): N_("rule #%(index)d (id %(id)r) field %(field)r: %(detail)s"),
+    (True, True, False): N_("rule #%(index)d (id %(id)r): %(detail)s"),
+    (True, False, True): N_("rule #%(index)d field %(field)r: %(detail)s"),
+    (True, False, False): N_("rule #%(index)d: %(detail)s"),
+    (False, True, True): N_("(id %(id)r) field %(field)r: %(detail)s"),
+    (False, True, False): N_("(id %(id)r): %(detail)s"),
+    (False, False, True): N_("field %(field)r: %(detail)s"),
+}
 
 
 @dataclass(frozen=True)
@@ -153,7 +166,7 @@ def _and_list(items: Sequence[str]) -> str:
 def area_shape(area: Mapping[str, Any]) -> BaseGeometry:
     """A prepared shapely geometry for a GeoJSON Polygon/MultiPolygon, or RuleError."""
     if not isinstance(area, Mapping) or area.get("type") not in ("Polygon", "MultiPolygon"):
-        raise RuleError("must be a GeoJSON Polygon or MultiPolygon", field="area")
+        raise RuleError(N_("must be a GeoJSON Polygon or MultiPolygon"), field="area")
     try:
         geom = shape(area)
     except (
@@ -164,37 +177,39 @@ def area_shape(area: Mapping[str, Any]) -> BaseGeometry:
         AttributeError,
         shapely_errors.ShapelyError,
     ) as exc:
-        raise RuleError(f"invalid polygon ({exc})", field="area") from None
+        raise RuleError(
+            Reason("invalid polygon (%(problem)s)", problem=str(exc)), field="area"
+        ) from None
     if not isinstance(geom, Polygon | MultiPolygon) or geom.is_empty:
-        raise RuleError("the polygon is empty", field="area")
+        raise RuleError(N_("the polygon is empty"), field="area")
     if not geom.is_valid:
-        raise RuleError("invalid polygon (it crosses itself or is not closed)", field="area")
+        raise RuleError(N_("invalid polygon (it crosses itself or is not closed)"), field="area")
     minx, miny, maxx, maxy = geom.bounds
     if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
-        raise RuleError("coordinates must be [longitude, latitude] in degrees", field="area")
+        raise RuleError(N_("coordinates must be [longitude, latitude] in degrees"), field="area")
     prepare(geom)
     return geom
 
 
 def _strings(value: Any, name: str) -> tuple[str, ...]:
     if not isinstance(value, list | tuple) or not value:
-        raise RuleError("must be a non-empty list of strings", field=name)
+        raise RuleError(N_("must be a non-empty list of strings"), field=name)
     if not all(isinstance(v, str) and v for v in value):
-        raise RuleError("must be a non-empty list of strings", field=name)
+        raise RuleError(N_("must be a non-empty list of strings"), field=name)
     return tuple(value)
 
 
 def _ints(value: Any, name: str) -> tuple[int, ...]:
     if not isinstance(value, list | tuple) or not value:
-        raise RuleError("must be a non-empty list of whole numbers", field=name)
+        raise RuleError(N_("must be a non-empty list of whole numbers"), field=name)
     if not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
-        raise RuleError("must be a non-empty list of whole numbers", field=name)
+        raise RuleError(N_("must be a non-empty list of whole numbers"), field=name)
     return tuple(value)
 
 
 def _weekdays(value: Any) -> tuple[int, ...]:
     if not isinstance(value, list | tuple) or not value:
-        raise RuleError("must be a non-empty list of weekdays (0=Monday)", field="weekdays")
+        raise RuleError(N_("must be a non-empty list of weekdays (0=Monday)"), field="weekdays")
     days = []
     for v in value:
         if isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 6:
@@ -202,27 +217,31 @@ def _weekdays(value: Any) -> tuple[int, ...]:
         elif isinstance(v, str) and v.strip().lower() in _WEEKDAY_LOOKUP:
             days.append(_WEEKDAY_LOOKUP[v.strip().lower()])
         else:
-            raise RuleError(f"unknown weekday {v!r} (use 0-6, 0=Monday)", field="weekdays")
+            raise RuleError(
+                Reason("unknown weekday %(day)r (use 0-6, 0=Monday)", day=v), field="weekdays"
+            )
     return tuple(days)
 
 
 def _hours(value: Any) -> tuple[int, int]:
     if not isinstance(value, list | tuple) or len(value) != 2:
-        raise RuleError("must be [start_hour, end_hour]", field="hours")
+        raise RuleError(N_("must be [start_hour, end_hour]"), field="hours")
     start, end = value
     for v in value:
         if not isinstance(v, int) or isinstance(v, bool):
-            raise RuleError("hours must be whole numbers", field="hours")
+            raise RuleError(N_("hours must be whole numbers"), field="hours")
     if not 0 <= start <= 23 or not 0 <= end <= 24:
-        raise RuleError("start must be 0-23 and end 0-24", field="hours")
+        raise RuleError(N_("start must be 0-23 and end 0-24"), field="hours")
     if start == end or (start, end) == (0, 24):
-        raise RuleError("start and end are the same: omit hours to match any time", field="hours")
+        raise RuleError(
+            N_("start and end are the same: omit hours to match any time"), field="hours"
+        )
     return (start, end)
 
 
 def _flag(value: Any, name: str) -> bool | None:
     if value is not None and not isinstance(value, bool):
-        raise RuleError("must be true, false or absent", field=name)
+        raise RuleError(N_("must be true, false or absent"), field=name)
     return value
 
 
@@ -242,30 +261,32 @@ _KEYS = [f.name for f in fields(Rule) if not f.name.startswith("_")]
 
 def _parse_one(raw: Any, known_units: frozenset[str] | None) -> Rule:
     if not isinstance(raw, Mapping):
-        raise RuleError("a rule must be a mapping of field names to values")
+        raise RuleError(N_("a rule must be a mapping of field names to values"))
     unknown = sorted(str(k) for k in raw if k not in _KEYS)
     if unknown:
-        raise RuleError(f"unknown field (known: {', '.join(_KEYS)})", field=unknown[0])
+        raise RuleError(
+            Reason("unknown field (known: %(known)s)", known=", ".join(_KEYS)), field=unknown[0]
+        )
     for required in ("id", "name", "order", "units"):
         if raw.get(required) is None:
-            raise RuleError("is required", field=required)
+            raise RuleError(N_("is required"), field=required)
     rule_id, name, order = raw["id"], raw["name"], raw["order"]
     if isinstance(rule_id, bool) or not isinstance(rule_id, int | str) or rule_id == "":
-        raise RuleError("must be a number or a non-empty text", field="id")
+        raise RuleError(N_("must be a number or a non-empty text"), field="id")
     if not isinstance(name, str) or not name.strip():
-        raise RuleError("must be a non-empty text", field="name")
+        raise RuleError(N_("must be a non-empty text"), field="name")
     if isinstance(order, bool) or not isinstance(order, int):
-        raise RuleError("must be a whole number", field="order")
+        raise RuleError(N_("must be a whole number"), field="order")
     units = _strings(raw["units"], "units")
     if known_units is not None:
         for unit in units:
             if unit not in known_units:
-                raise RuleError(f"unknown unit {unit!r}", field="units")
+                raise RuleError(Reason("unknown unit %(code)r", code=unit), field="units")
     kwargs: dict[str, Any] = {"id": rule_id, "name": name, "order": order, "units": units}
     for key in ("active", "stop"):
         if key in raw:
             if not isinstance(raw[key], bool):
-                raise RuleError("must be true or false", field=key)
+                raise RuleError(N_("must be true or false"), field=key)
             kwargs[key] = raw[key]
     for key, convert in _CONVERTERS.items():
         if raw.get(key) is not None:
@@ -275,7 +296,7 @@ def _parse_one(raw: Any, known_units: frozenset[str] | None) -> Rule:
         kwargs["area"] = copy.deepcopy(dict(raw["area"]))
     if raw.get("area_name") is not None:
         if not isinstance(raw["area_name"], str) or not raw["area_name"].strip():
-            raise RuleError("must be a non-empty text", field="area_name")
+            raise RuleError(N_("must be a non-empty text"), field="area_name")
         kwargs["area_name"] = raw["area_name"]
     return Rule(**kwargs)
 
@@ -284,7 +305,7 @@ def parse_rules(data: Any, *, known_units: Sequence[str] | None = None) -> list[
     """Validate a list of rule dicts. ``known_units`` (the unit catalogue), when given, refuses
     a rule that routes to a unit that does not exist: such a report would reach nobody."""
     if not isinstance(data, list | tuple):
-        raise RuleError("the rules must be a list")
+        raise RuleError(N_("the rules must be a list"))
     units = frozenset(known_units) if known_units is not None else None
     rules: list[Rule] = []
     seen: set[Any] = set()
@@ -296,7 +317,7 @@ def parse_rules(data: Any, *, known_units: Sequence[str] | None = None) -> list[
             raise RuleError(exc.detail, index=index, rule_id=rule_id, field=exc.field) from None
         if rule.id in seen:
             raise RuleError(
-                "another rule has the same id", index=index, rule_id=rule_id, field="id"
+                N_("another rule has the same id"), index=index, rule_id=rule_id, field="id"
             )
         seen.add(rule.id)
         rules.append(rule)

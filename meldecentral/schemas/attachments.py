@@ -12,7 +12,7 @@ class AttachmentInSchema(Schema):
 
     file = fields.Raw(
         required=True,
-        # In the words of services.reports.attachments.ACCEPTED_TEXT; schemas do not import
+        # In the words of services.reports.attachments' refusals; schemas do not import
         # services (docs/architecture.md, "Imports flow one way").
         error_messages={"required": "required: a JPEG, PNG or WebP photo"},
         metadata={"type": "string", "format": "binary"},

@@ -14,7 +14,7 @@ from meldecentral.services.privacy import audit
 from meldecentral.services.staff import admin as service
 from meldecentral.services.staff import signin, tokens
 from meldecentral.web import admin_bp as bp
-from meldecentral.web.common import actor, apply_errors, roles_required
+from meldecentral.web.common import actor, apply_errors, roles_required, say
 from meldecentral.web.forms import (
     CategoryForm,
     RulesForm,
@@ -109,7 +109,7 @@ def user_action(user_id: int, action: str):
     try:
         fn(actor(), user_id)
     except ValidationFailed as exc:
-        flash("; ".join(m for ms in exc.fields.values() for m in ms), "error")
+        flash("; ".join(say(m) for ms in exc.fields.values() for m in ms), "error")
     else:
         flash(str(message), "ok")
     return redirect(url_for("admin.users"))
@@ -270,7 +270,8 @@ def rules():
         try:
             count = service.save_rules_text(who, form.rules.data)
         except ValidationFailed as exc:
-            apply_errors(form, {"rules": [f"{k}: {v}" for k, vs in exc.fields.items() for v in vs]})
+            # The field is the rules' own (named inside each reason), not a form field.
+            apply_errors(form, {"rules": [v for vs in exc.fields.values() for v in vs]})
             status = 422
         else:
             flash(_("%(n)d rules saved.", n=count), "ok")

@@ -7,10 +7,11 @@ from collections.abc import Callable, Iterable
 from functools import wraps
 
 from flask import abort, current_app
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 from flask_login import current_user, login_required
 from wtforms import Form
 
+from meldecentral.domain.reasons import Reason
 from meldecentral.services.actor import Actor
 from meldecentral.services.staff.users import municipality_by_code
 
@@ -62,11 +63,21 @@ def apply_errors(form: Form, fields: dict, aliases: dict[str, str] | None = None
     for name, reasons in _flatten(fields):
         target = aliases.get(name, name)
         field = getattr(form, target, None) if target else None
-        messages = [str(r) for r in reasons]
+        messages = [say(r) for r in reasons]
         if field is not None and hasattr(field, "errors"):
             field.errors = [*list(field.errors or []), *messages]
         else:
             form.form_errors.extend(messages)
+
+
+def say(reason) -> str:
+    """A service's reason (``domain.reasons``) in the page's language; words without an entry
+    in the catalogues are shown as they are."""
+    if isinstance(reason, Reason):
+        params = {k: say(v) if isinstance(v, Reason) else v for k, v in reason.params.items()}
+        text = gettext(reason.msgid)
+        return text % params if params else text
+    return gettext(str(reason))
 
 
 def _flatten(fields: dict, prefix: str = "") -> Iterable[tuple[str, list]]:

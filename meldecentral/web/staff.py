@@ -16,7 +16,7 @@ from meldecentral.services.reports import attachments, submit
 from meldecentral.services.worklists import queues
 from meldecentral.web import intake
 from meldecentral.web import staff_bp as bp
-from meldecentral.web.common import actor, apply_errors, roles_required
+from meldecentral.web.common import actor, apply_errors, roles_required, say
 from meldecentral.web.forms import StaffReportForm
 from meldecentral.web.intake import ALIASES, fill_choices
 
@@ -69,7 +69,7 @@ def _store_photo(who, report_id: int, photo) -> None:
     try:
         attachments.store_attachment(who, report_id, photo)
     except ValidationFailed as exc:
-        reason = "; ".join(m for ms in exc.fields.values() for m in ms)
+        reason = "; ".join(say(m) for ms in exc.fields.values() for m in ms)
         flash(
             _("The report is sent, but not the photo: %(reason)s", reason=reason or exc.message),
             "error",
@@ -126,7 +126,9 @@ def api_submit():
         message = _("This report was already sent, with other content.")
         return _json_error(exc.status, exc.code, message)
     except ValidationFailed as exc:
-        return _json_error(exc.status, exc.code, exc.message, exc.fields)
+        # Said in the page's language: the phone shows them next to the fields to correct.
+        fields = {name: [say(r) for r in reasons] for name, reasons in exc.fields.items()}
+        return _json_error(exc.status, exc.code, _("Please check the report."), fields)
     report = submission.report
     out = {
         "id": report.id,

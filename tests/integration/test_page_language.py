@@ -151,3 +151,72 @@ def test_the_notification_centre_says_what_a_report_is_in_the_readers_language(a
     card = page.split("data-notification=")[1].split("</li>")[0]
     assert "New report for your unit" in card and "Violence" in card and "High" in card
     assert "Ny melding" not in card
+
+
+def test_a_refused_merge_says_why_in_danish(app):
+    from tests.webutil import csrf
+
+    worker, _ = signed_in(app, "street_worker")
+    report = file_report(worker)
+    coordinator, _ = signed_in(app, "coordinator")
+    page = f"/staff/reports/{report.id}"
+    res = coordinator.post(
+        f"{page}/status",
+        data={
+            "merge-csrf_token": csrf(coordinator, page),
+            "target": "merged",
+            "merge-duplicate_of": report.id,
+        },
+    )
+    assert res.status_code == 422
+    assert "en melding kan ikke være en dublet af sig selv" in text_of(res)
+    assert "cannot be a duplicate" not in text_of(res)
+
+
+def test_a_rule_set_with_a_mistake_is_explained_in_danish(app):
+    from tests.webutil import csrf
+
+    admin, _ = signed_in(app, "admin")
+    rules = '[{"id": 7, "name": "x", "order": "first", "units": ["POLICE"]}]'
+    res = admin.post(
+        "/admin/rules", data={"csrf_token": csrf(admin, "/admin/rules"), "rules": rules}
+    )
+    assert res.status_code == 422
+    assert "regel nr. 0 (id 7) felt &#39;order&#39;: skal være et helt tal" in text_of(res)
+
+
+def test_the_api_keeps_its_english_reasons(client, make_user):
+    from tests.conftest import auth
+
+    _, token = make_user("admin")
+    res = client.put(
+        "/api/v1/routing/rules",
+        json={"rules": [{"id": 7, "name": "x", "order": "first", "units": ["POLICE"]}]},
+        headers=auth(token),
+    )
+    assert res.status_code == 422
+    assert res.json["error"]["fields"] == {
+        "order": ["rule #0 (id 7) field 'order': must be a whole number"]
+    }
+
+
+def test_a_refused_photo_is_explained_in_danish(app, tmp_path):
+    import io
+
+    from tests.webutil import csrf
+
+    app.config["UPLOAD_FOLDER"] = str(tmp_path)
+    worker, _ = signed_in(app, "street_worker")
+    res = worker.post(
+        "/staff/report",
+        data={
+            "csrf_token": csrf(worker, "/staff/report"),
+            "category": "HAERVAERK",
+            "text": "Graffiti igen.",
+            "district": "3",
+            "photo": (io.BytesIO(b"not an image"), "x.png"),
+        },
+        content_type="multipart/form-data",
+    )
+    page = text_of(worker.get(res.headers["Location"]))
+    assert "ikke et JPEG-, PNG- eller WebP-foto" in page and "not a JPEG" not in page

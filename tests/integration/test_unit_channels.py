@@ -52,7 +52,7 @@ def test_an_address_the_channel_could_never_use_is_refused(app):
     )
     html = text_of(res)
     assert res.status_code == 422
-    assert 'id="sms_number-err"' in html and "not a valid phone number" in html
+    assert 'id="sms_number-err"' in html and "ikke et gyldigt telefonnummer" in html  # Danish page
     assert 'id="email-err"' in html
     db.session.refresh(unit)
     assert unit.sms_number is None

@@ -138,7 +138,7 @@ def test_coordinator_routes_an_unrouted_report_by_hand(app):
     page = f"/staff/reports/{report.id}"
     token = csrf(coord, page)
     bad = coord.post(f"{page}/route", data={"route-csrf_token": token, "route-reason": "x"})
-    assert bad.status_code == 422 and "choose at least one unit" in text_of(bad)
+    assert bad.status_code == 422 and "vælg mindst én enhed" in text_of(bad)
     res = coord.post(
         f"{page}/route",
         data={

@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from flask import current_app
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
+from meldecentral.domain.reasons import N_, Reason
 from meldecentral.extensions import db
 from meldecentral.models import Attachment
 from meldecentral.services.actor import Actor
@@ -35,7 +36,6 @@ from meldecentral.services.reports import history
 log = logging.getLogger(__name__)
 
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")
-ACCEPTED_TEXT = "a JPEG, PNG or WebP photo"
 _STORAGE_NAME = re.compile(r"^[0-9a-f]{32}\.(jpg|png)$")
 _EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png"}
 _CHUNK = 64 * 1024
@@ -72,7 +72,8 @@ def _read_capped(stream, max_bytes: int) -> bytes:
         buf.write(chunk)
         if buf.tell() > max_bytes:
             raise TooLarge(
-                "the file is too large", {"file": [f"at most {max_bytes // (1024 * 1024)} MB"]}
+                "the file is too large",
+                {"file": [Reason("at most %(n)d MB", n=max_bytes // (1024 * 1024))]},
             )
     return buf.getvalue()
 
@@ -109,13 +110,15 @@ def sanitise_image(data: bytes, max_pixels: int) -> CleanImage:
             )
             clean = _to_srgb(upright, "RGBA" if alpha else "RGB")
     except UnidentifiedImageError:
-        raise _refuse(f"not {ACCEPTED_TEXT}") from None
+        raise _refuse(N_("not a JPEG, PNG or WebP photo")) from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise _refuse(
-            f"the image is too large: at most {max_pixels // 1_000_000} megapixels"
+            Reason("the image is too large: at most %(n)d megapixels", n=max_pixels // 1_000_000)
         ) from None
     except (OSError, ValueError, SyntaxError, EOFError):
-        raise _refuse(f"a damaged or unsupported image; send {ACCEPTED_TEXT}") from None
+        raise _refuse(
+            N_("a damaged or unsupported image; send a JPEG, PNG or WebP photo")
+        ) from None
     clean.info = {}  # nothing from the original travels on: no EXIF, XMP, ICC, comments
     out = io.BytesIO()
     if alpha:
@@ -172,10 +175,12 @@ def store_attachment(actor: Actor, report_id: int, file_storage) -> Attachment:
         sa.select(sa.func.count(Attachment.id)).where(Attachment.report_id == report.id)
     )
     if count >= cfg["UPLOAD_MAX_PER_REPORT"]:
-        raise _refuse(f"at most {cfg['UPLOAD_MAX_PER_REPORT']} attachments per report")
+        raise _refuse(
+            Reason("at most %(n)d attachments per report", n=cfg["UPLOAD_MAX_PER_REPORT"])
+        )
     data = _read_capped(file_storage.stream, cfg["UPLOAD_MAX_BYTES"])
     if not data:
-        raise _refuse(f"empty; send {ACCEPTED_TEXT}")
+        raise _refuse(N_("empty; send a JPEG, PNG or WebP photo"))
     image = sanitise_image(data, cfg["UPLOAD_MAX_PIXELS"])
     name = _write(image.data, _EXTENSIONS[image.content_type])
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from meldecentral import clock
 from meldecentral.db import outbox
 from meldecentral.domain import events, roles, workflow
+from meldecentral.domain.reasons import N_
 from meldecentral.extensions import db
 from meldecentral.models import Note
 from meldecentral.services.actor import Actor
@@ -18,7 +19,7 @@ def add_note(actor: Actor, report_id: int, body: str, visibility: str) -> Note:
     if visibility == "public" and actor.role not in (roles.COORDINATOR, roles.UNIT_MEMBER):
         raise Forbidden("only coordinators and units post public updates")
     if report.status == workflow.MERGED and visibility == "public":
-        raise ValidationFailed("merged report", {"visibility": ["post on the original report"]})
+        raise ValidationFailed("merged report", {"visibility": [N_("post on the original report")]})
     note = Note(
         report_id=report.id,
         author_id=actor.user_id,

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from meldecentral import clock, metrics
 from meldecentral.db import outbox
 from meldecentral.domain import emergency, events, roles, workflow
+from meldecentral.domain.reasons import N_, Reason
 from meldecentral.domain.reference import new_reference
 from meldecentral.extensions import db
 from meldecentral.models import (
@@ -79,7 +80,9 @@ def request_fingerprint(data: dict) -> str:
 def active_category(municipality_id: int, code: str) -> catalogue.CategoryInfo:
     category = catalogue.active_category(municipality_id, code)
     if category is None:
-        raise ValidationFailed("invalid report", {"category": [f"unknown category {code!r}"]})
+        raise ValidationFailed(
+            "invalid report", {"category": [Reason("unknown category %(code)r", code=code)]}
+        )
     return category
 
 
@@ -94,13 +97,13 @@ def resolve_district(municipality_id: int, data: dict) -> int | None:
         district_id = geo.district_for_point(municipality_id, lon, lat)
         if district_id is None:
             raise ValidationFailed(
-                "invalid report", {"location": ["the point is outside every district"]}
+                "invalid report", {"location": [N_("the point is outside every district")]}
             )
         return district_id
     if data.get("district") is not None:
         district_id = catalogue.district_id(municipality_id, data["district"])
         if district_id is None:
-            raise ValidationFailed("invalid report", {"district": ["unknown district"]})
+            raise ValidationFailed("invalid report", {"district": [N_("unknown district")]})
         return district_id
     return None
 
@@ -113,7 +116,7 @@ def _replay(existing: Report, fingerprint: str) -> Submission:
     if existing.request_hash != fingerprint:
         raise Conflict(
             "this Idempotency-Key was used for a different report",
-            {"Idempotency-Key": ["already used with a different body"]},
+            {"Idempotency-Key": [N_("already used with a different body")]},
             code="idempotency_key_reused",
         )
     return Submission(existing, replayed=True)
@@ -266,7 +269,7 @@ def submit_report(actor: Actor, data: dict, *, idempotency_key: str | None = Non
         if not data.get("confirm_not_emergency"):
             raise ConfirmationNeeded(
                 CONFIRM_MESSAGE,
-                {"confirm_not_emergency": ["confirm that nobody is in danger right now"]},
+                {"confirm_not_emergency": [N_("confirm that nobody is in danger right now")]},
                 guard.signals,
             )
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from meldecentral import clock
 from meldecentral.db import outbox
 from meldecentral.domain import events, roles, workflow
+from meldecentral.domain.reasons import N_
 from meldecentral.extensions import db
 from meldecentral.models import Assignment, Report
 from meldecentral.services.actor import Actor
@@ -45,7 +46,8 @@ def transition_assignment(
         )
     if target == workflow.CLOSED and not (outcome or "").strip():
         raise ValidationFailed(
-            "closing needs an outcome", {"outcome": ["required when closing: the reporter sees it"]}
+            "closing needs an outcome",
+            {"outcome": [N_("required when closing: the reporter sees it")]},
         )
     old = assignment.status
     assignment.status = target
@@ -93,19 +95,21 @@ def transition_report(
     data: dict = {}
     if target == workflow.REJECTED:
         if not (reason or "").strip():
-            raise ValidationFailed("rejecting needs a reason", {"reason": ["required"]})
+            raise ValidationFailed("rejecting needs a reason", {"reason": [N_("required")]})
         data["reason"] = reason.strip()
     if target == workflow.MERGED:
         if duplicate_of is None:
-            raise ValidationFailed("merging needs the original", {"duplicate_of": ["required"]})
+            raise ValidationFailed("merging needs the original", {"duplicate_of": [N_("required")]})
         if duplicate_of == report.id:
             raise ValidationFailed(
-                "invalid merge", {"duplicate_of": ["a report cannot be a duplicate of itself"]}
+                "invalid merge", {"duplicate_of": [N_("a report cannot be a duplicate of itself")]}
             )
         try:
             original = access.get_visible_report(actor, duplicate_of)
         except NotFound:
-            raise ValidationFailed("invalid merge", {"duplicate_of": ["no such report"]}) from None
+            raise ValidationFailed(
+                "invalid merge", {"duplicate_of": [N_("no such report")]}
+            ) from None
         report.duplicate_of_id = original.id
         data["duplicate_of"] = original.reference
     set_status(report, target, actor, **data)

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from meldecentral import clock
 from meldecentral.db import outbox
 from meldecentral.domain import events, roles, workflow
+from meldecentral.domain.reasons import N_, Reason
 from meldecentral.domain.workflow import TransitionError
 from meldecentral.extensions import db
 from meldecentral.models import Assignment, Report, Unit
@@ -51,7 +52,7 @@ def assign_units(
         access.get_visible_report(actor, report_id)
     report = lock_report(report_id)
     if not unit_codes:
-        raise ValidationFailed("no unit given", {"units": ["choose at least one unit"]})
+        raise ValidationFailed("no unit given", {"units": [N_("choose at least one unit")]})
     units = db.session.scalars(
         sa.select(Unit).where(
             Unit.municipality_id == report.municipality_id,
@@ -61,7 +62,9 @@ def assign_units(
     ).all()
     unknown = sorted(set(unit_codes) - {u.code for u in units})
     if unknown:
-        raise ValidationFailed("unknown unit", {"units": [f"unknown unit {c!r}" for c in unknown]})
+        raise ValidationFailed(
+            "unknown unit", {"units": [Reason("unknown unit %(code)r", code=c) for c in unknown]}
+        )
     if report.status in (workflow.REJECTED, workflow.MERGED):
         raise TransitionError("not_allowed", f"a {report.status} report cannot be routed")
     existing = {a.unit_id for a in report.assignments}

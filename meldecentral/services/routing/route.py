@@ -25,6 +25,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from meldecentral import clock, metrics
 from meldecentral.db import bulk, outbox, tx
 from meldecentral.domain import events, workflow
+from meldecentral.domain.reasons import Reason
 from meldecentral.domain.routing import Decision, decide
 from meldecentral.extensions import db
 from meldecentral.logs import request_id_var
@@ -143,7 +144,9 @@ def _decide(report: Report, trigger: str, units: _Units) -> tuple[list[Unit], st
     added = [code for code in decision.units if code not in assigned]
     unknown = sorted(c for c in added if (report.municipality_id, c) not in units.active)
     if unknown:
-        raise ValidationFailed("unknown unit", {"units": [f"unknown unit {c!r}" for c in unknown]})
+        raise ValidationFailed(
+            "unknown unit", {"units": [Reason("unknown unit %(code)r", code=c) for c in unknown]}
+        )
     chosen = [units.active[report.municipality_id, code] for code in added]
     why = decision.explain()
     store_decision(report, decision, why, trigger, [unit.code for unit in chosen])

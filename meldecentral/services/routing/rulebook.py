@@ -68,7 +68,9 @@ def replace_rules(municipality_id: int, definitions: list[dict]) -> list[Rule]:
         rules = parse_rules(definitions, known_units=known)
     except ValueError as exc:
         field = getattr(exc, "field", None) or "rules"
-        raise ValidationFailed("invalid routing rules", {field: [str(exc)]}) from None
+        raise ValidationFailed(
+            "invalid routing rules", {field: [getattr(exc, "reason", None) or str(exc)]}
+        ) from None
     db.session.execute(sa.delete(RoutingRule).where(RoutingRule.municipality_id == municipality_id))
     for position, definition in enumerate(definitions):
         db.session.add(

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 import yaml
 
 from meldecentral.domain import roles
+from meldecentral.domain.reasons import N_, Reason
 from meldecentral.extensions import db
 from meldecentral.models import Category, Municipality, RoutingRule, Unit, User
 from meldecentral.services.actor import Actor
@@ -82,7 +83,7 @@ def deactivate_user(actor: Actor, user_id: int) -> User:
     _require_admin(actor)
     user = _own(actor, User, user_id)
     if user.id == actor.user_id:
-        raise ValidationFailed("cannot deactivate yourself", {"user": ["that is you"]})
+        raise ValidationFailed("cannot deactivate yourself", {"user": [N_("that is you")]})
     user.active = False
     user.session_version += 1  # ends the sessions the user has now
     tokens.revoke_all(user.id)  # and the tokens, so that reactivating does not revive them
@@ -139,14 +140,22 @@ def update_unit(actor: Actor, unit_id: int, data: dict) -> Unit:
     channels = data["channels"] if "channels" in data else (unit.channels or {})
     for urgency, chosen in channels.items():
         if urgency not in URGENCIES:
-            errors.setdefault("channels", []).append(f"unknown urgency {urgency!r}")
+            errors.setdefault("channels", []).append(
+                Reason("unknown urgency %(urgency)r", urgency=urgency)
+            )
         for channel in chosen:
             description = described.get(channel)
             if description is None:
-                errors.setdefault(f"channels_{urgency}", []).append(f"unknown channel {channel!r}")
+                errors.setdefault(f"channels_{urgency}", []).append(
+                    Reason("unknown channel %(channel)r", channel=channel)
+                )
             elif description.address and not addresses[description.address.field]:
                 errors.setdefault(f"channels_{urgency}", []).append(
-                    f"{channel} needs an address ({description.address.field})"
+                    Reason(
+                        "%(channel)s needs an address (%(field)s)",
+                        channel=channel,
+                        field=description.address.field,
+                    )
                 )
     if errors:
         raise ValidationFailed("invalid unit", errors)
@@ -181,7 +190,7 @@ def _addresses(unit: Unit, described, data: dict, errors: dict) -> dict[str, str
         if value is not None:
             if len(value) > address.max_length:
                 errors.setdefault(address.field, []).append(
-                    f"at most {address.max_length} characters"
+                    Reason("at most %(n)d characters", n=address.max_length)
                 )
             else:
                 try:
@@ -196,14 +205,14 @@ def save_category(actor: Actor, category_id: int | None, data: dict) -> Category
     """Create (``category_id`` None) or update a category's labels, urgency and state."""
     _require_admin(actor)
     if data["default_urgency"] not in URGENCIES:
-        raise ValidationFailed("invalid category", {"default_urgency": ["high, normal or low"]})
+        raise ValidationFailed("invalid category", {"default_urgency": [N_("high, normal or low")]})
     if category_id is None:
         code = data["code"].strip().upper()
         exists = db.session.scalar(
             sa.select(Category.id).filter_by(municipality_id=actor.municipality_id, code=code)
         )
         if exists:
-            raise ValidationFailed("invalid category", {"code": ["already in use"]})
+            raise ValidationFailed("invalid category", {"code": [N_("already in use")]})
         category = Category(municipality_id=actor.municipality_id, code=code)
         db.session.add(category)
     else:
@@ -237,10 +246,10 @@ def save_rules_text(actor: Actor, text: str) -> int:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ValidationFailed(
-            "invalid rules", {"rules": [f"not valid YAML/JSON: {exc}"]}
+            "invalid rules", {"rules": [Reason("not valid YAML/JSON: %(problem)s", problem=exc)]}
         ) from None
     if isinstance(data, dict) and "rules" in data:
         data = data["rules"]
     if not isinstance(data, list):
-        raise ValidationFailed("invalid rules", {"rules": ["a list of rules"]})
+        raise ValidationFailed("invalid rules", {"rules": [N_("a list of rules")]})
     return len(rulebook.replace_rules(actor.municipality_id, data))

@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from meldecentral import clock
 from meldecentral.domain import roles
+from meldecentral.domain.reasons import N_, Reason
 from meldecentral.extensions import db
 from meldecentral.models import ApiToken, Municipality, Unit, User
 from meldecentral.services.errors import ValidationFailed
@@ -60,7 +61,9 @@ def municipality_id_by_code(code: str) -> int | None:
 def create_municipality(code: str, name: str) -> Municipality:
     """A new municipality served by this deployment (the CLI's ``municipality create``)."""
     if municipality_by_code(code) is not None:
-        raise ValidationFailed("municipality exists", {"code": [f"municipality {code!r} exists"]})
+        raise ValidationFailed(
+            "municipality exists", {"code": [Reason("municipality %(code)r exists", code=code)]}
+        )
     municipality = Municipality(code=code, name=name)
     db.session.add(municipality)
     db.session.commit()
@@ -91,18 +94,18 @@ def create_user(
 ) -> User:
     errors: dict[str, list[str]] = {}
     if role not in roles.STAFF_ROLES:
-        errors["role"] = [f"one of {', '.join(roles.STAFF_ROLES)}"]
+        errors["role"] = [Reason("one of %(choices)s", choices=", ".join(roles.STAFF_ROLES))]
     unit = None
     if role == roles.UNIT_MEMBER:
         unit = db.session.scalar(
             sa.select(Unit).filter_by(municipality_id=municipality.id, code=unit_code or "")
         )
         if unit is None:
-            errors["unit"] = ["a unit member needs an existing unit"]
+            errors["unit"] = [N_("a unit member needs an existing unit")]
     if password is not None and len(password) < 12:
-        errors["password"] = ["at least 12 characters"]
+        errors["password"] = [N_("at least 12 characters")]
     if db.session.scalar(sa.select(User.id).filter_by(email=email.lower())):
-        errors["email"] = ["already in use"]
+        errors["email"] = [N_("already in use")]
     if errors:
         raise ValidationFailed("invalid user", errors)
     user = User(
@@ -127,10 +130,12 @@ def create_token(user: User, name: str, days: int | None = None) -> str:
     API_TOKEN_DAYS setting unless given)."""
     name = (name or "").strip()
     if not name or len(name) > 100:
-        raise ValidationFailed("invalid token", {"name": ["give the token a name (1-100 chars)"]})
+        raise ValidationFailed(
+            "invalid token", {"name": [N_("give the token a name (1-100 chars)")]}
+        )
     days = current_app.config["API_TOKEN_DAYS"] if days is None else days
     if not 1 <= days <= 3650:
-        raise ValidationFailed("invalid token", {"days": ["between 1 and 3650 days"]})
+        raise ValidationFailed("invalid token", {"days": [N_("between 1 and 3650 days")]})
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = clock.now()
     db.session.add(
