@@ -22,7 +22,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 	else echo "npm not found: the report form works, but without its map"; fi
 
 # Translations: compiled at install time (.mo files are not committed).
-CATALOGS := $(patsubst %.po,%.mo,$(wildcard meldecentral/translations/*/LC_MESSAGES/messages.po))
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard meldecentral/translations/*/LC_MESSAGES/*.po))
 catalogs: $(CATALOGS)
 %.mo: %.po $(STAMP)
 	$(BIN)/pybabel -q compile -i $< -o $@

@@ -4,14 +4,19 @@ only a button with its CSRF token."""
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
 from urllib.parse import urlsplit
 
+from babel import support
 from flask import Blueprint, jsonify, make_response, render_template, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, TooManyRequests
+from wtforms.i18n import messages_path
 
 from meldecentral.domain.workflow import TransitionError
 from meldecentral.services.errors import Forbidden, NotFound, ServiceError
@@ -19,7 +24,44 @@ from meldecentral.services.errors import Forbidden, NotFound, ServiceError
 REQUIRED = _l("Please fill this in.")
 
 
-class ActionForm(FlaskForm):
+_TRANSLATIONS = Path(__file__).parent / "translations"
+
+
+@functools.cache
+def _wtforms_catalogue(locale: str) -> support.NullTranslations:
+    """WTForms' own messages in ``locale``: from our catalogue of them (``wtforms.po``) for a
+    language WTForms does not ship (Danish), falling back on WTForms' own catalogues."""
+    theirs = support.Translations.load(messages_path(), [locale], domain="wtforms")
+    ours = support.Translations.load(str(_TRANSLATIONS), [locale], domain="wtforms")
+    if not isinstance(ours, support.Translations):  # no catalogue of ours for this language
+        return theirs
+    ours.add_fallback(theirs)
+    return ours
+
+
+class _FormTranslations:
+    """What WTForms asks for: its messages (a field too long, not a valid choice) in the page's
+    language, rather than always in English."""
+
+    def gettext(self, string: str) -> str:
+        return _wtforms_catalogue(str(get_locale())).ugettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return _wtforms_catalogue(str(get_locale())).ungettext(singular, plural, n)
+
+
+_FORM_TRANSLATIONS = _FormTranslations()
+
+
+class PageForm(FlaskForm):
+    """The base of every form of the pages."""
+
+    class Meta:
+        def get_translations(self, form):
+            return _FORM_TRANSLATIONS
+
+
+class ActionForm(PageForm):
     """A button and its CSRF token."""
 
 

@@ -9,7 +9,6 @@ from typing import Any
 
 from flask_babel import lazy_gettext
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -26,7 +25,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
-from meldecentral.pages import REQUIRED
+from meldecentral.pages import REQUIRED, PageForm
 from meldecentral.schemas.reports import TEXT_MAX
 
 
@@ -35,7 +34,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class _ReportForm(FlaskForm):
+class _ReportForm(PageForm):
     category = RadioField(
         _l("What is it about?"),
         choices=[],
@@ -76,7 +75,7 @@ class StaffReportForm(_ReportForm):
     photo = FileField(_l("Photo (optional)"))
 
 
-class TrackForm(FlaskForm):
+class TrackForm(PageForm):
     class Meta:
         csrf = False  # a GET form: it changes nothing
 
@@ -85,7 +84,7 @@ class TrackForm(FlaskForm):
     )
 
 
-class QueueFilterForm(FlaskForm):
+class QueueFilterForm(PageForm):
     class Meta:
         csrf = False
 
@@ -97,30 +96,30 @@ class QueueFilterForm(FlaskForm):
     unrouted = BooleanField(_l("Unrouted only"))
 
 
-class ChangeForm(FlaskForm):
+class ChangeForm(PageForm):
     category = SelectField(_l("Category"), choices=[])
     district = SelectField(_l("District"), choices=[], validators=[Optional()])
 
 
-class RouteForm(FlaskForm):
+class RouteForm(PageForm):
     units = MultiCheckboxField(_l("Units"), choices=[])
     reason = StringField(_l("Why (kept in the history)"), validators=[Length(max=500)])
 
 
-class RejectForm(FlaskForm):
+class RejectForm(PageForm):
     reason = TextAreaField(
         _l("Reason for rejecting"), validators=[InputRequired(message=REQUIRED), Length(max=500)]
     )
 
 
-class MergeForm(FlaskForm):
+class MergeForm(PageForm):
     duplicate_of = StringField(
         _l("Duplicate of (reference or number)"),
         validators=[InputRequired(message=REQUIRED), Length(max=30)],
     )
 
 
-class NoteForm(FlaskForm):
+class NoteForm(PageForm):
     body = TextAreaField(
         _l("Text"), validators=[InputRequired(message=REQUIRED), Length(max=TEXT_MAX)]
     )
@@ -131,12 +130,12 @@ class NoteForm(FlaskForm):
     )
 
 
-class AssignmentForm(FlaskForm):
+class AssignmentForm(PageForm):
     status = HiddenField(validators=[InputRequired()])
     outcome = TextAreaField(_l("Outcome (the reporter sees it)"), validators=[Length(max=TEXT_MAX)])
 
 
-class UserForm(FlaskForm):
+class UserForm(PageForm):
     email = StringField(_l("E-mail"), validators=[InputRequired(message=REQUIRED), Length(max=200)])
     name = StringField(_l("Name"), validators=[InputRequired(message=REQUIRED), Length(max=200)])
     role = SelectField(_l("Role"), choices=[])
@@ -146,7 +145,7 @@ class UserForm(FlaskForm):
     )
 
 
-class UnitForm(FlaskForm):
+class UnitForm(PageForm):
     """A unit's name and channels; ``unit_form_class`` adds the channels' address fields."""
 
     name = StringField(_l("Name"), validators=[InputRequired(message=REQUIRED), Length(max=200)])
@@ -175,7 +174,7 @@ def unit_form_class(described: Mapping[str, Any]) -> type[UnitForm]:
     return type("ChannelsUnitForm", (UnitForm,), fields)
 
 
-class CategoryForm(FlaskForm):
+class CategoryForm(PageForm):
     code = StringField(_l("Code"), validators=[Optional(), Length(max=20)])
     label_da = StringField(
         _l("Label (Danish)"), validators=[InputRequired(message=REQUIRED), Length(max=200)]
@@ -191,5 +190,5 @@ class CategoryForm(FlaskForm):
     active = BooleanField(_l("Active"), default=True)
 
 
-class RulesForm(FlaskForm):
+class RulesForm(PageForm):
     rules = TextAreaField(_l("Rules (YAML or JSON)"), validators=[InputRequired(message=REQUIRED)])

@@ -220,3 +220,23 @@ def test_a_refused_photo_is_explained_in_danish(app, tmp_path):
     )
     page = text_of(worker.get(res.headers["Location"]))
     assert "ikke et JPEG-, PNG- eller WebP-foto" in page and "not a JPEG" not in page
+
+
+def test_wtforms_own_messages_are_danish_on_a_danish_page(client):
+    """WTForms ships no Danish: "Field cannot be longer than 300 characters." on a Danish page."""
+    from tests.integration.test_web_public import report_form
+
+    res = report_form(client, address_text="x" * 301, district="nope")
+    page = text_of(res)
+    assert res.status_code == 422
+    assert "Feltet må højst være 300 tegn langt." in page and "Ikke et gyldigt valg." in page
+    assert "cannot be longer" not in page and "Not a valid choice" not in page
+
+
+def test_and_english_on_an_english_page(client):
+    from tests.integration.test_web_public import report_form
+
+    client.get("/lang/en")
+    flask_babel.refresh()
+    page = text_of(report_form(client, address_text="x" * 301))
+    assert "Field cannot be longer than 300 characters." in page
