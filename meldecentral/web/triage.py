@@ -117,6 +117,7 @@ def _render(report, who, forms, status: int = 200):
             "staff/report.html",
             report=report,
             detail=detail,
+            unit_names={u.code: u.name for u in lookups.active_units(report.municipality_id)},
             trace=routing_trace(report.municipality_id, detail.routing)
             if who.role != roles.STREET_WORKER
             else [],
