@@ -74,9 +74,11 @@ security: install
 	  s = [x for x in d if "skip_reason" in x]; \
 	  print(f"pip-audit: {len(d) - len(s)} packages audited, none vulnerable; {len(s)} could not be looked up")'
 
-# The browser tests' Chromium is installed here, never by `make run`.
+# The browser tests' Chromium is installed here, never by `make run`. The suite runs on every
+# core, each test file on one worker (its module fixtures, a worker stack or a browser, once).
+TEST_WORKERS ?= auto
 test: lint security browser
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 # The production stack (web, a worker per queue, beat; Procfile) against DATABASE_URL and
 # REDIS_URL, after migrating. Prometheus' multiprocess folder is emptied at each start.
