@@ -80,6 +80,9 @@ class Config:
     URGENT_FALLBACK_AFTER_SECONDS = 180.0
     DELIVERY_SWEEP_EVERY_SECONDS = 15
     DELIVERY_SWEEP_GRACE_SECONDS = 60
+    # A worker sending a delivery holds it this long; should it die, the sweeper sends it after.
+    # Longer than any channel's send may take (HTTP_TIMEOUT), so that none is sent twice.
+    DELIVERY_SEND_LEASE_SECONDS = 60.0
     ESCALATION_EVERY_SECONDS = 60
     STATS_REFRESH_EVERY_SECONDS = 60  # recount today's and yesterday's statistics
     # The notification channels' settings (SMTP_HOST, SMS_GATEWAY_URL, HTTP_TIMEOUT, ...) and
@@ -224,6 +227,7 @@ def load_config(
         "URGENT_FALLBACK_AFTER_SECONDS",
         "DELIVERY_SWEEP_EVERY_SECONDS",
         "DELIVERY_SWEEP_GRACE_SECONDS",
+        "DELIVERY_SEND_LEASE_SECONDS",
         "ESCALATION_EVERY_SECONDS",
         "STATS_REFRESH_EVERY_SECONDS",
         "UPLOAD_MAX_BYTES",

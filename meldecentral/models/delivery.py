@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,10 +10,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from meldecentral.models.base import Model, UTCDateTime, utcnow
 
 PENDING, SENDING, SENT, DEAD = "pending", "sending", "sent", "dead"
-# A sender's claim on a delivery: longer than any one send can take (channel timeouts are 5-10 s
-# per step), short enough that an alert whose worker died mid-send is retried by the sweeper
-# within about a minute.
-SEND_LEASE = timedelta(seconds=60)
 
 
 class Delivery(Model):

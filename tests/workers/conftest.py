@@ -173,6 +173,8 @@ def stack(redis_binary, pg_database, monkeypatch, tmp_path, request):
         "DELIVERY_COUNTDOWN_MAX_SECONDS": "2",
         "DELIVERY_SWEEP_EVERY_SECONDS": "1",
         "DELIVERY_SWEEP_GRACE_SECONDS": "3",
+        # A killed worker's alerts are sent again by the sweeper once its lease runs out: soon.
+        "DELIVERY_SEND_LEASE_SECONDS": "5",
         "CELERY_VISIBILITY_TIMEOUT": "3600",
         # One client address submits everything here: lift the per-address limit.
         "RATELIMIT_SUBMIT": "1000000/minute",

@@ -20,7 +20,7 @@ from sqlalchemy.orm import lazyload
 from meldecentral import clock
 from meldecentral.extensions import db
 from meldecentral.models import Delivery, DeliveryAttempt, ReporterContact
-from meldecentral.models.delivery import DEAD, PENDING, SEND_LEASE, SENDING, SENT
+from meldecentral.models.delivery import DEAD, PENDING, SENDING, SENT
 from meldecentral.services.actor import Actor
 from meldecentral.services.delivery import channels
 from meldecentral.services.delivery.channels import SendFailed
@@ -32,6 +32,13 @@ class Outcome:
     status: str  # sent | pending | dead | skipped
     # pending: a countdown of this many seconds; None: it waits in the database for the sweeper
     retry_in: float | None = None
+
+
+def send_lease() -> timedelta:
+    """A sender's claim on a delivery: longer than any one send can take (channel timeouts are
+    5-10 s per step), short enough that an alert whose worker died mid-send is soon retried by
+    the sweeper (DELIVERY_SEND_LEASE_SECONDS)."""
+    return timedelta(seconds=current_app.config["DELIVERY_SEND_LEASE_SECONDS"])
 
 
 def no_address_error(channel: str) -> str:
@@ -84,7 +91,7 @@ def _claimable(delivery_id: int, *, due: bool = False) -> Delivery | None:
     if due and delivery.attempts and (delivery.next_attempt_at or now) > now:
         return None
     delivery.status = SENDING
-    delivery.lease_until = now + SEND_LEASE
+    delivery.lease_until = now + send_lease()
     return delivery
 
 
