@@ -254,7 +254,11 @@ def staff_token(stack: Stack, role: str, unit: str | None = None) -> str:
     email = f"bench-{role}-{unit or 'x'}@bench.invalid".lower()
     args = ["users", "create", "--email", email, "--name", f"Bench {role}", "--role", role]
     stack.flask(*args, *(["--unit", unit] if unit else []))
-    return stack.flask("tokens", "create", "--email", email).strip().splitlines()[-1]
+    return (
+        stack.flask("tokens", "create", "--email", email, "--name", "bench")
+        .strip()
+        .splitlines()[-1]
+    )
 
 
 def timed_gets(base: str, token: str, paths: list[str], n: int) -> dict:
