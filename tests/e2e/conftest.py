@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from pathlib import Path
 
 import pyotp
@@ -189,3 +190,17 @@ def sign_in(page, live, who: str) -> None:
 
 def count(live, model) -> int:
     return live.scalar(sa.select(sa.func.count(model.id)))
+
+
+def focused_on(page, element_id: str, timeout: float = 10.0) -> None:
+    """Wait until the element with ``element_id`` has the focus. Polled from here: Playwright's
+    wait_for_function evaluates its predicate in the page, which the site's CSP (no eval)
+    refuses."""
+    deadline = time.monotonic() + timeout
+    while True:
+        focused = page.evaluate("document.activeElement ? document.activeElement.id : null")
+        if focused == element_id:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the focus is on {focused!r}, not {element_id!r}")
+        time.sleep(0.05)

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from PIL import Image
 
 from meldecentral.models import Report
-from tests.e2e.conftest import SHOTS, count, shot, sign_in
+from tests.e2e.conftest import SHOTS, count, focused_on, shot, sign_in
 
 SEND = "main form[data-report-form] button[type=submit]"
 
@@ -98,9 +98,7 @@ def test_every_problem_is_in_a_summary_on_top_after_one_submit(phone, live):
     summary = page.wait_for_selector("[data-error-summary]")
     # The phone shows the summary first: focus is on it, and it is on screen.
     # report.js moves the focus once it has run, which may be just after the element appears.
-    page.wait_for_function(
-        "document.activeElement && document.activeElement.id === 'error-summary'"
-    )
+    focused_on(page, "error-summary")
     assert page.evaluate("document.activeElement.id") == "error-summary"
     assert summary.is_visible() and summary.bounding_box()["y"] < 844
     links = page.eval_on_selector_all(
@@ -130,9 +128,7 @@ def test_without_network_every_missing_field_is_named_at_once(phone, live):
     )
     assert links == ["#category-0", "#text", "#district"]
     # report.js moves the focus once it has run, which may be just after the element appears.
-    page.wait_for_function(
-        "document.activeElement && document.activeElement.id === 'error-summary'"
-    )
+    focused_on(page, "error-summary")
     assert page.evaluate("document.activeElement.id") == "error-summary"
     assert page.input_value("#address_text") == "Under broen"
     view_shot(page, "58-offline-missing-fields")

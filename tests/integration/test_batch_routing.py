@@ -305,8 +305,8 @@ def test_a_resolved_report_given_a_new_unit_by_its_rules_is_in_progress_again(cl
     assert report.status == "in_progress" and report.closed_at is None
     assert report.next_deadline == police.ack_deadline is not None
     statuses = db.session.execute(
-        sa.select(ReportEvent.from_status, ReportEvent.to_status).where(
-            ReportEvent.report_id == report_id, ReportEvent.action == "status"
-        )
+        sa.select(ReportEvent.from_status, ReportEvent.to_status)
+        .where(ReportEvent.report_id == report_id, ReportEvent.action == "status")
+        .order_by(ReportEvent.id)  # without it PostgreSQL may return them in any order
     ).all()
     assert statuses[-1] == ("resolved", "in_progress")
