@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from babel.dates import get_day_names
@@ -32,18 +33,24 @@ class TraceLine:
     units: list[str]  # names of the units this decision added
 
 
-class _Names:
-    """Codes to the names a reader knows, looked up once per page."""
+class Names:
+    """Codes to the names a reader knows, looked up once per page (the report page's history
+    uses the units' too); categories and districts only if a trace is shown."""
 
     def __init__(self, municipality_id: int):
-        self.categories = {
-            c.code: category_label(c) for c in lookups.active_categories(municipality_id)
-        }
-        self.districts = {d.number: d.name for d in lookups.districts(municipality_id)}
+        self.municipality_id = municipality_id
         self.units = {u.code: u.name for u in lookups.active_units(municipality_id)}
 
+    @cached_property
+    def categories(self) -> dict[str, str]:
+        return {c.code: category_label(c) for c in lookups.active_categories(self.municipality_id)}
 
-def _condition(names: _Names, condition: str, value: Any) -> str:
+    @cached_property
+    def districts(self) -> dict[int, str]:
+        return {d.number: d.name for d in lookups.districts(self.municipality_id)}
+
+
+def _condition(names: Names, condition: str, value: Any) -> str:
     if condition == "category":
         return _("category %(name)s", name=names.categories.get(value, value))
     if condition == "district":
@@ -76,7 +83,7 @@ def _and(items: list[str]) -> str:
     return _("%(items)s and %(last)s", items=", ".join(items[:-1]), last=items[-1])
 
 
-def _rule(names: _Names, match: dict) -> str | None:
+def _rule(names: Names, match: dict) -> str | None:
     conditions = match.get("conditions")
     if conditions is None:  # a decision stored before conditions were kept
         return None
@@ -88,11 +95,7 @@ def _rule(names: _Names, match: dict) -> str | None:
     return _("Rule “%(name)s”: %(why)s", name=match.get("rule_name", ""), why=why)
 
 
-def routing_trace(municipality_id: int, decisions: Iterable) -> list[TraceLine]:
-    decisions = list(decisions)
-    if not decisions:
-        return []
-    names = _Names(municipality_id)
+def routing_trace(names: Names, decisions: Iterable) -> list[TraceLine]:
     out = []
     for d in decisions:
         units = [names.units.get(code, code) for code in d.units or []]

@@ -30,7 +30,7 @@ from meldecentral.web.forms import (
     RouteForm,
 )
 from meldecentral.web.labels import REPORT_STATUS
-from meldecentral.web.trace import routing_trace
+from meldecentral.web.trace import Names, routing_trace
 
 STAFF = (roles.COORDINATOR, roles.UNIT_MEMBER, roles.STREET_WORKER)
 
@@ -112,15 +112,14 @@ def _render(report, who, forms, status: int = 200):
         ]
         for a in report.assignments
     }
+    names = Names(report.municipality_id)
     return (
         render_template(
             "staff/report.html",
             report=report,
             detail=detail,
-            unit_names={u.code: u.name for u in lookups.active_units(report.municipality_id)},
-            trace=routing_trace(report.municipality_id, detail.routing)
-            if who.role != roles.STREET_WORKER
-            else [],
+            unit_names=names.units,
+            trace=routing_trace(names, detail.routing) if who.role != roles.STREET_WORKER else [],
             forms=forms,
             duplicates=duplicates,
             can_move=can_move,

@@ -8,7 +8,7 @@ report's text or anyone's personal data.
 from __future__ import annotations
 
 import functools
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
@@ -21,7 +21,7 @@ from meldecentral.db import bulk, tx
 from meldecentral.extensions import db
 from meldecentral.models import Assignment, Delivery, Report, Unit
 from meldecentral.models.delivery import SENDING
-from meldecentral.services.delivery import channels, texts
+from meldecentral.services.delivery import channels, send, texts
 
 PLANNED_KEY = "mc_planned_deliveries"
 
@@ -56,9 +56,7 @@ def insert_planned(rows: list[dict]) -> list[Delivery]:
     if tx.collecting() is not None:
         # Planned by a worker, which sends them as soon as this transaction commits: claimed
         # for it now. Should it die first, the lease runs out and the sweeper sends them.
-        lease_until = clock.now() + timedelta(
-            seconds=current_app.config["DELIVERY_SEND_LEASE_SECONDS"]
-        )
+        lease_until = clock.now() + send.send_lease()
         rows = [{**row, "status": SENDING, "lease_until": lease_until} for row in rows]
     columns = tuple(rows[0])
     if db.engine.dialect.name == "postgresql":
