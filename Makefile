@@ -75,8 +75,10 @@ security: install
 	  print(f"pip-audit: {len(d) - len(s)} packages audited, none vulnerable; {len(s)} could not be looked up")'
 
 # The browser tests' Chromium is installed here, never by `make run`. The suite runs on every
-# core, each test file on one worker (its module fixtures, a worker stack or a browser, once).
-TEST_WORKERS ?= auto
+# core and one more, each test file on one worker (its module fixtures, a worker stack or a
+# browser, once): many tests wait on a worker, a browser or a retry, and the extra worker fills
+# those waits (bench/README.md has the timings).
+TEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 test: lint security browser
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
