@@ -213,20 +213,22 @@ def install_relay(app: Flask) -> None:
 RELAY_LIMIT = 500
 
 
-def relay_batch(limit: int = RELAY_LIMIT) -> tuple[int, int]:
+def relay_batch(limit: int = RELAY_LIMIT, urgent: bool | None = None) -> tuple[int, int, set[str]]:
     """One round of the relay (OUTBOX_RELAY=process): claim up to ``limit`` committed events
     that are neither published nor handled (oldest first; rows another relay holds are
-    skipped) and mark them published in one statement, publish them, commit. A broker failure
-    takes the mark back from the events not sent (the batch that failed keeps its attempt).
-    Returns (published, left unpublished by a broker failure).
+    skipped; with ``urgent`` True or False only the urgent or the other ones) and mark them
+    published in one statement, publish them, commit. A broker failure takes the mark back
+    from the events not sent (the batch that failed keeps its attempt). Returns (published,
+    left unpublished by a broker failure, the queues published to).
 
     Core on a connection of its own, no ORM session: a round costs two statements (the claim,
     the commit), so that polling often stays cheap (bench/README.md)."""
     with db.engine.begin() as conn:
-        rows = conn.execute(_claim(), {"now": clock.now(), "limit": limit}).all()
+        rows = conn.execute(_claim(urgent), {"now": clock.now(), "limit": limit}).all()
         if not rows:
-            return 0, 0
-        sent, failed, untried = _send([Committed(*r) for r in rows])
+            return 0, 0, set()
+        events = [Committed(*r) for r in rows]
+        sent, failed, untried = _send(events)
         attempts = OutboxEvent.publish_attempts
         for ids, after in ((failed, attempts), (untried, attempts - 1)):  # untried: not counted
             if ids:
@@ -235,15 +237,20 @@ def relay_batch(limit: int = RELAY_LIMIT) -> tuple[int, int]:
                     .where(OutboxEvent.id.in_(ids))
                     .values(published_at=None, publish_attempts=after)
                 )
-    return len(sent), len(rows) - len(sent)
+    done = set(sent)
+    queues = {URGENT_QUEUE if e.urgent else NORMAL_QUEUE for e in events if e.id in done}
+    return len(sent), len(rows) - len(sent), queues
 
 
 @functools.cache
-def _claim() -> sa.Update:
+def _claim(urgent: bool | None = None) -> sa.Update:
+    claimable = sa.select(OutboxEvent.id).where(
+        OutboxEvent.published_at.is_(None), OutboxEvent.handled_at.is_(None)
+    )
+    if urgent is not None:
+        claimable = claimable.where(OutboxEvent.urgent.is_(urgent))
     claimable = (
-        sa.select(OutboxEvent.id)
-        .where(OutboxEvent.published_at.is_(None), OutboxEvent.handled_at.is_(None))
-        .order_by(OutboxEvent.id)
+        claimable.order_by(OutboxEvent.id)
         .limit(sa.bindparam("limit"))
         .with_for_update(skip_locked=True)
     )
@@ -262,23 +269,91 @@ def run_relay(app: Flask, stop: threading.Event) -> None:
     """The relay's loop (beat's thread, or an outbox-relay process), until ``stop`` is set: a
     round, then a pause (``next_pause``): none after a full round, OUTBOX_RELAY_POLL_SECONDS
     normally, three times that while busy. While the broker or the database fails, the pause
-    doubles up to 5 s (one warning per failure, no flood)."""
+    doubles up to 5 s (one warning per failure, no flood). While a queue's workers lag (tasks
+    wait in it, ``QueueHold``), that queue's events stay in the outbox a little longer."""
     poll = float(app.config["OUTBOX_RELAY_POLL_SECONDS"])
     pause = poll
+    hold = QueueHold(app.config.get("CELERY_BROKER_URL"))
     log.info("outbox relay started; polling every %.3f s", poll)
     while not stop.is_set():
         sent = left = 0
+        which = hold.claimable()
         try:
-            with app.app_context():
-                sent, left = relay_batch()
-                db.session.remove()
+            if which is not NOTHING:
+                with app.app_context():
+                    sent, left, queues = relay_batch(urgent=which)
+                    db.session.remove()
+                hold.after_round(queues)
         except Exception:  # noqa: BLE001 - the database is away: wait and try again
             log.exception("outbox relay: a round failed; trying again")
             left = 1
         pause = next_pause(sent, left, poll, pause)
-        if pause:
-            stop.wait(pause)
+        wait = hold.wait(pause)
+        if wait:
+            stop.wait(wait)
     log.info("outbox relay stopped")
+
+
+# How long a queue's events stay in the outbox once its workers lag (tasks wait in the queue).
+# They would wait in the queue anyway; kept back, they leave as fewer, larger tasks, and a
+# routing task's fixed cost (a dozen statements and two commits, services.routing.route) is
+# paid less often: the workers catch up instead of falling further behind (bench/README.md).
+LAG_HOLD = 0.25
+NOTHING = object()
+
+
+class QueueHold:
+    """Per queue, whether the relay should send its events now. After a round that published
+    to a queue, the tasks waiting in it are counted (one LLEN per queue, in one round trip;
+    the Redis broker only: with another broker nothing is held); if some wait, the queue's
+    events are held for LAG_HOLD. The urgent queue is held only for its own lag, never for
+    the normal queue's."""
+
+    def __init__(self, broker_url: str | None, clock_=time.monotonic):
+        self.clock = clock_
+        self.until = {URGENT_QUEUE: 0.0, NORMAL_QUEUE: 0.0}
+        self.redis = None
+        if broker_url and broker_url.startswith(("redis://", "rediss://")):
+            import redis
+
+            self.redis = redis.Redis.from_url(
+                broker_url, socket_connect_timeout=0.5, socket_timeout=0.5
+            )
+
+    def due(self, queue_name: str) -> bool:
+        return self.until[queue_name] <= self.clock()
+
+    def claimable(self) -> bool | None | object:
+        """What the next round claims (``relay_batch``'s ``urgent``): every event (None), the
+        urgent ones (True) or the others (False); NOTHING while both queues are held."""
+        urgent, normal = self.due(URGENT_QUEUE), self.due(NORMAL_QUEUE)
+        if urgent and normal:
+            return None
+        if urgent or normal:
+            return urgent
+        return NOTHING
+
+    def after_round(self, queues: set[str]) -> None:
+        if self.redis is None or not queues:
+            return
+        names = sorted(queues)
+        try:
+            pipe = self.redis.pipeline(transaction=False)
+            for name in names:
+                pipe.llen(name)
+            waiting = pipe.execute()
+        except Exception:  # noqa: BLE001 - the broker's failure shows in the next send
+            return
+        now = self.clock()
+        for name, n in zip(names, waiting, strict=True):
+            if n:
+                self.until[name] = now + LAG_HOLD
+
+    def wait(self, pause: float) -> float:
+        """The pause, shortened to when a held queue is due again."""
+        now = self.clock()
+        ends = [t - now for t in self.until.values() if t > now]
+        return min([pause, *ends]) if ends else pause
 
 
 # Events arriving at BUSY_RATE a second or more (a round's events over the pause before it):

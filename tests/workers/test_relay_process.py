@@ -103,3 +103,35 @@ def test_beat_runs_the_relay(stack, police_hook):  # noqa: F811
     created = [e for e in events() if e.topic == "report.created"]
     assert [e.publish_attempts for e in created] == [1] * 5
     assert all(e.published_at is not None for e in created)
+
+
+def test_a_lagging_queue_is_held_and_urgent_events_still_go_at_once(stack, police_hook):  # noqa: F811
+    """QueueHold reads the tasks waiting in the real broker: with no worker running, tasks
+    wait; the normal queue is then held while urgent events are still published."""
+    from workers import NORMAL_QUEUE, URGENT_QUEUE
+    from workers.relay import NOTHING, QueueHold, relay_batch
+
+    client = stack.app.test_client()
+    hold = QueueHold(stack.env["REDIS_URL"])
+    graffiti = {"category": "HAERVAERK", "text": "Graffiti på muren ved skolen i går."}
+    submit(client, 2, **graffiti)
+    sent, left, queues = relay_batch()
+    assert (sent, left, queues) == (2, 0, {NORMAL_QUEUE})
+    hold.after_round(queues)  # no worker: the task waits in the queue
+    assert hold.claimable() is True  # the urgent events only
+
+    urgent_refs = submit(client, 1)  # VOLD: high urgency
+    submit(client, 1, **graffiti)
+    sent, left, queues = relay_batch(urgent=hold.claimable())
+    assert (sent, queues) == (1, {URGENT_QUEUE})
+    assert sum(e.published_at is None for e in events()) == 1  # the normal one, held
+    hold.after_round(queues)
+    assert hold.claimable() is NOTHING  # the urgent task waits too
+
+    stack.worker.start()
+    assert relay_batch(urgent=False)[:2] == (1, 0)
+    wait_for(
+        lambda: all(e.handled_at is not None for e in events()), 60, what="every event handled"
+    )
+    assert urgent_refs[0] in {r["payload"]["reference"] for r in police_hook.delivered()}
+    assert counts()["reports"] == 4
