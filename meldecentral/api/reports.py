@@ -16,6 +16,7 @@ from meldecentral.schemas.delivery import RoutingDecisionOutSchema
 from meldecentral.schemas.reports import (
     AssignmentOutSchema,
     ContactOutSchema,
+    ContactShareInSchema,
     EventOutSchema,
     NoteInSchema,
     NoteOutSchema,
@@ -288,6 +289,34 @@ def transition_assignment(assignment_id: int):
     return AssignmentOutSchema().dump(assignment)
 
 
+@bp.post("/assignments/<int:assignment_id>/contact")
+def share_contact(assignment_id: int):
+    """Coordinators: give an assigned unit the reporter's contact details, or take them back.
+    ---
+    post:
+      summary: "Coordinators: share the reporter's contact with an assigned unit, or stop"
+      operationId: shareContact
+      security: [{bearerAuth: []}]
+      requestBody:
+        required: true
+        content: {application/json: {schema: ContactShareInSchema}}
+      responses:
+        200:
+          description: the assignment
+          content: {application/json: {schema: AssignmentOutSchema}}
+        400: MalformedJson
+        401: Unauthorized
+        403: Forbidden
+        404: NotFound
+        415: NotJson
+        422: InvalidFields
+    """
+    actor = require_staff()
+    data = ContactShareInSchema().load(json_body())
+    assignment = assign.share_contact(actor, assignment_id, data["shared"])
+    return AssignmentOutSchema().dump(assignment)
+
+
 @bp.post("/reports/<int:report_id>/notes")
 def add_note(report_id: int):
     """Add an internal note or a public update.
@@ -313,7 +342,9 @@ def add_note(report_id: int):
     actor = require_staff()
     data = NoteInSchema().load(json_body())
     try:
-        note = notes.add_note(actor, report_id, data["body"], data["visibility"])
+        note = notes.add_note(
+            actor, report_id, data["body"], data["visibility"], data["shared_with"]
+        )
     except NotFound:
         raise ApiError(404, "not_found", "no such report") from None
     return NoteOutSchema().dump(note), 201
@@ -379,7 +410,9 @@ def route_report(report_id: int):
     """
     actor = require_staff()
     data = RouteInSchema().load(json_body())
-    assign.assign_units(actor, report_id, data["units"], reason=data["reason"])
+    assign.assign_units(
+        actor, report_id, data["units"], reason=data["reason"], contact_units=data["contact_units"]
+    )
     report = access.get_visible_report(actor, report_id)
     return _dump_report(actor, report), 201
 

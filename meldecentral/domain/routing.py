@@ -10,6 +10,10 @@ ends the evaluation, so more specific rules go first ("violence with a minor inv
 "violence"). A rule with ``stop: false`` adds its units and lets later rules add theirs, e.g. a
 temporary hotspot that copies its area's reports to the coordinators. A report that no rule
 matches is unrouted: it goes to the coordinators' queue.
+
+A rule's ``contact_units`` (some or all of its units) are the units that receive the reporter's
+contact details: need-to-know, the units the rule says must reply to the reporter; the others
+get the report without them (a coordinator may share the contact later).
 """
 
 from __future__ import annotations
@@ -101,6 +105,7 @@ class Rule:
     name: str
     order: int
     units: tuple[str, ...]
+    contact_units: tuple[str, ...] | None = None
     active: bool = True
     stop: bool = True
     categories: tuple[str, ...] | None = None
@@ -147,6 +152,7 @@ class Decision:
     units: tuple[str, ...]
     matched: tuple[Match, ...]
     unrouted: bool
+    contact_units: tuple[str, ...] = ()  # of ``units``: those given the reporter's contact
 
     def explain(self) -> str:
         if self.unrouted:
@@ -283,6 +289,15 @@ def _parse_one(raw: Any, known_units: frozenset[str] | None) -> Rule:
             if unit not in known_units:
                 raise RuleError(Reason("unknown unit %(code)r", code=unit), field="units")
     kwargs: dict[str, Any] = {"id": rule_id, "name": name, "order": order, "units": units}
+    if raw.get("contact_units") is not None:
+        contact = _strings(raw["contact_units"], "contact_units")
+        strays = [u for u in contact if u not in units]
+        if strays:
+            raise RuleError(
+                Reason("%(code)r is not one of the rule's units", code=strays[0]),
+                field="contact_units",
+            )
+        kwargs["contact_units"] = contact
     for key in ("active", "stop"):
         if key in raw:
             if not isinstance(raw[key], bool):
@@ -425,6 +440,7 @@ def decide(rules: Sequence[Rule], facts: ReportFacts, *, tz: str = DEFAULT_TZ) -
         raise ValueError("created_at must be an aware datetime")
     local = facts.created_at.astimezone(ZoneInfo(tz))
     units: list[str] = []
+    contact: list[str] = []
     matched: list[Match] = []
     for rule in sorted((r for r in rules if r.active), key=_sort_key):
         met = _match(rule, facts, local)
@@ -433,6 +449,12 @@ def decide(rules: Sequence[Rule], facts: ReportFacts, *, tz: str = DEFAULT_TZ) -
         words = tuple(condition_words(c, v) for c, v in met)
         matched.append(Match(rule.id, rule.name, words, tuple(met)))
         units.extend(u for u in rule.units if u not in units)
+        contact.extend(u for u in rule.contact_units or () if u not in contact)
         if rule.stop:
             break
-    return Decision(units=tuple(units), matched=tuple(matched), unrouted=not matched)
+    return Decision(
+        units=tuple(units),
+        matched=tuple(matched),
+        unrouted=not matched,
+        contact_units=tuple(contact),
+    )

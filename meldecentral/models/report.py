@@ -166,6 +166,8 @@ class Assignment(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The unit may read the reporter's contact: its rule said so, or a coordinator decided.
+    contact_shared: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     report = relationship("Report", back_populates="assignments")
     unit = relationship("Unit", lazy="joined")
@@ -178,6 +180,10 @@ class Note(Model):
     assignment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("assignment.id"))
     author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     visibility: Mapped[str] = mapped_column(sa.String(10))  # internal | public
+    # An internal note's readers besides the coordinators and its author: the author's unit
+    # (own_unit) or every unit on the report (all_units). None for a public note.
+    shared_with: Mapped[str | None] = mapped_column(sa.String(10))
+    author_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"))
     body: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

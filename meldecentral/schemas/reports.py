@@ -122,11 +122,18 @@ class AssignmentOutSchema(Schema):
     created_at = fields.AwareDateTime()
     acknowledged_at = fields.AwareDateTime(allow_none=True)
     closed_at = fields.AwareDateTime(allow_none=True)
+    contact_shared = fields.Bool(
+        metadata={"description": "the unit may read the reporter's contact details"}
+    )
 
 
 class NoteOutSchema(Schema):
     id = fields.Int()
     visibility = fields.Str()
+    shared_with = fields.Str(
+        allow_none=True,
+        metadata={"description": "an internal note's readers: own_unit or all_units"},
+    )
     body = fields.Str()
     author = fields.Function(lambda n: n.author.name if n.author else None)
     created_at = fields.AwareDateTime()
@@ -255,6 +262,14 @@ class TransitionInSchema(Schema):
 class NoteInSchema(Schema):
     body = fields.Str(required=True, validate=validate.Length(min=1, max=TEXT_MAX))
     visibility = fields.Str(required=True, validate=validate.OneOf(("internal", "public")))
+    shared_with = fields.Str(
+        validate=validate.OneOf(("own_unit", "all_units")),
+        load_default="own_unit",
+        metadata={
+            "description": "an internal note's readers besides the coordinators and the author: "
+            "the author's unit (own_unit, the default) or every unit on the report (all_units)"
+        },
+    )
 
 
 class ReportTransitionInSchema(Schema):
@@ -271,6 +286,18 @@ class RouteInSchema(Schema):
     )
     reason = fields.Str(
         validate=validate.Length(min=1, max=500), load_default="routed by hand by a coordinator"
+    )
+    contact_units = fields.List(
+        fields.Str(validate=validate.Length(min=1, max=20)),
+        load_default=list,
+        validate=validate.Length(max=10),
+        metadata={"description": "of the units, those given the reporter's contact details"},
+    )
+
+
+class ContactShareInSchema(Schema):
+    shared = fields.Bool(
+        required=True, metadata={"description": "the unit may read the reporter's contact"}
     )
 
 

@@ -103,6 +103,7 @@ class ChangeForm(PageForm):
 
 class RouteForm(PageForm):
     units = MultiCheckboxField(_l("Units"), choices=[])
+    contact_units = MultiCheckboxField(_l("Give the reporter's contact details to"), choices=[])
     reason = StringField(_l("Why (kept in the history)"), validators=[Length(max=500)])
 
 
@@ -123,10 +124,15 @@ class NoteForm(PageForm):
     body = TextAreaField(
         _l("Text"), validators=[InputRequired(message=REQUIRED), Length(max=TEXT_MAX)]
     )
+    # An internal note's readers (services.privacy.access.readable_notes), or public.
     visibility = RadioField(
         _l("Who sees it"),
-        choices=[("internal", _l("Internal note")), ("public", _l("Public update"))],
-        default="internal",
+        choices=[
+            ("own_unit", _l("Internal: my unit and the coordinators")),
+            ("all_units", _l("Internal: every unit on the report")),
+            ("public", _l("Public update (the reporter sees it)")),
+        ],
+        default="own_unit",
     )
 
 

@@ -50,6 +50,8 @@ HISTORY_ACTION = {
     "escalated": _l("Deadline passed: escalated"),
     "unrouted": _l("No rule matched: for the coordinators"),
     "alert_fallback": _l("Urgent alert not delivered: coordinators told"),
+    "contact_shared": _l("The reporter's contact details given to the unit"),
+    "contact_unshared": _l("The reporter's contact details taken back from the unit"),
 }
 
 KIND = {"crime": _l("Crime"), "concern": _l("Concern")}
@@ -65,6 +67,11 @@ ACCESS_ACTION = {
 ACCESS_CHANNEL = {"api": _l("API"), "web": _l("Web page")}
 
 VISIBILITY = {"internal": _l("Internal note"), "public": _l("Public update (the reporter sees it)")}
+# Who reads an internal note (note.shared_with).
+NOTE_AUDIENCE = {
+    "own_unit": _l("Internal: the author's unit and the coordinators"),
+    "all_units": _l("Internal: every unit on the report"),
+}
 
 # Interpreter languages offered on the forms (ISO 639-1 codes, as the API takes them).
 INTERPRETER_LANGUAGES = {

@@ -90,6 +90,7 @@ def _forms(report, who):
         for u in lookups.active_units(who.municipality_id)
         if u.code not in assigned
     ]
+    route.contact_units.choices = route.units.choices
     forms.update(
         change=change,
         route=route,
@@ -124,6 +125,7 @@ def _render(report, who, forms, status: int = 200):
             duplicates=duplicates,
             can_move=can_move,
             assignment_form=AssignmentForm(prefix="a"),
+            contact_form=ActionForm(),
             report_targets=_report_targets(report, who),
         ),
         status,
@@ -206,6 +208,7 @@ def route(report_id: int):
             report_id,
             form.units.data or [],
             reason=(form.reason.data or "").strip() or "routed by hand by a coordinator",
+            contact_units=form.contact_units.data or [],
         )
     except ValidationFailed as exc:
         return _again(report_id, "route", form, exc.fields)
@@ -255,7 +258,11 @@ def note(report_id: int):
     if not form.validate_on_submit():
         return _again(report_id, "note", form)
     try:
-        notes.add_note(actor(), report_id, form.body.data.strip(), form.visibility.data)
+        audience = form.visibility.data
+        if audience == "public":
+            notes.add_note(actor(), report_id, form.body.data.strip(), "public")
+        else:
+            notes.add_note(actor(), report_id, form.body.data.strip(), "internal", audience)
     except ValidationFailed as exc:
         return _again(report_id, "note", form, exc.fields)
     return _back(report_id, _("Note added."))
@@ -282,6 +289,25 @@ def assignment(assignment_id: int):
         flash(_("Saved."), "ok")
     if back == "inbox" and current_user.role == roles.UNIT_MEMBER:
         return redirect(url_for("staff.inbox"))
+    return redirect(url_for("staff.report", report_id=report_id))
+
+
+@bp.post("/assignments/<int:assignment_id>/contact")
+@roles_required(roles.COORDINATOR)
+def assignment_contact(assignment_id: int):
+    """A coordinator gives an assigned unit the reporter's contact, or takes it back."""
+    form = ActionForm()
+    report_id = request.form.get("report_id", type=int)
+    if not form.validate_on_submit() or report_id is None:
+        return redirect(url_for("staff.queue"))
+    shared = request.form.get("shared") == "1"
+    assign.share_contact(actor(), assignment_id, shared)
+    flash(
+        _("The unit can now read the reporter's contact details.")
+        if shared
+        else _("The unit can no longer read the reporter's contact details."),
+        "ok",
+    )
     return redirect(url_for("staff.report", report_id=report_id))
 
 

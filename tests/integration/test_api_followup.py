@@ -105,7 +105,9 @@ def test_contact_only_for_those_who_reply(client, make_user):
     _, coord = make_user("coordinator")
     _, police = make_user("unit_member", "POLICE")
     rid = submit(client, contact={"email": "x@example.org"})
-    route(client, coord, rid, ["POLICE"])
+    body = {"units": ["POLICE"], "contact_units": ["POLICE"]}
+    res = client.post(f"/api/v1/reports/{rid}/assignments", json=body, headers=auth(coord))
+    assert res.status_code == 201
     assert client.get(f"/api/v1/reports/{rid}", headers=auth(police)).json["contact"]
     assert client.get(f"/api/v1/reports/{rid}", headers=auth(coord)).json["contact"]
 

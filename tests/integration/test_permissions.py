@@ -287,6 +287,9 @@ MATRIX: dict[tuple[str, str], tuple[Request | Page, tuple[int | str, ...]]] = {
     ("GET", "/api/v1/attachments/<int:attachment_id>"): (
         json_("/api/v1/attachments/{w.attachment_id}"),
                                                     (401, 200, 404, 200, 200, 404, 404)),
+    ("POST", "/api/v1/assignments/<int:assignment_id>/contact"): (
+        json_("/api/v1/assignments/{w.assignment_id}/contact", {"shared": True}),
+                                                    (401, 403, 403, 200, 403, 403, 403)),
     ("POST", "/api/v1/assignments/<int:assignment_id>/transitions"): (
         json_("/api/v1/assignments/{w.assignment_id}/transitions", {"status": "acknowledged"}),
                                                     (401, 403, 404, 200, 200, 404, 404)),
@@ -388,8 +391,12 @@ MATRIX: dict[tuple[str, str], tuple[Request | Page, tuple[int | str, ...]]] = {
                                                     (LOGIN, 403, 403, 302, 403, 403, 403)),
     ("POST", "/staff/reports/<int:report_id>/notes"): (
         Page("/staff/reports/{w.report_id}/notes", csrf="note-csrf_token",
-             form={"note-body": "Set.", "note-visibility": "internal"}),
+             form={"note-body": "Set.", "note-visibility": "own_unit"}),
                                                     (LOGIN, 403, 403, 302, 302, 404, 403)),
+    ("POST", "/staff/assignments/<int:assignment_id>/contact"): (
+        Page("/staff/assignments/{w.assignment_id}/contact",
+             form=lambda w: {"shared": "1", "report_id": w.report_id}),
+                                                    (LOGIN, 403, 403, 302, 403, 403, 403)),
     ("POST", "/staff/assignments/<int:assignment_id>"): (
         Page("/staff/assignments/{w.assignment_id}", csrf="a-csrf_token",
              form=lambda w: {"a-status": "acknowledged", "report_id": w.report_id}),
@@ -599,3 +606,83 @@ def test_page_permission_matrix(sqlite_app):
             cases += 1
     assert not wrong, "\n".join(wrong)
     assert db.session.scalar(sa.select(sa.func.count(Report.id))) >= cases
+
+
+# Sharing rules (docs/security.md): who reads the reporter's contact and which internal notes,
+# on a resident's report assigned to POLICE (with the contact: its rule or a coordinator said
+# so) and to SSP (without it). Each note's text says who wrote it and for whom.
+SHARING_READERS = {
+    # reader: (role, unit, reads the contact, the notes read)
+    "coordinator": (
+        "coordinator",
+        None,
+        True,
+        {"police-own", "police-all", "ssp-own", "coord-own", "public"},
+    ),
+    "police": ("unit_member", "POLICE", True, {"police-own", "police-all", "public"}),
+    "ssp": ("unit_member", "SSP", False, {"ssp-own", "police-all", "public"}),
+}
+# Not their report: 404, neither contact nor notes.
+NOT_SHOWN = {
+    "bbu": ("unit_member", "BBU"),
+    "admin": ("admin", None),
+    "street_worker": ("street_worker", None),
+}
+
+
+def _read(client, token, report_id) -> tuple[int, bool, set[str]]:
+    res = client.get(f"/api/v1/reports/{report_id}", headers=auth(token))
+    if res.status_code != 200:
+        return res.status_code, False, set()
+    return 200, bool(res.json.get("contact")), {n["body"] for n in res.json["notes"]}
+
+
+def test_sharing_rules_matrix(sqlite_app):
+    from meldecentral.services.reports import notes
+
+    client = sqlite_app.test_client()
+    staff = {name: create_staff(role, unit) for name, (role, unit, *_) in SHARING_READERS.items()}
+    staff |= {name: create_staff(role, unit) for name, (role, unit) in NOT_SHOWN.items()}
+    body = {"category": "HAERVAERK", "text": "Knust rude.", **NORREBRO}
+    res = client.post("/api/v1/reports", json={**body, "contact": {"email": "r@example.org"}})
+    assert res.status_code == 201, res.json
+    report = db.session.get(Report, res.json["id"])
+    assign.assign_units(
+        SYSTEM, report.id, ["POLICE", "SSP"], reason="matrix", contact_units=["POLICE"]
+    )
+    for text, who, visibility, audience in [
+        ("police-own", "police", "internal", "own_unit"),
+        ("police-all", "police", "internal", "all_units"),
+        ("ssp-own", "ssp", "internal", "own_unit"),
+        ("coord-own", "coordinator", "internal", "own_unit"),
+        ("public", "coordinator", "public", "own_unit"),
+    ]:
+        notes.add_note(Actor.for_user(staff[who][0]), report.id, text, visibility, audience)
+    wrong = []
+    for name, (_role, _unit, contact, readable) in SHARING_READERS.items():
+        got = _read(client, staff[name][1], report.id)
+        if got != (200, contact, readable):
+            wrong.append(f"{name}: {got}, expected {(200, contact, readable)}")
+    for name in NOT_SHOWN:
+        got = _read(client, staff[name][1], report.id)
+        if got != (404, False, set()):
+            wrong.append(f"{name}: {got}, expected 404")
+
+    # A street worker's own report: they read the public updates and their own notes.
+    author = Actor.for_user(staff["street_worker"][0])
+    own = submit.submit_report(author, body).report
+    assign.assign_units(SYSTEM, own.id, ["POLICE"], reason="matrix")
+    notes.add_note(author, own.id, "author-own", "internal", "own_unit")
+    notes.add_note(
+        Actor.for_user(staff["police"][0]), own.id, "police-all", "internal", "all_units"
+    )
+    notes.add_note(Actor.for_user(staff["police"][0]), own.id, "public", "public")
+    for name, want in [
+        ("street_worker", (200, False, {"author-own", "public"})),
+        ("police", (200, False, {"police-all", "public"})),  # no contact: not by its rule
+        ("coordinator", (200, False, {"author-own", "police-all", "public"})),  # none given
+    ]:
+        got = _read(client, staff[name][1], own.id)
+        if got != want:
+            wrong.append(f"own report, {name}: {got}, expected {want}")
+    assert not wrong, "\n".join(wrong)

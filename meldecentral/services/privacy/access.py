@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from meldecentral.domain import roles
 from meldecentral.extensions import db
-from meldecentral.models import Assignment, Report
+from meldecentral.models import Assignment, Note, Report
 from meldecentral.services.actor import Actor
 from meldecentral.services.errors import NotFound
 
@@ -32,10 +32,31 @@ def get_visible_report(actor: Actor, report_id: int) -> Report:
 
 
 def may_see_contact(actor: Actor, report: Report) -> bool:
-    """Contact details only for those who must reply: coordinators, and a unit that has the
-    report assigned."""
+    """Contact details only for those who must reply: coordinators, and a unit the report is
+    assigned to whose rule, or a coordinator, gave it the contact (``contact_shared``)."""
     if actor.role == roles.COORDINATOR:
         return True
     return actor.role == roles.UNIT_MEMBER and any(
-        a.unit_id == actor.unit_id for a in report.assignments
+        a.unit_id == actor.unit_id and a.contact_shared for a in report.assignments
     )
+
+
+# Who reads an internal note besides the coordinators and its author.
+OWN_UNIT, ALL_UNITS = "own_unit", "all_units"
+NOTE_AUDIENCES = (OWN_UNIT, ALL_UNITS)
+
+
+def readable_notes(actor: Actor) -> sa.ColumnElement[bool]:
+    """The notes ``actor`` may read on a report they may see (a condition on Note, for the
+    report page, the API and search alike): public updates; internal notes of their own; as
+    a coordinator every note; as a unit member the notes shared with every unit on the
+    report, and those kept to their unit."""
+    if actor.role == roles.COORDINATOR:
+        return sa.true()
+    readable = [Note.visibility == "public"]
+    if actor.user_id is not None:
+        readable.append(Note.author_id == actor.user_id)
+    if actor.role == roles.UNIT_MEMBER and actor.unit_id is not None:
+        readable.append(Note.shared_with == ALL_UNITS)
+        readable.append(sa.and_(Note.shared_with == OWN_UNIT, Note.author_unit_id == actor.unit_id))
+    return sa.or_(*readable)

@@ -14,8 +14,19 @@ from meldecentral.services.privacy import access
 from meldecentral.services.reports import history
 
 
-def add_note(actor: Actor, report_id: int, body: str, visibility: str) -> Note:
+def add_note(
+    actor: Actor,
+    report_id: int,
+    body: str,
+    visibility: str,
+    shared_with: str = access.OWN_UNIT,
+) -> Note:
+    """A note on a report. An internal one is read by the coordinators, its author, and
+    (``shared_with``) the author's unit or every unit on the report (access.readable_notes);
+    a public one by everyone who sees the report, and the reporter."""
     report = access.get_visible_report(actor, report_id)
+    if shared_with not in access.NOTE_AUDIENCES:
+        raise ValidationFailed("unknown audience", {"shared_with": [N_("unknown value")]})
     if visibility == "public" and actor.role not in (roles.COORDINATOR, roles.UNIT_MEMBER):
         raise Forbidden("only coordinators and units post public updates")
     if report.status == workflow.MERGED and visibility == "public":
@@ -24,6 +35,8 @@ def add_note(actor: Actor, report_id: int, body: str, visibility: str) -> Note:
         report_id=report.id,
         author_id=actor.user_id,
         visibility=visibility,
+        shared_with=shared_with if visibility == "internal" else None,
+        author_unit_id=actor.unit_id,
         body=body,
         created_at=clock.now(),
     )

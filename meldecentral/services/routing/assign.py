@@ -15,7 +15,7 @@ from meldecentral.domain.workflow import TransitionError
 from meldecentral.extensions import db
 from meldecentral.models import Assignment, Report, Unit
 from meldecentral.services.actor import Actor
-from meldecentral.services.errors import Forbidden, ValidationFailed
+from meldecentral.services.errors import Forbidden, NotFound, ValidationFailed
 from meldecentral.services.privacy import access
 from meldecentral.services.reports import history
 from meldecentral.services.reports.status import (
@@ -27,8 +27,11 @@ from meldecentral.services.reports.status import (
 from meldecentral.services.routing import deadlines
 
 
-def plan_row(report: Report, unit: Unit, reason: str, now: datetime) -> dict:
-    """A new assignment of ``report`` to ``unit``: routed, with its reason and deadline."""
+def plan_row(
+    report: Report, unit: Unit, reason: str, now: datetime, *, contact: bool = False
+) -> dict:
+    """A new assignment of ``report`` to ``unit``: routed, with its reason and deadline;
+    ``contact``: the unit may read the reporter's contact (docs/security.md, sharing rules)."""
     return {
         "report_id": report.id,
         "unit_id": unit.id,
@@ -37,15 +40,22 @@ def plan_row(report: Report, unit: Unit, reason: str, now: datetime) -> dict:
         "created_at": now,
         "ack_deadline": deadlines.deadline_for(report, unit.code, now),
         "escalation_level": 0,
+        "contact_shared": contact,
     }
 
 
 def assign_units(
-    actor: Actor, report_id: int, unit_codes: list[str], *, reason: str
+    actor: Actor,
+    report_id: int,
+    unit_codes: list[str],
+    *,
+    reason: str,
+    contact_units: list[str] | tuple[str, ...] = (),
 ) -> list[Assignment]:
     """Route a report to units by hand (a coordinator; SYSTEM in tests and tools), and commit.
-    Idempotent: a unit that already has the report is not assigned twice. The units' alerts
-    follow from the events recorded (workers.handlers)."""
+    Idempotent: a unit that already has the report is not assigned twice. ``contact_units``
+    (some of ``unit_codes``): the units the coordinator gives the reporter's contact. The
+    units' alerts follow from the events recorded (workers.handlers)."""
     if actor.role not in (roles.COORDINATOR, roles.SYSTEM):
         raise Forbidden("only coordinators route reports by hand")
     if actor.role != roles.SYSTEM:
@@ -53,6 +63,12 @@ def assign_units(
     report = lock_report(report_id)
     if not unit_codes:
         raise ValidationFailed("no unit given", {"units": [N_("choose at least one unit")]})
+    strays = sorted(set(contact_units) - set(unit_codes))
+    if strays:
+        raise ValidationFailed(
+            "contact for a unit not routed to",
+            {"contact_units": [Reason("%(code)r is not one of the units", code=strays[0])]},
+        )
     units = db.session.scalars(
         sa.select(Unit).where(
             Unit.municipality_id == report.municipality_id,
@@ -73,7 +89,8 @@ def assign_units(
     for unit in units:
         if unit.id in existing:
             continue
-        assignment = Assignment(**plan_row(report, unit, reason, now))
+        row = plan_row(report, unit, reason, now, contact=unit.code in contact_units)
+        assignment = Assignment(**row)
         report.assignments.append(assignment)
         db.session.flush()
         history.append(
@@ -82,7 +99,7 @@ def assign_units(
             "assigned",
             assignment_id=assignment.id,
             to_status=workflow.ROUTED,
-            data={"unit": unit.code, "reason": reason},
+            data={"unit": unit.code, "reason": reason, "contact": assignment.contact_shared},
         )
         outbox.record(
             events.ASSIGNMENT_STATUS_CHANGED,
@@ -103,3 +120,25 @@ def assign_units(
         follow_assignments(report)
     db.session.commit()
     return created
+
+
+def share_contact(actor: Actor, assignment_id: int, shared: bool) -> Assignment:
+    """A coordinator gives an assigned unit the reporter's contact, or takes it back; recorded
+    in the report's history. Commits."""
+    if actor.role != roles.COORDINATOR:
+        raise Forbidden("only coordinators decide who reads the reporter's contact")
+    assignment = db.session.get(Assignment, assignment_id)
+    if assignment is None:
+        raise NotFound("no such assignment")
+    access.get_visible_report(actor, assignment.report_id)  # another municipality's: 404
+    if assignment.contact_shared != shared:
+        assignment.contact_shared = shared
+        history.append(
+            assignment.report_id,
+            actor,
+            "contact_shared" if shared else "contact_unshared",
+            assignment_id=assignment.id,
+            data={"unit": assignment.unit.code},
+        )
+    db.session.commit()
+    return assignment

@@ -84,9 +84,12 @@ def route_reports(
             continue
         if trigger == CREATED and routed_before:
             continue
-        chosen, why = _decide(report, trigger, units)
+        chosen, why, contact = _decide(report, trigger, units)
         if chosen:
-            rows += [assign.plan_row(report, unit, why, now) for unit in chosen]
+            rows += [
+                assign.plan_row(report, unit, why, now, contact=unit.code in contact)
+                for unit in chosen
+            ]
             routed.append((report, chosen, why))
     if not rows:
         return {}
@@ -104,7 +107,7 @@ def route_reports(
                     "assigned",
                     assignment_id=assignment_id,
                     to_status=workflow.ROUTED,
-                    data={"unit": unit.code, "reason": why},
+                    data={"unit": unit.code, "reason": why, "contact": row["contact_shared"]},
                 )
                 # Its handler's work (the unit's alert) is done here, set-wise, below.
                 outbox.record_handled(
@@ -137,8 +140,9 @@ def route_reports(
     return planned
 
 
-def _decide(report: Report, trigger: str, units: _Units) -> tuple[list[Unit], str]:
-    """The report's decision, stored with its trace; the units it adds."""
+def _decide(report: Report, trigger: str, units: _Units) -> tuple[list[Unit], str, tuple[str, ...]]:
+    """The report's decision, stored with its trace; the units it adds, and the codes of those
+    given the reporter's contact."""
     decision = decide(load_rules(report.municipality_id), facts_of(report))
     assigned = {units.code_of.get(a.unit_id) for a in report.assignments}
     added = [code for code in decision.units if code not in assigned]
@@ -152,7 +156,7 @@ def _decide(report: Report, trigger: str, units: _Units) -> tuple[list[Unit], st
     store_decision(report, decision, why, trigger, [unit.code for unit in chosen])
     if not chosen and decision.unrouted:
         history.append(report.id, SYSTEM, "unrouted", data={"why": why})
-    return chosen, why
+    return chosen, why, decision.contact_units
 
 
 class _request_of:
