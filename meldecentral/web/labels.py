@@ -50,6 +50,7 @@ HISTORY_ACTION = {
     "escalated": _l("Deadline passed: escalated"),
     "unrouted": _l("No rule matched: for the coordinators"),
     "alert_fallback": _l("Urgent alert not delivered: coordinators told"),
+    "attachment_added": _l("Photo added"),
 }
 
 KIND = {"crime": _l("Crime"), "concern": _l("Concern")}
@@ -60,7 +61,10 @@ ACCESS_ACTION = {
     "export": _l("Exported"),
     "print": _l("Printed"),
     "track": _l("Tracked by the reference"),
-    "download": _l("Photo opened"),
+    "download": _l("Photo downloaded"),
+    # The report page's photos: each image shown is one entry (docs/security.md).
+    "photo_thumbnail": _l("Photo seen as a thumbnail"),
+    "photo_full": _l("Photo opened in full size"),
 }
 ACCESS_CHANNEL = {"api": _l("API"), "web": _l("Web page")}
 
