@@ -12,13 +12,31 @@ import sqlalchemy as sa
 from PIL import Image
 from werkzeug.datastructures import FileStorage
 
+from meldecentral import clock
+from meldecentral.auth import SEEN_AT, SIGNED_IN_AT
 from meldecentral.extensions import db
 from meldecentral.models import AccessLog, Attachment, ReportEvent
 from meldecentral.services.actor import SYSTEM, Actor
 from meldecentral.services.reports import attachments, thumbnails
 from meldecentral.services.routing import assign
-from tests.factories import file_report, signed_in
-from tests.webutil import text_of
+from tests.conftest import create_staff
+from tests.factories import file_report
+from tests.webutil import page_client, text_of
+
+
+def signed_in(app, role: str, unit: str | None = None):
+    """A page client with a new staff member's session, as the sign-in pages leave it (user id
+    and session version, the session's clock). Signing in for real checks an argon2 hash, about
+    half a second each on this machine; the sign-in is tested in test_web_signin.py, and the
+    permission matrix signs every role in through /login."""
+    user, _ = create_staff(role, unit)
+    client = page_client(app)
+    now = int(clock.now().timestamp())
+    with client.session_transaction() as session:
+        session["_user_id"] = f"{user.id}:{user.session_version}"
+        session["_fresh"] = True
+        session[SIGNED_IN_AT] = session[SEEN_AT] = now
+    return client, user
 
 
 def jpeg(width: int = 1200, height: int = 800) -> bytes:
@@ -244,3 +262,15 @@ def test_retention_deletes_the_thumbnail_with_its_photo(app, world, upload_dir):
     before = len(photo_log())
     assert world["worker"].get(f"/staff/photos/{stored.id}/thumbnail").status_code == 404
     assert not thumb.exists() and len(photo_log()) == before
+
+
+def test_a_transparent_photo_keeps_a_transparent_png_thumbnail(tmp_path):
+    """(No database: the thumbnail of a stored PNG, as sanitise_image writes one.)"""
+    original = tmp_path / ("a" * 32 + ".png")
+    Image.new("RGBA", (900, 600), (0, 0, 0, 0)).save(original, "PNG")
+    thumb = thumbnails.ensure_thumbnail(original)
+    assert thumb.name == "a" * 32 + ".t320.png" and thumb.stat().st_mode & 0o777 == 0o600
+    with Image.open(thumb) as img:
+        assert (img.format, img.mode, img.size) == ("PNG", "RGBA", (320, 213))
+        assert img.getpixel((5, 5))[3] == 0
+    assert not list(tmp_path.glob(".*.part"))  # written whole, under its own name
