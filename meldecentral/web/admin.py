@@ -287,4 +287,30 @@ def access_log():
     reference = (request.args.get("reference") or "").strip()[:20]
     email = (request.args.get("user") or "").strip()[:200]
     rows = audit.access_log(actor(), reference=reference or None, user_email=email or None)
-    return render_template("admin/access_log.html", rows=rows, reference=reference, email=email)
+    return render_template(
+        "admin/access_log.html", entries=_grouped(rows), reference=reference, email=email
+    )
+
+
+# The report page's thumbnails are one access-log row each; an administrator reads them as one
+# line: "photo seen as a thumbnail, 4 times" (the same user, report, door and minute).
+_GROUPED_ACTIONS = {"photo_thumbnail"}
+_GROUP_SECONDS = 60
+
+
+def _grouped(rows: list) -> list[tuple]:
+    """(newest row, count) per line of the page; rows newest first, as the service gives them."""
+    out: list[list] = []
+    for row in rows:
+        if out:
+            last, count = out[-1]
+            key = (row.action, row.user_id, row.report_reference, row.channel)
+            if (
+                row.action in _GROUPED_ACTIONS
+                and key == (last.action, last.user_id, last.report_reference, last.channel)
+                and (last.created_at - row.created_at).total_seconds() <= _GROUP_SECONDS
+            ):
+                out[-1][1] = count + 1
+                continue
+        out.append([row, 1])
+    return [(row, count) for row, count in out]

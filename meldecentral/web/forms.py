@@ -75,6 +75,12 @@ class StaffReportForm(_ReportForm):
     photo = FileField(_l("Photo (optional)"))
 
 
+class PhotoForm(PageForm):
+    """A photo added to one's own report afterwards (the report page)."""
+
+    file = FileField(_l("Photo"))
+
+
 class TrackForm(PageForm):
     class Meta:
         csrf = False  # a GET form: it changes nothing

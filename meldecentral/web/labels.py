@@ -52,6 +52,7 @@ HISTORY_ACTION = {
     "alert_fallback": _l("Urgent alert not delivered: coordinators told"),
     "contact_shared": _l("The reporter's contact details given to the unit"),
     "contact_unshared": _l("The reporter's contact details taken back from the unit"),
+    "attachment_added": _l("Photo added"),
 }
 
 KIND = {"crime": _l("Crime"), "concern": _l("Concern")}
@@ -62,7 +63,10 @@ ACCESS_ACTION = {
     "export": _l("Exported"),
     "print": _l("Printed"),
     "track": _l("Tracked by the reference"),
-    "download": _l("Photo opened"),
+    "download": _l("Photo downloaded"),
+    # The report page's photos: each image shown is one entry (docs/security.md).
+    "photo_thumbnail": _l("Photo seen as a thumbnail"),
+    "photo_full": _l("Photo opened in full size"),
 }
 ACCESS_CHANNEL = {"api": _l("API"), "web": _l("Web page")}
 

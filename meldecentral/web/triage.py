@@ -15,7 +15,7 @@ from meldecentral.services.delivery import send
 from meldecentral.services.errors import ValidationFailed
 from meldecentral.services.privacy import access, audit
 from meldecentral.services.reference import lookups
-from meldecentral.services.reports import corrections, notes, transitions, view
+from meldecentral.services.reports import attachments, corrections, notes, transitions, view
 from meldecentral.services.routing import assign
 from meldecentral.services.worklists import queues
 from meldecentral.web import staff_bp as bp
@@ -25,6 +25,7 @@ from meldecentral.web.forms import (
     ChangeForm,
     MergeForm,
     NoteForm,
+    PhotoForm,
     QueueFilterForm,
     RejectForm,
     RouteForm,
@@ -71,6 +72,8 @@ def _forms(report, who):
     if who.role != roles.COORDINATOR:
         if who.role == roles.STREET_WORKER:
             forms.pop("note")
+            # (a street worker sees only their own reports: add a photo afterwards, web/photos)
+            forms["photo"] = PhotoForm(prefix="photo")
         return forms
     change = ChangeForm(
         prefix="change",
@@ -127,6 +130,7 @@ def _render(report, who, forms, status: int = 200):
             assignment_form=AssignmentForm(prefix="a"),
             contact_form=ActionForm(),
             report_targets=_report_targets(report, who),
+            photos=attachments.photos_of(report.id),
         ),
         status,
     )
@@ -169,6 +173,11 @@ def _again(report_id: int, name: str, form, fields: dict | None = None):
     forms = _forms(rep, who)
     forms[name] = form
     return _render(rep, who, forms, status=422)
+
+
+def report_page_again(report_id: int, name: str, form, fields: dict | None = None):
+    """For the report page's forms handled in other modules (web/photos.py)."""
+    return _again(report_id, name, form, fields)
 
 
 @bp.post("/reports/<int:report_id>/change")

@@ -377,6 +377,17 @@ MATRIX: dict[tuple[str, str], tuple[Request | Page, tuple[int | str, ...]]] = {
     ("GET", "/staff/inbox"): (Page("/staff/inbox"), (LOGIN, 403, 403, 403, 200, 200, 403)),
     ("GET", "/staff/reports/<int:report_id>"): (Page("/staff/reports/{w.report_id}"),
                                                     (LOGIN, 200, 404, 200, 200, 404, 403)),
+    # The report page's photos: thumbnail and full size for those who see the report; the
+    # author (a street worker) adds one on the page (others use the API, as before)
+    ("GET", "/staff/photos/<int:attachment_id>/thumbnail"): (
+        Page("/staff/photos/{w.attachment_id}/thumbnail"),
+                                                    (LOGIN, 200, 404, 200, 200, 404, 403)),
+    ("GET", "/staff/photos/<int:attachment_id>"): (Page("/staff/photos/{w.attachment_id}"),
+                                                    (LOGIN, 200, 404, 200, 200, 404, 403)),
+    ("POST", "/staff/reports/<int:report_id>/photos"): (
+        Page("/staff/reports/{w.report_id}/photos", csrf="photo-csrf_token",
+             form=lambda w: {"photo-file": (io.BytesIO(jpeg()), "c.jpg")}),
+                                                    (LOGIN, 302, 404, 403, 403, 403, 403)),
     ("POST", "/staff/reports/<int:report_id>/change"): (
         Page("/staff/reports/{w.report_id}/change", csrf="change-csrf_token",
              form={"change-category": "NABO", "change-district": "3"}),

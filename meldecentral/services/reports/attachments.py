@@ -6,7 +6,8 @@ is pixels only, with the EXIF orientation applied and no EXIF (GPS position, cam
 ICC profile or comment left. An image over UPLOAD_MAX_PIXELS is refused before it is decoded
 (a decompression bomb). Files live under UPLOAD_FOLDER, outside the web root, under random
 names; ``open_attachment`` serves them only to those who may see the report and records each
-download in the access log.
+download in the access log. The report page shows them through ``photos_of`` and ``open_photo``
+(a thumbnail or the full photo, each one served recorded in the access log).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from meldecentral.models import Attachment
 from meldecentral.services.actor import Actor
 from meldecentral.services.errors import Forbidden, NotFound, TooLarge, ValidationFailed
 from meldecentral.services.privacy import access, audit
-from meldecentral.services.reports import history
+from meldecentral.services.reports import history, thumbnails
 
 log = logging.getLogger(__name__)
 
@@ -157,10 +158,13 @@ def _write(data: bytes, extension: str) -> str:
 
 
 def delete_files(storage_names: list[str]) -> None:
-    """Remove stored files (after their rows are gone). A file already missing is fine."""
+    """Remove stored files and their thumbnails (after their rows are gone). A file already
+    missing is fine."""
     for name in storage_names:
         try:
-            _path(name).unlink(missing_ok=True)
+            path = _path(name)
+            thumbnails.thumbnail_path(path).unlink(missing_ok=True)
+            path.unlink(missing_ok=True)
         except (OSError, ValueError):
             log.warning("could not delete attachment file %s", name, exc_info=True)
 
@@ -214,11 +218,29 @@ def list_attachments(report_id: int) -> list[Attachment]:
     )
 
 
-def open_attachment(
-    actor: Actor, attachment_id: int, channel: str = "api"
-) -> tuple[Attachment, Path]:
-    """The attachment and its file, for those who may see its report; the download is written
-    to the access log. An attachment one may not see does not exist for them."""
+@dataclass(frozen=True)
+class Photo:
+    """What the report page needs to show a photo: ids and sizes, nothing of its content."""
+
+    id: int
+    width: int
+    height: int
+    thumbnail_width: int
+    thumbnail_height: int
+
+
+def photos_of(report_id: int) -> list[Photo]:
+    """The photos of a report the caller has already loaded through ``access``, oldest first."""
+    out = []
+    for a in list_attachments(report_id):
+        tw, th = thumbnails.size_for(a.width, a.height)
+        out.append(Photo(a.id, a.width, a.height, tw, th))
+    return out
+
+
+def _visible_file(actor: Actor, attachment_id: int):
+    """The attachment, its report and its file, for those who may see the report. An
+    attachment one may not see does not exist for them."""
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None:
         raise NotFound("no such attachment")
@@ -230,5 +252,38 @@ def open_attachment(
     if not path.is_file():
         log.error("attachment %s: its file is missing", attachment.id)
         raise NotFound("no such attachment")
+    return attachment, report, path
+
+
+def open_attachment(
+    actor: Actor, attachment_id: int, channel: str = "api"
+) -> tuple[Attachment, Path]:
+    """The attachment and its file, for those who may see its report; the download is written
+    to the access log. An attachment one may not see does not exist for them."""
+    attachment, report, path = _visible_file(actor, attachment_id)
     audit.record_access(actor, report, "download", channel)
+    return attachment, path
+
+
+# Access-log actions of the report page's photos: each image served is one entry.
+PHOTO_THUMBNAIL = "photo_thumbnail"
+PHOTO_FULL = "photo_full"
+
+
+def open_photo(
+    actor: Actor, attachment_id: int, *, thumbnail: bool, channel: str = "web"
+) -> tuple[Attachment, Path]:
+    """A photo for the report page: its thumbnail (made on first use) or the full photo, for
+    those who may see the report. Each one served is written to the access log, after the file
+    is there to serve."""
+    attachment, report, path = _visible_file(actor, attachment_id)
+    if thumbnail:
+        try:
+            path = thumbnails.ensure_thumbnail(path)
+        except FileNotFoundError:
+            raise NotFound("no such attachment") from None
+        except (OSError, Image.DecompressionBombError):
+            log.error("attachment %s: no thumbnail could be made", attachment.id, exc_info=True)
+            raise NotFound("no such attachment") from None
+    audit.record_access(actor, report, PHOTO_THUMBNAIL if thumbnail else PHOTO_FULL, channel)
     return attachment, path
