@@ -15,6 +15,8 @@ from meldecentral.schemas.attachments import AttachmentOutSchema
 from meldecentral.schemas.delivery import RoutingDecisionOutSchema
 from meldecentral.schemas.reports import (
     AssignmentOutSchema,
+    BulkInSchema,
+    BulkOutSchema,
     ContactOutSchema,
     ContactShareInSchema,
     EventOutSchema,
@@ -46,7 +48,7 @@ from meldecentral.services.reports import (
     view,
 )
 from meldecentral.services.routing import assign
-from meldecentral.services.worklists import queues
+from meldecentral.services.worklists import bulk, queues
 
 if TYPE_CHECKING:
     from meldecentral.models import Report
@@ -287,6 +289,63 @@ def transition_assignment(assignment_id: int):
         actor, assignment_id, data["status"], outcome=data.get("outcome")
     )
     return AssignmentOutSchema().dump(assignment)
+
+
+@bp.post("/reports/bulk")
+def bulk_action():
+    """Coordinators: one action on several reports.
+    ---
+    post:
+      summary: "Coordinators: route, change the category of, reject or merge several reports"
+      description: >-
+        Each report is acted on as alone (its checks, its history entry), in a transaction of
+        its own; one that is refused (e.g. its status does not allow it) is listed with the
+        reason and the others go on. What the action needs (units, category, reason, the
+        report to merge into) is checked first and refuses the whole request (422).
+      operationId: bulkAction
+      security: [{bearerAuth: []}]
+      requestBody:
+        required: true
+        content: {application/json: {schema: BulkInSchema}}
+      responses:
+        200:
+          description: what was done with each report
+          content: {application/json: {schema: BulkOutSchema}}
+        400: MalformedJson
+        401: Unauthorized
+        403: Forbidden
+        415: NotJson
+        422: InvalidFields
+    """
+    actor = require_staff()
+    data = BulkInSchema().load(json_body())
+    outcomes = bulk.apply(
+        actor,
+        data["action"],
+        data["reports"],
+        units=data.get("units"),
+        contact_units=data["contact_units"],
+        category=data.get("category"),
+        reason=data.get("reason"),
+        into=data.get("into"),
+    )
+    done = sum(o.ok for o in outcomes)
+    return BulkOutSchema().dump(
+        {
+            "done": done,
+            "refused": len(outcomes) - done,
+            "results": [
+                {
+                    "id": o.report_id,
+                    "reference": o.reference,
+                    "ok": o.ok,
+                    "code": o.code,
+                    "message": o.message,
+                }
+                for o in outcomes
+            ],
+        }
+    )
 
 
 @bp.post("/assignments/<int:assignment_id>/contact")

@@ -313,3 +313,55 @@ class ReportChangeInSchema(Schema):
             raise ValidationError("give both lat and lon, or neither", "location")
         if not data:
             raise ValidationError("change the category, the point or the district", "_schema")
+
+
+class BulkInSchema(Schema):
+    """One action on several reports (services.worklists.bulk)."""
+
+    action = fields.Str(
+        required=True,
+        validate=validate.OneOf(("route", "category", "reject", "merge")),
+        metadata={"description": "route, category (change it), reject, merge (into one)"},
+    )
+    reports = fields.List(
+        fields.Int(validate=validate.Range(1, MAX_ID)),
+        required=True,
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "the reports' ids"},
+    )
+    units = fields.List(
+        fields.Str(validate=validate.Length(min=1, max=20)),
+        validate=validate.Length(min=1, max=10),
+        metadata={"description": "route: the units"},
+    )
+    contact_units = fields.List(
+        fields.Str(validate=validate.Length(min=1, max=20)),
+        load_default=list,
+        validate=validate.Length(max=10),
+        metadata={"description": "route: of the units, those given the reporter's contact"},
+    )
+    category = fields.Str(
+        validate=validate.Length(min=1, max=20), metadata={"description": "category: the new one"}
+    )
+    reason = fields.Str(
+        validate=validate.Length(min=1, max=500),
+        metadata={"description": "reject: the reason, the same for every report"},
+    )
+    into = fields.Int(
+        validate=validate.Range(1, MAX_ID),
+        metadata={"description": "merge: the id of the report the others are merged into"},
+    )
+
+
+class BulkResultSchema(Schema):
+    id = fields.Int()
+    reference = fields.Str(allow_none=True)
+    ok = fields.Bool()
+    code = fields.Str(allow_none=True, metadata={"description": "why not, when not ok"})
+    message = fields.Str(allow_none=True)
+
+
+class BulkOutSchema(Schema):
+    done = fields.Int()
+    refused = fields.Int()
+    results = fields.List(fields.Nested(BulkResultSchema))

@@ -102,6 +102,27 @@ class QueueFilterForm(PageForm):
     unrouted = BooleanField(_l("Unrouted only"))
 
 
+class BulkForm(PageForm):
+    """One action on the reports ticked in the queue (services.worklists.bulk)."""
+
+    action = SelectField(
+        _l("Action"),
+        choices=[
+            ("route", _l("Send to units")),
+            ("category", _l("Change the category")),
+            ("reject", _l("Reject")),
+            ("merge", _l("Merge into one report")),
+        ],
+    )
+    units = MultiCheckboxField(_l("Units"), choices=[])
+    contact_units = MultiCheckboxField(_l("Give the reporter's contact details to"), choices=[])
+    category = SelectField(_l("New category"), choices=[], validators=[Optional()])
+    reason = TextAreaField(
+        _l("Reason for rejecting (the same for all)"), validators=[Length(max=500)]
+    )
+    into = StringField(_l("Merge into (reference or number)"), validators=[Length(max=30)])
+
+
 class ChangeForm(PageForm):
     category = SelectField(_l("Category"), choices=[])
     district = SelectField(_l("District"), choices=[], validators=[Optional()])

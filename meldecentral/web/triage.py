@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from meldecentral.domain import roles, workflow
@@ -17,11 +18,12 @@ from meldecentral.services.privacy import access, audit
 from meldecentral.services.reference import lookups
 from meldecentral.services.reports import attachments, corrections, notes, transitions, view
 from meldecentral.services.routing import assign
-from meldecentral.services.worklists import queues
+from meldecentral.services.worklists import bulk, queues
 from meldecentral.web import staff_bp as bp
-from meldecentral.web.common import actor, apply_errors, category_label, roles_required
+from meldecentral.web.common import actor, apply_errors, category_label, roles_required, say
 from meldecentral.web.forms import (
     AssignmentForm,
+    BulkForm,
     ChangeForm,
     MergeForm,
     NoteForm,
@@ -63,7 +65,69 @@ def queue():
         unrouted=bool(form.unrouted.data),
     )
     page = queues.triage_queue(who, filters, page=max(1, request.args.get("page", 1, type=int)))
-    return render_template("staff/queue.html", form=form, page=page)
+    return render_template("staff/queue.html", form=form, page=page, bulk_form=_bulk_form(who))
+
+
+def _bulk_form(who) -> BulkForm:
+    form = BulkForm(prefix="bulk")
+    units = [(u.code, f"{u.code}: {u.name}") for u in lookups.active_units(who.municipality_id)]
+    form.units.choices = form.contact_units.choices = units
+    form.category.choices = [("", "-")] + [
+        (c.code, category_label(c)) for c in lookups.active_categories(who.municipality_id)
+    ]
+    return form
+
+
+MAX_ID = 2**31 - 1  # an id beyond the database's integer names no report
+
+# A refusal's code from services.worklists.bulk, said on the page.
+_REFUSED = {
+    "not_found": _l("not found"),
+    "not_allowed": _l("its status does not allow it"),
+    "forbidden": _l("not allowed for you"),
+    "validation_error": _l("the values do not fit this report"),
+    "unknown_status": _l("its status does not allow it"),
+}
+
+
+@bp.post("/queue/bulk")
+@roles_required(roles.COORDINATOR)
+def queue_bulk():
+    """The queue's bulk action on the ticked reports; back to the queue with its filters."""
+    who = actor()
+    form = _bulk_form(who)
+    # The queue's own filters (a query string), so that the coordinator returns to their view.
+    back = url_for("staff.queue") + ("?" + request.form["back"] if request.form.get("back") else "")
+    if not form.validate_on_submit():
+        flash(_("The form has expired; try again."), "error")
+        return redirect(back)
+    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit() and int(i) <= MAX_ID]
+    into = None
+    if form.action.data == bulk.MERGE and (form.into.data or "").strip():
+        original = view.find_visible(who, form.into.data)
+        into = original.id if original is not None else 0
+    try:
+        outcomes = bulk.apply(
+            who,
+            form.action.data,
+            ids,
+            units=form.units.data,
+            contact_units=form.contact_units.data,
+            category=form.category.data or None,
+            reason=(form.reason.data or "").strip() or None,
+            into=into,
+        )
+    except ValidationFailed as exc:
+        problems = "; ".join(say(r) for reasons in exc.fields.values() for r in reasons)
+        flash(_("Nothing was done: %(problems)s.", problems=problems), "error")
+        return redirect(back)
+    done = sum(o.ok for o in outcomes)
+    flash(_("Done for %(done)d of %(n)d reports.", done=done, n=len(outcomes)), "ok")
+    for o in outcomes:
+        if not o.ok:
+            why = _REFUSED.get(o.code or "", _l("refused"))
+            flash(f"{o.reference or o.report_id}: {why}", "error")
+    return redirect(back)
 
 
 def _forms(report, who):

@@ -287,6 +287,10 @@ MATRIX: dict[tuple[str, str], tuple[Request | Page, tuple[int | str, ...]]] = {
     ("GET", "/api/v1/attachments/<int:attachment_id>"): (
         json_("/api/v1/attachments/{w.attachment_id}"),
                                                     (401, 200, 404, 200, 200, 404, 404)),
+    ("POST", "/api/v1/reports/bulk"): (
+        json_("/api/v1/reports/bulk",
+              lambda w: {"action": "route", "reports": [w.report_id], "units": ["SSP"]}),
+                                                    (401, 403, 403, 200, 403, 403, 403)),
     ("POST", "/api/v1/assignments/<int:assignment_id>/contact"): (
         json_("/api/v1/assignments/{w.assignment_id}/contact", {"shared": True}),
                                                     (401, 403, 403, 200, 403, 403, 403)),
@@ -404,6 +408,11 @@ MATRIX: dict[tuple[str, str], tuple[Request | Page, tuple[int | str, ...]]] = {
         Page("/staff/reports/{w.report_id}/notes", csrf="note-csrf_token",
              form={"note-body": "Set.", "note-visibility": "own_unit"}),
                                                     (LOGIN, 403, 403, 302, 302, 404, 403)),
+    ("POST", "/staff/queue/bulk"): (
+        Page("/staff/queue/bulk", csrf="bulk-csrf_token",
+             form=lambda w: {"bulk-action": "route", "bulk-units": ["SSP"],
+                             "ids": [str(w.report_id)]}),
+                                                    (LOGIN, 403, 403, 302, 403, 403, 403)),
     ("POST", "/staff/assignments/<int:assignment_id>/contact"): (
         Page("/staff/assignments/{w.assignment_id}/contact",
              form=lambda w: {"shared": "1", "report_id": w.report_id}),
