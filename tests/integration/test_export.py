@@ -229,6 +229,7 @@ def test_the_cap_is_said_in_the_file_and_the_headers(app, client, world):
 def test_a_download_in_the_users_language_never_cached(client, world):
     coord = world["tokens"]["coordinator"]
     res = export(client, coord)  # the site's language: Danish
+    assert res.is_streamed  # written as it is read, never one body in memory
     assert res.headers["Cache-Control"] == "no-store"
     assert res.mimetype == "text/csv"
     assert re.fullmatch(
