@@ -19,6 +19,13 @@ LIST = [
     "/api/v1/reports?created_from=2026-01-01T00:00:00Z&category=UNG",
     "/api/v1/reports?status=in_progress&status=routed&category=HAD",
 ]
+# Exports of 10,000 rows each (the "export of 10,000 rows under 2 s"): the newest
+# reports, and the newest of one district (about a tenth of the seeded million).
+EXPORT = [
+    "/api/v1/reports/export.csv?limit=10000",
+    "/api/v1/reports/export.csv?district=3&limit=10000",
+]
+EXPORT_ROWS = 10_000
 INBOX = "/api/v1/inbox"
 INBOX_100 = "/api/v1/inbox?limit=100"
 STATS = ["/api/v1/stats/districts?days=30", "/api/v1/stats/districts?days=365"]

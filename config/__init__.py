@@ -40,6 +40,9 @@ class Config:
     # The database unreachable (a restart, a failover): 503 with this Retry-After.
     RETRY_AFTER_UNAVAILABLE_SECONDS = 5
     REPORT_TEXT_MAX = 5000
+    # A report list's export (CSV, XLSX) carries at most this many rows, and says so when a
+    # filter matched more (docs/security.md, "Exports").
+    EXPORT_MAX_ROWS = 50_000
     PUBLIC_BASE_URL = "http://localhost:5000"
     DEFAULT_MUNICIPALITY = "kbh"
     TIMEZONE = "Europe/Copenhagen"
@@ -237,6 +240,7 @@ def load_config(
         "RETENTION_EVERY_SECONDS",
         "TRUSTED_PROXIES",
         "API_TOKEN_DAYS",
+        "EXPORT_MAX_ROWS",
     ):
         if env.get(key):
             settings[key] = type(settings[key])(float(env[key]))

@@ -28,4 +28,8 @@ class AccessLog(Model):
     action: Mapped[str] = mapped_column(sa.String(20))  # view | export | print | track | download
     channel: Mapped[str] = mapped_column(sa.String(10))  # api | web
     request_id: Mapped[str | None] = mapped_column(sa.String(40))
+    # An export (action "export") is one entry for the whole list, without a report: the
+    # list's name, format and filter (codes only, never personal data), and its rows.
+    row_count: Mapped[int | None] = mapped_column(sa.Integer)
+    filters: Mapped[dict | None] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -54,6 +54,13 @@ class AccessLogOutSchema(Schema):
     channel = fields.Str()
     request_id = fields.Str(allow_none=True)
     created_at = fields.AwareDateTime()
+    row_count = fields.Int(
+        allow_none=True, metadata={"description": "an export: the rows the file carried"}
+    )
+    filters = fields.Dict(
+        allow_none=True,
+        metadata={"description": "an export: the list, format and filter (codes only)"},
+    )
 
 
 class AccessLogListSchema(Schema):

@@ -236,7 +236,9 @@ class ReportPageSchema(Schema):
     total_capped = fields.Bool(metadata={"description": "true: there are more than total"})
 
 
-class ReportListQuerySchema(Schema):
+class ReportFilterSchema(Schema):
+    """The report list's filters, shared by the list and its export."""
+
     status = fields.List(
         fields.Str(
             validate=validate.OneOf(
@@ -250,8 +252,22 @@ class ReportListQuerySchema(Schema):
     urgency = fields.Str(validate=validate.OneOf(URGENCIES))
     created_from = fields.AwareDateTime(default_timezone=UTC)
     created_to = fields.AwareDateTime(default_timezone=UTC)
+
+
+class ReportListQuerySchema(ReportFilterSchema):
     page = fields.Int(load_default=1, validate=validate.Range(min=1, max=100000))
     per_page = fields.Int(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class ReportExportQuerySchema(ReportFilterSchema):
+    limit = fields.Int(
+        validate=validate.Range(min=1, max=1_000_000),
+        metadata={"description": "at most this many rows; never more than the server's cap"},
+    )
+    lang = fields.Str(
+        validate=validate.OneOf(("da", "en")),
+        metadata={"description": "language of the column headers; default the site's"},
+    )
 
 
 class TransitionInSchema(Schema):

@@ -6,9 +6,11 @@ from __future__ import annotations
 from flask import render_template, request
 
 from meldecentral.domain import roles
+from meldecentral.services.worklists import export as exporting
 from meldecentral.services.worklists import queues
 from meldecentral.web import staff_bp as bp
 from meldecentral.web.common import actor, roles_required
+from meldecentral.web.exports import export_response
 from meldecentral.web.forms import AssignmentForm
 
 
@@ -22,4 +24,13 @@ def inbox():
         items=items,
         include_closed=include_closed,
         form=AssignmentForm(prefix="a"),
+        export_max=exporting.max_rows(),
     )
+
+
+@bp.get("/inbox/export.<any(csv, xlsx):fmt>")
+@roles_required(roles.UNIT_MEMBER)
+def inbox_export(fmt: str):
+    """The inbox as the page shows it (open only, or closed too), as a file."""
+    include_closed = request.args.get("closed") == "1"
+    return export_response(actor(), "inbox", fmt, {"include_closed": include_closed})

@@ -69,6 +69,12 @@ ACCESS_ACTION = {
     "photo_full": _l("Photo opened in full size"),
 }
 ACCESS_CHANNEL = {"api": _l("API"), "web": _l("Web page")}
+# The list an export (access log action "export") was made of.
+EXPORT_LIST = {
+    "reports": _l("Report list"),
+    "queue": _l("Triage queue"),
+    "inbox": _l("Unit inbox"),
+}
 
 VISIBILITY = {"internal": _l("Internal note"), "public": _l("Public update (the reporter sees it)")}
 # Who reads an internal note (note.shared_with).

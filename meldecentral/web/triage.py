@@ -3,6 +3,8 @@ the actions each role may take), and undelivered notifications."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -19,8 +21,10 @@ from meldecentral.services.reference import lookups
 from meldecentral.services.reports import attachments, corrections, notes, transitions, view
 from meldecentral.services.routing import assign
 from meldecentral.services.worklists import bulk, queues
+from meldecentral.services.worklists import export as exporting
 from meldecentral.web import staff_bp as bp
 from meldecentral.web.common import actor, apply_errors, category_label, roles_required, say
+from meldecentral.web.exports import export_response
 from meldecentral.web.forms import (
     AssignmentForm,
     BulkForm,
@@ -38,10 +42,8 @@ from meldecentral.web.trace import Names, routing_trace
 STAFF = (roles.COORDINATOR, roles.UNIT_MEMBER, roles.STREET_WORKER)
 
 
-@bp.get("/queue")
-@roles_required(roles.COORDINATOR)
-def queue():
-    who = actor()
+def _queue_filters(who) -> tuple[QueueFilterForm, queues.QueueFilter]:
+    """The queue's filter form (with its choices) and the filter it says, from the query."""
     form = QueueFilterForm(request.args)
     form.district.choices = [("", _("All"))] + [
         (str(d.number), d.name) for d in lookups.districts(who.municipality_id)
@@ -64,8 +66,22 @@ def queue():
         overdue=bool(form.overdue.data),
         unrouted=bool(form.unrouted.data),
     )
+    return form, filters
+
+
+@bp.get("/queue")
+@roles_required(roles.COORDINATOR)
+def queue():
+    who = actor()
+    form, filters = _queue_filters(who)
     page = queues.triage_queue(who, filters, page=max(1, request.args.get("page", 1, type=int)))
-    return render_template("staff/queue.html", form=form, page=page, bulk_form=_bulk_form(who))
+    return render_template(
+        "staff/queue.html",
+        form=form,
+        page=page,
+        bulk_form=_bulk_form(who),
+        export_max=exporting.max_rows(),
+    )
 
 
 def _bulk_form(who) -> BulkForm:
@@ -128,6 +144,15 @@ def queue_bulk():
             why = _REFUSED.get(o.code or "", _l("refused"))
             flash(f"{o.reference or o.report_id}: {why}", "error")
     return redirect(back)
+
+
+@bp.get("/queue/export.<any(csv, xlsx):fmt>")
+@roles_required(roles.COORDINATOR)
+def queue_export(fmt: str):
+    """The queue as the page's filters show it, every page of it, as a file."""
+    who = actor()
+    _form, filters = _queue_filters(who)
+    return export_response(who, "queue", fmt, dataclasses.asdict(filters))
 
 
 def _forms(report, who):

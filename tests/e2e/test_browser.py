@@ -147,6 +147,12 @@ def test_coordinator_routes_an_unrouted_report_by_hand(phone, live):
     sign_in(page, live, "coordinator")
     page.goto(live.url + "/staff/queue?unrouted=y")
     shot(page, "20-coordinator-queue")
+    # The queue as its filters show it, as a file: the browser downloads it.
+    with page.expect_download() as download:
+        page.click("a[href^='/staff/queue/export.csv?unrouted=y']")
+    assert download.value.suggested_filename.startswith("meldecentral-queue-")
+    data = open(download.value.path(), "rb").read()  # noqa: PTH123
+    assert data.startswith(b"\xef\xbb\xbf") and reference.encode() in data
     page.click(f"[data-reference='{reference}'] h2 a")
     page.wait_for_selector("#route")
     shot(page, "21-coordinator-report")

@@ -266,6 +266,11 @@ MATRIX: dict[tuple[str, str], tuple[Request | Page, tuple[int | str, ...]]] = {
                                                     (201, 201, 201, 201, 201, 201, 201)),
     ("GET", "/api/v1/reports"): (json_("/api/v1/reports"),
                                                     (401, 200, 200, 200, 200, 200, 200)),
+    # exports of the report list: each role its own rows; administrators see no reports
+    ("GET", "/api/v1/reports/export.csv"): (json_("/api/v1/reports/export.csv"),
+                                                    (401, 200, 200, 200, 200, 200, 403)),
+    ("GET", "/api/v1/reports/export.xlsx"): (json_("/api/v1/reports/export.xlsx"),
+                                                    (401, 200, 200, 200, 200, 200, 403)),
     ("GET", "/api/v1/track/<reference>"): (json_("/api/v1/track/{w.reference}"),
                                                     (200, 200, 200, 200, 200, 200, 200)),
     ("GET", "/api/v1/reports/<int:report_id>"): (json_("/api/v1/reports/{w.report_id}"),
@@ -379,6 +384,11 @@ MATRIX: dict[tuple[str, str], tuple[Request | Page, tuple[int | str, ...]]] = {
     ("GET", "/staff/queue"): (Page("/staff/queue?status=merged"),
                                                     (LOGIN, 403, 403, 200, 403, 403, 403)),
     ("GET", "/staff/inbox"): (Page("/staff/inbox"), (LOGIN, 403, 403, 403, 200, 200, 403)),
+    ("GET", "/staff/queue/export.<any(csv, xlsx):fmt>"): (
+        Page("/staff/queue/export.csv?status=merged"),
+                                                    (LOGIN, 403, 403, 200, 403, 403, 403)),
+    ("GET", "/staff/inbox/export.<any(csv, xlsx):fmt>"): (Page("/staff/inbox/export.xlsx"),
+                                                    (LOGIN, 403, 403, 403, 200, 200, 403)),
     ("GET", "/staff/reports/<int:report_id>"): (Page("/staff/reports/{w.report_id}"),
                                                     (LOGIN, 200, 404, 200, 200, 404, 403)),
     # The report page's photos: thumbnail and full size for those who see the report; the

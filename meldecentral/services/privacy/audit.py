@@ -27,6 +27,26 @@ def record_access(actor: Actor, report: Report, action: str, channel: str) -> No
     db.session.commit()
 
 
+def record_export(actor: Actor, *, channel: str, filters: dict, row_count: int) -> None:
+    """One access-log row for a whole export (services/worklists/export.py): no report, the
+    list's filter (codes) and how many rows the file carries. Committed at once, before the
+    first row is written."""
+    db.session.add(
+        AccessLog(
+            report_id=None,
+            report_reference=None,
+            user_id=actor.user_id,
+            role=actor.role,
+            action="export",
+            channel=channel,
+            request_id=g.get("request_id") if has_request_context() else None,
+            row_count=row_count,
+            filters=filters,
+        )
+    )
+    db.session.commit()
+
+
 def access_log(
     actor: Actor,
     *,

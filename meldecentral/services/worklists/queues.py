@@ -301,6 +301,15 @@ def _inbox(query: sa.Select, actor: Actor, include_closed: bool) -> sa.Select:
     )
 
 
+def inbox_query(actor: Actor, include_closed: bool = False) -> sa.Select:
+    """The unit's inbox as a select of Report joined to its assignment (for its export), in
+    the inbox's order; the summary's category and district joined as ``summary_rows`` does."""
+    query = sa.select(Report).select_from(
+        _with_summary_joins(orm.join(Assignment, Report, Assignment.report_id == Report.id))
+    )
+    return _inbox(query, actor, include_closed)
+
+
 def unit_inbox(
     actor: Actor, *, include_closed: bool = False, limit: int = 200, offset: int = 0
 ) -> list:
@@ -361,10 +370,10 @@ def my_reports(actor: Actor, limit: int = 100) -> list[Report]:
     )
 
 
-def report_list(actor: Actor, args: dict, page: int, per_page: int) -> tuple[list, int, bool]:
-    """The staff's report list (``GET /api/v1/reports``): what ``actor`` may see, filtered by
-    status, category and district (codes), unit, urgency and creation time; newest first.
-    Returns the page's summary rows, the total and whether it was capped."""
+def report_list_query(actor: Actor, args: dict) -> tuple[sa.Select, tuple]:
+    """The staff's report list's query (of Report) and its order, newest first: what
+    ``actor`` may see, filtered by status, category and district (codes), unit, urgency and
+    creation time. Shared by the list and its export."""
     query = access.visible_reports(actor)
     if args.get("status"):
         query = query.where(Report.status.in_(args["status"]))
@@ -401,7 +410,19 @@ def report_list(actor: Actor, args: dict, page: int, per_page: int) -> tuple[lis
         query = query.where(Report.created_at >= args["created_from"])
     if args.get("created_to"):
         query = query.where(Report.created_at < args["created_to"])
+    return query, (Report.created_at.desc(), Report.id.desc())
+
+
+def triage_query(actor: Actor, f: QueueFilter) -> tuple[sa.Select, tuple]:
+    """The triage queue's query (of Report) and its order (for its export)."""
+    query, order, _count_order = _triage_query(actor, f)
+    return query, order
+
+
+def report_list(actor: Actor, args: dict, page: int, per_page: int) -> tuple[list, int, bool]:
+    """The staff's report list (``GET /api/v1/reports``, ``report_list_query``), a page of it.
+    Returns the page's summary rows, the total and whether it was capped."""
+    query, order = report_list_query(actor, args)
     # Counted up to a cap: an exact count of a million rows costs as much as reading them.
-    order = (Report.created_at.desc(), Report.id.desc())
     # The page and the count in one statement, as plain rows (no ORM objects, no assignments).
     return summary_page(query, page, per_page, order, order)
