@@ -6,10 +6,12 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 
 from meldecentral.domain import roles, workflow
 from meldecentral.domain.workflow import TransitionError
 from meldecentral.pages import ActionForm
+from meldecentral.schemas.views import filter_names, lenient_filters
 from meldecentral.services.delivery import resend as resending
 from meldecentral.services.delivery import send
 from meldecentral.services.errors import ValidationFailed
@@ -17,7 +19,8 @@ from meldecentral.services.privacy import access, audit
 from meldecentral.services.reference import lookups
 from meldecentral.services.reports import corrections, notes, transitions, view
 from meldecentral.services.routing import assign
-from meldecentral.services.worklists import queues
+from meldecentral.services.worklists import queues, views
+from meldecentral.web import saved
 from meldecentral.web import staff_bp as bp
 from meldecentral.web.common import actor, apply_errors, category_label, roles_required
 from meldecentral.web.forms import (
@@ -38,8 +41,21 @@ STAFF = (roles.COORDINATOR, roles.UNIT_MEMBER, roles.STREET_WORKER)
 @bp.get("/queue")
 @roles_required(roles.COORDINATOR)
 def queue():
+    """The queue with the filters asked for, or a saved view's (``?view=ID``); opened without
+    any argument, the user's default view."""
     who = actor()
-    form = QueueFilterForm(request.args)
+    applied = saved.requested_view(who)
+    if applied is not None:
+        data = MultiDict(saved.as_form_data(saved.stored_filters("triage", applied)))
+    else:
+        data = request.args
+    return render_queue(who, data, applied)
+
+
+def render_queue(who, data, applied=None, save_form=None, status: int = 200):
+    """The queue page for the filters in ``data`` (a GET form's fields); ``save_form`` a
+    refused 'save as view' form to show again."""
+    form = QueueFilterForm(formdata=data)
     form.district.choices = [("", _("All"))] + [
         (str(d.number), d.name) for d in lookups.districts(who.municipality_id)
     ]
@@ -53,16 +69,26 @@ def queue():
         (u.code, u.code) for u in lookups.active_units(who.municipality_id)
     ]
     form.validate()
-    filters = queues.QueueFilter(
-        district=int(form.district.data) if form.district.data else None,
-        category=form.category.data or None,
-        status=form.status.data or None,
-        unit=form.unit.data or None,
-        overdue=bool(form.overdue.data),
-        unrouted=bool(form.unrouted.data),
+    raw = {
+        name: form[name].data
+        for name in filter_names("triage")
+        if name in form and not form[name].errors and form[name].data not in (None, "", False)
+    }
+    current = lenient_filters("triage", raw)
+    page_no = max(1, request.args.get("page", 1, type=int))
+    page = queues.triage_queue(who, views.triage_filter(current), page=page_no)
+    pager_args = {"view": applied.id} if applied is not None else saved.as_form_data(current)
+    return (
+        render_template(
+            "staff/queue.html",
+            form=form,
+            page=page,
+            pager_args=pager_args,
+            filters_open=bool(current) and applied is None,
+            panel=saved.panel(who, "staff.queue", applied, current, save_form),
+        ),
+        status,
     )
-    page = queues.triage_queue(who, filters, page=max(1, request.args.get("page", 1, type=int)))
-    return render_template("staff/queue.html", form=form, page=page)
 
 
 def _forms(report, who):
