@@ -12,12 +12,13 @@ import re
 from marshmallow import Schema, ValidationError, fields, validate
 
 from meldecentral.domain import workflow
+from meldecentral.domain.reasons import N_
 from meldecentral.schemas.queues import InboxQuerySchema, TriageQuerySchema
 
 LIST_KINDS = ("triage", "inbox")
 NAME_MAX = 80
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_NOT_A_FILTER = "not a filter of this list"
+_NOT_A_FILTER = N_("not a filter of this list")
 
 
 class TriageFilterSchema(TriageQuerySchema):
@@ -90,7 +91,7 @@ def lenient_filters(kind: str, data) -> dict:
 
 def _name(value: str) -> None:
     if not value.strip() or _CONTROL.search(value):
-        raise ValidationError("a name with letters, without line breaks or control characters")
+        raise ValidationError(N_("a name with letters, without line breaks or control characters"))
 
 
 def _filters_description() -> str:

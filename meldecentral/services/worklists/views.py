@@ -130,12 +130,12 @@ def default_view(actor: Actor, kind: str | None = None) -> SavedView | None:
 def _check_references(actor: Actor, filters: dict) -> None:
     """Codes and numbers in the filters the municipality has."""
     checks = (
-        ("category", Category, Category.code),
-        ("unit", Unit, Unit.code),
-        ("district", District, District.number),
+        ("category", Category, Category.code, N_("no such category here")),
+        ("unit", Unit, Unit.code, N_("no such unit here")),
+        ("district", District, District.number, N_("no such district here")),
     )
     problems = {}
-    for key, model, column in checks:
+    for key, model, column, reason in checks:
         if key in filters:
             found = db.session.scalar(
                 sa.select(model.id).where(
@@ -143,7 +143,7 @@ def _check_references(actor: Actor, filters: dict) -> None:
                 )
             )
             if found is None:
-                problems[key] = [Reason("no %(what)s %(value)s here", what=key, value=filters[key])]
+                problems[key] = [reason]
     if problems:
         raise ValidationFailed("invalid filters", {"filters": problems})
 
