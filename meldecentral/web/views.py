@@ -11,7 +11,7 @@ from werkzeug.datastructures import MultiDict
 
 from meldecentral.domain import roles
 from meldecentral.pages import ActionForm
-from meldecentral.schemas.views import lenient_filters, load_filters
+from meldecentral.schemas.views import SavedViewInSchema, lenient_filters, load_filters
 from meldecentral.services.errors import ServiceError
 from meldecentral.services.worklists import views
 from meldecentral.web import saved
@@ -23,6 +23,7 @@ from meldecentral.web.triage import render_queue
 
 USERS = (roles.COORDINATOR, roles.UNIT_MEMBER)
 _LIST_PAGE = {"triage": "staff.queue", "inbox": "staff.inbox"}
+_names = SavedViewInSchema(only=("name",))
 
 
 def _list_page(who, **args):
@@ -47,6 +48,7 @@ def save_view():
     if not form.validate_on_submit():
         return _again(who, kind, posted, form)
     try:
+        _names.load({"name": form.name.data})  # the API's rules for a name
         filters = load_filters(kind, posted)
         view = views.create_view(
             who,
@@ -56,7 +58,7 @@ def save_view():
             make_default=bool(form.make_default.data),
         )
     except ValidationError as exc:
-        apply_errors(form, {"filters": exc.messages.get("filters", exc.messages)})
+        apply_errors(form, exc.messages)  # name next to its field; a filter at the top
         return _again(who, kind, posted, form)
     except ServiceError as exc:
         apply_errors(form, exc.fields, aliases={"shared": "sharing", "list": ""})

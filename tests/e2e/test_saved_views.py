@@ -83,3 +83,24 @@ def test_a_saved_default_view_opens_the_queue(browser, live, size):
         shot(page, f"72-queue-view-picked-{size}")
     finally:
         context.close()
+
+
+def test_a_unit_shares_an_inbox_view_on_a_phone(phone, live):
+    page = phone.new_page()
+    sign_in(page, live, "POLICE")
+    page.goto(live.url + "/staff/inbox")
+    page.click("a[href$='closed=1']")  # "Show closed too"
+    page.wait_for_url("**closed=1")
+    page.click("details.save-view summary")
+    page.fill("details.save-view #name", "Også lukkede")
+    page.check("details.save-view input[value=unit]")
+    page.click("details.save-view button[type=submit]")
+    page.wait_for_url("**view=**")
+    applied = page.inner_text("[data-applied-view]")
+    assert "Også lukkede" in applied and "Delt" in applied
+    assert page.locator("a[href$='closed=1']").count() == 0  # closed ones are shown
+    no_sideways_scroll(page)
+    shot(page, "73-unit-inbox-shared-view")
+    page.click("[data-make-default]")
+    page.goto(live.url + "/staff/inbox")
+    assert "Også lukkede" in page.inner_text("[data-applied-view]")

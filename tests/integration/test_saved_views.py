@@ -247,6 +247,8 @@ def test_the_save_form_says_what_to_fix(app):
     res = _save(coordinator, "/staff/queue", token, name="forfaldne")
     assert res.status_code == 422 and 'id="name-err"' in text_of(res)
     assert "du har allerede en visning med dette navn" in text_of(res)  # the page's language
+    res = _save(coordinator, "/staff/queue", token, name="To\nlinjer")
+    assert res.status_code == 422 and 'id="name-err"' in text_of(res)
     res = _save(coordinator, "/staff/queue", token, name="Ny", **{"filter-colour": "red"})
     assert res.status_code == 422 and "form-errors" in text_of(res)
     assert db.session.scalar(sa.select(sa.func.count(SavedView.id))) == 1
