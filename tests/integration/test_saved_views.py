@@ -299,3 +299,17 @@ def test_the_views_forms_need_their_csrf_token(app):
         assert res.status_code == 400, action
     assert db.session.scalar(sa.select(sa.func.count(SavedView.id))) == 1
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SavedViewDefault)) == 0
+
+
+def test_the_database_holds_a_name_once_per_owner_and_list_whatever_the_case(app):
+    """The unique index decides between two saves at once (the service's check comes first)."""
+    user, _ = create_staff("coordinator")
+    row = {"municipality_id": user.municipality_id, "owner_user_id": user.id, "filters": {}}
+    db.session.add(SavedView(name="Nat", list_kind="triage", **row))
+    db.session.commit()
+    db.session.add(SavedView(name="NAT", list_kind="triage", **row))
+    with pytest.raises(sa.exc.IntegrityError):
+        db.session.commit()
+    db.session.rollback()
+    db.session.add(SavedView(name="NAT", list_kind="inbox", **row))  # another list: fine
+    db.session.commit()

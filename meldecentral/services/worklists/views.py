@@ -91,8 +91,13 @@ def list_views(actor: Actor, kind: str | None = None) -> tuple[list[SavedView], 
             (SavedView.owner_user_id != actor.user_id), sa.func.lower(SavedView.name), SavedView.id
         )
     ).all()
-    default = default_view(actor, kind)
-    return list(rows), default.id if default else None
+    default_id = db.session.scalar(
+        sa.select(SavedViewDefault.view_id).where(
+            SavedViewDefault.user_id == actor.user_id, SavedViewDefault.list_kind == kind
+        )
+    )
+    # (a default no longer visible, as in default_view, is none)
+    return list(rows), default_id if default_id in {v.id for v in rows} else None
 
 
 def get_view(actor: Actor, view_id: int) -> SavedView:
