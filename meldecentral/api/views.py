@@ -107,8 +107,9 @@ def create_view():
         422: InvalidFields
     """
     actor = require_staff()
+    own = views.list_of(actor)  # 403 before anything else for a role without views
     body = load(_in, json_body(), _INVALID)
-    kind = views.list_of(actor) if body.get("list_kind") is None else body["list_kind"]
+    kind = body.get("list_kind") or own
     filters = load_filters(kind, body["filters"])  # 422 naming filters.<key>
     view = views.create_view(
         actor,
@@ -172,10 +173,10 @@ def update_view(view_id: int):
         422: InvalidFields
     """
     actor = require_staff()
+    kind = views.get_view(actor, view_id).list_kind  # 403 or 404 before the body
     body = load(_patch, json_body(), _INVALID)
     filters = None
     if "filters" in body:
-        kind = views.get_view(actor, view_id).list_kind
         filters = load_filters(kind, body["filters"])  # 422 naming filters.<key>
     view = views.update_view(
         actor, view_id, name=body.get("name"), filters=filters, shared=body.get("shared")

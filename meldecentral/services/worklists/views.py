@@ -31,6 +31,7 @@ LIST_OF_ROLE = {roles.COORDINATOR: "triage", roles.UNIT_MEMBER: "inbox"}
 # Per user and list: the picker stays short and the table bounded.
 MAX_VIEWS = 50
 COORDINATORS = "COORD"
+MAX_ID = 2**31 - 1
 
 
 def list_of(actor: Actor) -> str:
@@ -303,7 +304,10 @@ def resolve(actor: Actor, choice: str | int | None) -> SavedView | None:
         return None
     if choice == "default":
         return default_view(actor)
-    return get_view(actor, int(choice))
+    view_id = int(choice)
+    if not 0 < view_id <= MAX_ID:  # beyond the database's integer: no such view
+        raise NotFound("no such view")
+    return get_view(actor, view_id)
 
 
 def triage_filter(filters: dict) -> QueueFilter:
