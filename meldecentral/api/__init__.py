@@ -1,8 +1,8 @@
 """The JSON API under /api/v1. Importing the view modules puts their routes on ``bp``."""
 
-from meldecentral.api import admin, attachments, errors, meta, queues, reports, tokens, util
+from meldecentral.api import admin, attachments, errors, meta, queues, reports, tokens, util, views
 from meldecentral.api.blueprint import bp
 
 bp.before_request(util.limit_body_size)
 
-__all__ = ["admin", "attachments", "bp", "errors", "meta", "queues", "reports", "tokens"]
+__all__ = ["admin", "attachments", "bp", "errors", "meta", "queues", "reports", "tokens", "views"]

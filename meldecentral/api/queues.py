@@ -17,12 +17,28 @@ from meldecentral.schemas.queues import (
     StatsQuerySchema,
     TriageQuerySchema,
 )
-from meldecentral.services.worklists import queues, stats
+from meldecentral.schemas.views import ViewParamSchema, filter_names, lenient_filters
+from meldecentral.services.worklists import queues, stats, views
 
 # The items are TriageItemSchema and InboxItemSchema (the contract, in the OpenAPI document),
 # dumped from plain rows by schemas.rows: ORM objects and marshmallow cost most of the time.
 _triage_query = TriageQuerySchema()
 _inbox_query = InboxQuerySchema()
+_view_param = ViewParamSchema()
+
+
+def _with_view(actor, kind: str, schema) -> tuple[dict, dict, dict]:
+    """The query's arguments; ``{"view": {id, name} or None}`` when a saved view was asked for
+    (``view``: an id, or "default"), else {} (the answer as it was before views); and the
+    filters: the view's, then those given in the query."""
+    raw = request.args.to_dict()
+    choice = _view_param.load({"view": raw.pop("view")} if "view" in raw else {}).get("view")
+    args = schema.load(raw)
+    view = views.resolve(actor, choice)
+    given = {k: args[k] for k in filter_names(kind) if k in raw}
+    filters = {**(lenient_filters(kind, view.filters) if view else {}), **given}
+    applied = {"view": {"id": view.id, "name": view.name} if view else None} if choice else {}
+    return args, applied, filters
 
 
 @bp.get("/triage")
@@ -39,28 +55,22 @@ def triage():
       security: [{bearerAuth: []}]
       parameters:
         - {in: query, schema: TriageQuerySchema}
+        - {in: query, schema: ViewParamSchema}
       responses:
         200:
           description: OK
           content: {application/json: {schema: TriagePageSchema}}
         401: Unauthorized
         403: CoordinatorsOnly
+        404:
+          description: no such saved view (of yours or your unit's)
+          content: {application/json: {schema: Error}}
         422: InvalidFields
     """
     actor = require_role(roles.COORDINATOR, "only coordinators see the triage queue")
-    args = _triage_query.load(request.args.to_dict())
+    args, view, filters = _with_view(actor, "triage", _triage_query)
     page = queues.triage_rows(
-        actor,
-        queues.QueueFilter(
-            district=args.get("district"),
-            category=args.get("category"),
-            status=args.get("status"),
-            unit=args.get("unit"),
-            overdue=args["overdue"],
-            unrouted=args["unrouted"],
-        ),
-        page=args["page"],
-        per_page=args["per_page"],
+        actor, views.triage_filter(filters), page=args["page"], per_page=args["per_page"]
     )
     now = clock.now()
     return {
@@ -69,6 +79,7 @@ def triage():
         "per_page": page.per_page,
         "total": page.total,
         "total_capped": page.total_capped,
+        **view,
     }
 
 
@@ -85,6 +96,7 @@ def inbox():
       security: [{bearerAuth: []}]
       parameters:
         - {in: query, schema: InboxQuerySchema}
+        - {in: query, schema: ViewParamSchema}
       responses:
         200:
           description: OK
@@ -93,12 +105,18 @@ def inbox():
         403:
           description: unit members only
           content: {application/json: {schema: Error}}
+        404:
+          description: no such saved view (of yours or your unit's)
+          content: {application/json: {schema: Error}}
         422: InvalidFields
     """
     actor = require_role(roles.UNIT_MEMBER, "only a unit's members see its inbox")
-    args = _inbox_query.load(request.args.to_dict())
+    args, view, filters = _with_view(actor, "inbox", _inbox_query)
     unit, rows = queues.unit_inbox_rows(
-        actor, include_closed=args["include_closed"], limit=args["limit"], offset=args["offset"]
+        actor,
+        include_closed=bool(filters.get("include_closed")),
+        limit=args["limit"],
+        offset=args["offset"],
     )
     now = clock.now()
     return {
@@ -106,6 +124,7 @@ def inbox():
         "items": [dump.inbox_item(row, now) for row in rows],
         "limit": args["limit"],
         "offset": args["offset"],
+        **view,
     }
 
 

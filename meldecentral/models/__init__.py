@@ -24,6 +24,7 @@ from meldecentral.models.retention import ReportTombstone
 from meldecentral.models.routing import RoutingDecision, RoutingRule
 from meldecentral.models.stats import ReportDailyCount
 from meldecentral.models.user import ApiToken, User
+from meldecentral.models.views import SavedView, SavedViewDefault
 
 __all__ = [
     "AccessLog",
@@ -37,6 +38,8 @@ __all__ = [
     "InAppRead",
     "RoutingDecision",
     "RoutingRule",
+    "SavedView",
+    "SavedViewDefault",
     "District",
     "EmergencyRedirect",
     "Municipality",

@@ -54,12 +54,21 @@ class TriageItemSchema(ReportSummarySchema):
     )
 
 
+class AppliedViewSchema(Schema):
+    id = fields.Int()
+    name = fields.Str()
+
+
+_APPLIED = {"description": "with view=...: the saved view applied, or null if none"}
+
+
 class TriagePageSchema(Schema):
     items = fields.List(fields.Nested(TriageItemSchema))
     page = fields.Int()
     per_page = fields.Int()
     total = fields.Int(metadata={"description": "counted up to a cap, see total_capped"})
     total_capped = fields.Bool(metadata={"description": "true: there are more than total"})
+    view = fields.Nested(AppliedViewSchema, allow_none=True, metadata=_APPLIED)
 
 
 class InboxItemSchema(Schema):
@@ -82,6 +91,7 @@ class InboxSchema(Schema):
     items = fields.List(fields.Nested(InboxItemSchema))
     limit = fields.Int()
     offset = fields.Int()
+    view = fields.Nested(AppliedViewSchema, allow_none=True, metadata=_APPLIED)
 
 
 class DistrictCountsSchema(Schema):

@@ -225,3 +225,18 @@ class CategoryForm(PageForm):
 
 class RulesForm(PageForm):
     rules = TextAreaField(_l("Rules (YAML or JSON)"), validators=[InputRequired(message=REQUIRED)])
+
+
+class SaveViewForm(PageForm):
+    """'Save current filters as...': the filters come as hidden ``filter-<key>`` fields, checked
+    against the list's schema (schemas.views) when saved."""
+
+    name = StringField(
+        _l("Name of the view"), validators=[InputRequired(message=REQUIRED), Length(max=80)]
+    )
+    sharing = RadioField(
+        _l("Who sees it"),
+        choices=[("private", _l("Only me")), ("unit", _l("My unit"))],
+        default="private",
+    )
+    make_default = BooleanField(_l("Open the list on this view"))

@@ -8,6 +8,7 @@ from flask import render_template, request
 from meldecentral.domain import roles
 from meldecentral.services.worklists import export as exporting
 from meldecentral.services.worklists import queues
+from meldecentral.web import saved
 from meldecentral.web import staff_bp as bp
 from meldecentral.web.common import actor, roles_required
 from meldecentral.web.exports import export_response
@@ -17,14 +18,30 @@ from meldecentral.web.forms import AssignmentForm
 @bp.get("/inbox")
 @roles_required(roles.UNIT_MEMBER)
 def inbox():
-    include_closed = request.args.get("closed") == "1"
-    items = queues.unit_inbox(actor(), include_closed=include_closed)
-    return render_template(
-        "staff/inbox.html",
-        items=items,
-        include_closed=include_closed,
-        form=AssignmentForm(prefix="a"),
-        export_max=exporting.max_rows(),
+    """Open assignments (``?closed=1``: closed too), or a saved view's (``?view=ID``); opened
+    without any argument, the user's default view."""
+    who = actor()
+    applied = saved.requested_view(who)
+    if applied is not None:
+        filters = saved.stored_filters("inbox", applied)
+    else:
+        filters = {"include_closed": True} if request.args.get("closed") == "1" else {}
+    return render_inbox(who, filters, applied)
+
+
+def render_inbox(who, filters: dict, applied=None, save_form=None, status: int = 200):
+    include_closed = bool(filters.get("include_closed"))
+    items = queues.unit_inbox(who, include_closed=include_closed)
+    return (
+        render_template(
+            "staff/inbox.html",
+            items=items,
+            include_closed=include_closed,
+            form=AssignmentForm(prefix="a"),
+            panel=saved.panel(who, "staff.inbox", applied, filters, save_form),
+            export_max=exporting.max_rows(),
+        ),
+        status,
     )
 
 

@@ -9,10 +9,12 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 
 from meldecentral.domain import roles, workflow
 from meldecentral.domain.workflow import TransitionError
 from meldecentral.pages import ActionForm
+from meldecentral.schemas.views import filter_names, lenient_filters
 from meldecentral.services.delivery import resend as resending
 from meldecentral.services.delivery import send
 from meldecentral.services.errors import ValidationFailed
@@ -20,8 +22,9 @@ from meldecentral.services.privacy import access, audit
 from meldecentral.services.reference import lookups
 from meldecentral.services.reports import attachments, corrections, notes, transitions, view
 from meldecentral.services.routing import assign
-from meldecentral.services.worklists import bulk, queues
+from meldecentral.services.worklists import bulk, queues, views
 from meldecentral.services.worklists import export as exporting
+from meldecentral.web import saved
 from meldecentral.web import staff_bp as bp
 from meldecentral.web.common import actor, apply_errors, category_label, roles_required, say
 from meldecentral.web.exports import export_response
@@ -42,9 +45,47 @@ from meldecentral.web.trace import Names, routing_trace
 STAFF = (roles.COORDINATOR, roles.UNIT_MEMBER, roles.STREET_WORKER)
 
 
-def _queue_filters(who) -> tuple[QueueFilterForm, queues.QueueFilter]:
-    """The queue's filter form (with its choices) and the filter it says, from the query."""
-    form = QueueFilterForm(request.args)
+@bp.get("/queue")
+@roles_required(roles.COORDINATOR)
+def queue():
+    """The queue with the filters asked for, or a saved view's (``?view=ID``); opened without
+    any argument, the user's default view."""
+    who = actor()
+    applied = saved.requested_view(who)
+    if applied is not None:
+        data = MultiDict(saved.as_form_data(saved.stored_filters("triage", applied)))
+    else:
+        data = request.args
+    return render_queue(who, data, applied)
+
+
+def render_queue(who, data, applied=None, save_form=None, status: int = 200):
+    """The queue page for the filters in ``data`` (a GET form's fields); ``save_form`` a
+    refused 'save as view' form to show again."""
+    form, current = _queue_filters(who, data)
+    page_no = max(1, request.args.get("page", 1, type=int))
+    page = queues.triage_queue(who, views.triage_filter(current), page=page_no)
+    pager_args = {"view": applied.id} if applied is not None else saved.as_form_data(current)
+    return (
+        render_template(
+            "staff/queue.html",
+            form=form,
+            page=page,
+            pager_args=pager_args,
+            filters_open=bool(current) and applied is None,
+            panel=saved.panel(who, "staff.queue", applied, current, save_form),
+            bulk_form=_bulk_form(who),
+            # what the page shows (a saved view's filters too), not the query string
+            export_args=saved.as_form_data(current),
+            export_max=exporting.max_rows(),
+        ),
+        status,
+    )
+
+
+def _queue_filters(who, data) -> tuple[QueueFilterForm, dict]:
+    """The queue's filter form (with its choices) for ``data``, and the filters it says."""
+    form = QueueFilterForm(formdata=data)
     form.district.choices = [("", _("All"))] + [
         (str(d.number), d.name) for d in lookups.districts(who.municipality_id)
     ]
@@ -58,30 +99,12 @@ def _queue_filters(who) -> tuple[QueueFilterForm, queues.QueueFilter]:
         (u.code, u.code) for u in lookups.active_units(who.municipality_id)
     ]
     form.validate()
-    filters = queues.QueueFilter(
-        district=int(form.district.data) if form.district.data else None,
-        category=form.category.data or None,
-        status=form.status.data or None,
-        unit=form.unit.data or None,
-        overdue=bool(form.overdue.data),
-        unrouted=bool(form.unrouted.data),
-    )
-    return form, filters
-
-
-@bp.get("/queue")
-@roles_required(roles.COORDINATOR)
-def queue():
-    who = actor()
-    form, filters = _queue_filters(who)
-    page = queues.triage_queue(who, filters, page=max(1, request.args.get("page", 1, type=int)))
-    return render_template(
-        "staff/queue.html",
-        form=form,
-        page=page,
-        bulk_form=_bulk_form(who),
-        export_max=exporting.max_rows(),
-    )
+    raw = {
+        name: form[name].data
+        for name in filter_names("triage")
+        if name in form and not form[name].errors and form[name].data not in (None, "", False)
+    }
+    return form, lenient_filters("triage", raw)
 
 
 def _bulk_form(who) -> BulkForm:
@@ -151,8 +174,8 @@ def queue_bulk():
 def queue_export(fmt: str):
     """The queue as the page's filters show it, every page of it, as a file."""
     who = actor()
-    _form, filters = _queue_filters(who)
-    return export_response(who, "queue", fmt, dataclasses.asdict(filters))
+    _form, current = _queue_filters(who, request.args)
+    return export_response(who, "queue", fmt, dataclasses.asdict(views.triage_filter(current)))
 
 
 def _forms(report, who):

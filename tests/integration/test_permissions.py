@@ -161,6 +161,29 @@ def photo_upload(w: World):
     }
 
 
+def police_view(w: World) -> int:
+    """A saved inbox view of the police's unit member (the newest), shared with the police."""
+    from meldecentral.models import User
+    from meldecentral.services.worklists import views
+
+    member = db.session.scalar(
+        sa.select(User)
+        .join(Unit, User.unit_id == Unit.id)
+        .where(User.role == "unit_member", Unit.code == "POLICE")
+        .order_by(User.id.desc())
+    )
+    name = f"matrix {w.report_id}"
+    return views.create_view(Actor.for_user(member), name=name, filters={}, shared=True).id
+
+
+def on_police_view(suffix: str = "", body: dict | None = None) -> Request:
+    return lambda w: (f"/api/v1/views/{police_view(w)}{suffix}", {"json": body} if body else {})
+
+
+def police_view_page(action: str) -> Callable[[World], str]:
+    return lambda w: f"/staff/views/{police_view(w)}/{action}"
+
+
 REPORT_BODY = {"category": "NABO", "text": "Larm om natten.", **NORREBRO}
 
 LOGIN = "302 to /login"  # a page's answer to the signed out: go and sign in
@@ -325,6 +348,22 @@ MATRIX: dict[tuple[str, str], tuple[Request | Page, tuple[int | str, ...]]] = {
     # a token of the report's author: theirs, and their administrator's to revoke
     ("DELETE", "/api/v1/tokens/<int:token_id>"): (revoke_spare_token,
                                                     (401, 200, 404, 404, 404, 404, 200)),
+    # Saved views: coordinators' of the triage queue, unit members' of their inbox; the view is
+    # the police member's, shared with the police (only the owner changes or deletes it).
+    ("GET", "/api/v1/views"): (json_("/api/v1/views"),
+                                                    (401, 403, 403, 200, 200, 200, 403)),
+    ("POST", "/api/v1/views"): (json_("/api/v1/views", lambda w: {"name": f"m{w.report_id}"}),
+                                                    (401, 403, 403, 201, 201, 201, 403)),
+    ("GET", "/api/v1/views/<int:view_id>"): (on_police_view(),
+                                                    (401, 403, 403, 404, 200, 404, 403)),
+    ("PATCH", "/api/v1/views/<int:view_id>"): (on_police_view("", {"shared": False}),
+                                                    (401, 403, 403, 404, 200, 404, 403)),
+    ("DELETE", "/api/v1/views/<int:view_id>"): (on_police_view(),
+                                                    (401, 403, 403, 404, 204, 404, 403)),
+    ("PUT", "/api/v1/views/<int:view_id>/default"): (on_police_view("/default"),
+                                                    (401, 403, 403, 404, 200, 404, 403)),
+    ("DELETE", "/api/v1/views/<int:view_id>/default"): (on_police_view("/default"),
+                                                    (401, 403, 403, 404, 200, 404, 403)),
     ("GET", "/healthz"): (json_("/healthz"),        (200, 200, 200, 200, 200, 200, 200)),
     ("GET", "/readyz"): (json_("/readyz"),          (200, 200, 200, 200, 200, 200, 200)),
     # from an outside address, without METRICS_TOKEN: nobody (staff tokens do not count)
@@ -431,6 +470,18 @@ MATRIX: dict[tuple[str, str], tuple[Request | Page, tuple[int | str, ...]]] = {
         Page("/staff/assignments/{w.assignment_id}", csrf="a-csrf_token",
              form=lambda w: {"a-status": "acknowledged", "report_id": w.report_id}),
                                                     (LOGIN, 403, 403, 302, 302, 404, 403)),
+    ("POST", "/staff/views"): (
+        Page("/staff/views", form=lambda w: {"name": f"m{w.report_id}", "sharing": "unit"}),
+                                                    (LOGIN, 403, 403, 302, 302, 302, 403)),
+    ("POST", "/staff/views/<int:view_id>/default"): (
+        Page(police_view_page("default"), form={}),
+                                                    (LOGIN, 403, 403, 404, 302, 404, 403)),
+    ("POST", "/staff/views/<int:view_id>/not-default"): (
+        Page(police_view_page("not-default"), form={}),
+                                                    (LOGIN, 403, 403, 404, 302, 404, 403)),
+    ("POST", "/staff/views/<int:view_id>/delete"): (
+        Page(police_view_page("delete"), form={}),
+                                                    (LOGIN, 403, 403, 404, 302, 404, 403)),
     ("GET", "/staff/deliveries"): (Page("/staff/deliveries"),
                                                     (LOGIN, 403, 403, 200, 403, 403, 403)),
     ("POST", "/staff/deliveries/<int:delivery_id>/resend"): (
