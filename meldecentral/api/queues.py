@@ -17,7 +17,7 @@ from meldecentral.schemas.queues import (
     StatsQuerySchema,
     TriageQuerySchema,
 )
-from meldecentral.services.worklists import queues, stats
+from meldecentral.services.worklists import queues, search, stats
 
 # The items are TriageItemSchema and InboxItemSchema (the contract, in the OpenAPI document),
 # dumped from plain rows by schemas.rows: ORM objects and marshmallow cost most of the time.
@@ -58,13 +58,19 @@ def triage():
             unit=args.get("unit"),
             overdue=args["overdue"],
             unrouted=args["unrouted"],
+            q=args.get("q"),
         ),
         page=args["page"],
         per_page=args["per_page"],
     )
     now = clock.now()
+    items = [dump.triage_item(row, units, now) for row, units in page.items]
+    if args.get("q"):
+        found = search.snippets(actor, [row for row, _units in page.items], args["q"], "api")
+        for item in items:
+            item["snippet"] = found.get(item["id"], "")
     return {
-        "items": [dump.triage_item(row, units, now) for row, units in page.items],
+        "items": items,
         "page": page.page,
         "per_page": page.per_page,
         "total": page.total,

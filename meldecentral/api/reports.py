@@ -45,7 +45,7 @@ from meldecentral.services.reports import (
     view,
 )
 from meldecentral.services.routing import assign
-from meldecentral.services.worklists import queues
+from meldecentral.services.worklists import queues, search
 
 if TYPE_CHECKING:
     from meldecentral.models import Report
@@ -227,7 +227,8 @@ def get_report(report_id: int):
 
 @bp.get("/reports")
 def list_reports():
-    """The reports the caller may see, newest first, a page at a time.
+    """The reports the caller may see, newest first (or, searching, the best match first), a
+    page at a time.
     ---
     get:
       summary: List the reports you may see
@@ -248,8 +249,13 @@ def list_reports():
     )
     page, per_page = args["page"], args["per_page"]
     rows, total, capped = queues.report_list(actor, args, page, per_page)
+    items = report_summaries(rows)
+    if args.get("q"):
+        found = search.snippets(actor, rows, args["q"], "api")
+        for item in items:
+            item["snippet"] = found.get(item["id"], "")
     return {
-        "items": report_summaries(rows),
+        "items": items,
         "page": page,
         "per_page": per_page,
         "total": total,

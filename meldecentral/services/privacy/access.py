@@ -23,6 +23,14 @@ def visible_reports(actor: Actor) -> sa.Select:
     return query.where(sa.false())
 
 
+def readable_notes(actor: Actor) -> sa.ColumnElement[bool]:
+    """Which notes of a report ``actor`` may see (a condition on ``Note``): the report page and
+    the search both apply it. Today every note of a report one may see: internal notes are
+    internal to the staff who have the report, not hidden among them."""
+    del actor  # the rule does not depend on the role yet; the callers pass it for when it does
+    return sa.true()
+
+
 def get_visible_report(actor: Actor, report_id: int) -> Report:
     """The report, or NotFound: a report one may not see does not exist for them."""
     report = db.session.scalar(visible_reports(actor).where(Report.id == report_id))

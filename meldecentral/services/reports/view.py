@@ -34,7 +34,9 @@ class ReportDetail:
 def report_detail(actor: Actor, report: Report) -> ReportDetail:
     """``report`` must come from ``access.get_visible_report`` for the same actor."""
     notes = db.session.scalars(
-        sa.select(Note).where(Note.report_id == report.id).order_by(Note.id)
+        sa.select(Note)
+        .where(Note.report_id == report.id, access.readable_notes(actor))
+        .order_by(Note.id)
     ).all()
     history = db.session.scalars(
         sa.select(ReportEvent).where(ReportEvent.report_id == report.id).order_by(ReportEvent.id)

@@ -22,6 +22,7 @@ from meldecentral.models.report import (
 from meldecentral.services.actor import Actor
 from meldecentral.services.errors import Forbidden
 from meldecentral.services.privacy import access
+from meldecentral.services.worklists import search
 
 URGENCY_ORDER = sa.case((Report.urgency == "high", 0), (Report.urgency == "normal", 1), else_=2)
 # The same order as literal SQL, matching the partial indexes ix_report_triage and
@@ -44,6 +45,7 @@ class QueueFilter:
     unit: str | None = None
     overdue: bool = False
     unrouted: bool = False
+    q: str | None = None  # full-text search (services/worklists/search.py)
 
 
 @dataclass(frozen=True)
@@ -207,6 +209,10 @@ def _triage_query(actor: Actor, f: QueueFilter) -> tuple[sa.Select, tuple, tuple
             Report.next_deadline.is_(None),
             ~sa.exists().where(Assignment.report_id == Report.id),
         )
+    if f.q:
+        # Best match first, then newest; counted unordered (the matches are few).
+        query, order = search.narrow(actor, query, f.q)
+        return query, order, ()
     order = (_URGENCY_RANK, sa.nulls_last(Report.next_deadline.asc()), Report.created_at, Report.id)
     # Counted in the page's order (see capped_count), except "unrouted": its index is small,
     # and unordered the count can stop at the cap instead of sorting all candidates.
@@ -363,8 +369,9 @@ def my_reports(actor: Actor, limit: int = 100) -> list[Report]:
 
 def report_list(actor: Actor, args: dict, page: int, per_page: int) -> tuple[list, int, bool]:
     """The staff's report list (``GET /api/v1/reports``): what ``actor`` may see, filtered by
-    status, category and district (codes), unit, urgency and creation time; newest first.
-    Returns the page's summary rows, the total and whether it was capped."""
+    status, category and district (codes), unit, urgency and creation time; newest first, or
+    with ``q`` the best match first (services/worklists/search.py). Returns the page's summary
+    rows, the total and whether it was capped."""
     query = access.visible_reports(actor)
     if args.get("status"):
         query = query.where(Report.status.in_(args["status"]))
@@ -401,6 +408,9 @@ def report_list(actor: Actor, args: dict, page: int, per_page: int) -> tuple[lis
         query = query.where(Report.created_at >= args["created_from"])
     if args.get("created_to"):
         query = query.where(Report.created_at < args["created_to"])
+    if args.get("q"):
+        query, order = search.narrow(actor, query, args["q"])
+        return summary_page(query, page, per_page, order, ())
     # Counted up to a cap: an exact count of a million rows costs as much as reading them.
     order = (Report.created_at.desc(), Report.id.desc())
     # The page and the count in one statement, as plain rows (no ORM objects, no assignments).
