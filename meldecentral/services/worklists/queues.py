@@ -106,6 +106,39 @@ def summary_page(
     return rows, min(n, cap), n > cap
 
 
+def ranked_ids(
+    query: sa.Select, page: int, per_page: int, order_by: tuple
+) -> tuple[list[int], int, bool]:
+    """The ids of a page of ``query`` in ``order_by``, and ``capped_count``'s (count, capped),
+    from one statement that reads the ids up to the cap: for a search, whose matching and
+    ranking are the cost, done once rather than for the count and again for the page."""
+    cap = max(COUNT_CAP, page * per_page + 1)
+    ids = db.session.scalars(
+        query.with_only_columns(Report.id, maintain_column_froms=True)
+        .order_by(*order_by)
+        .limit(cap + 1)
+    ).all()
+    return list(ids[(page - 1) * per_page : page * per_page]), min(len(ids), cap), len(ids) > cap
+
+
+def _in_order(rows, ids: list[int], key=lambda row: row[0]) -> list:
+    at = {rid: i for i, rid in enumerate(ids)}
+    return sorted(rows, key=lambda row: at[key(row)])
+
+
+def search_summary_page(
+    query: sa.Select, page: int, per_page: int, order_by: tuple, *extra
+) -> tuple[list, int, bool]:
+    """``summary_page`` for a search: the ranked ids first (``ranked_ids``), then their rows."""
+    ids, total, capped = ranked_ids(query, page, per_page, order_by)
+    if not ids:
+        return [], total, capped
+    rows = db.session.execute(
+        summary_rows(sa.select(Report).where(Report.id.in_(ids)), *extra)
+    ).all()
+    return _in_order(rows, ids), total, capped
+
+
 def _next_deadline():
     """The earliest acknowledgement deadline among a report's unacknowledged assignments."""
     return (
@@ -232,6 +265,13 @@ def triage_queue(
     ``with_assignments=False`` leaves ``report.assignments`` unloaded (``assigned_units`` is a
     cheaper way to show them)."""
     query, order, count_order = _triage_query(actor, f)
+    if f.q:
+        ids, total, capped = ranked_ids(query, page, per_page, order)
+        found = sa.select(Report).where(Report.id.in_(ids))
+        if not with_assignments:
+            found = found.options(orm.lazyload(Report.assignments))
+        rows = _in_order(db.session.scalars(found).unique().all(), ids, lambda r: r.id)
+        return Page([(r, r.next_deadline) for r in rows], total, page, per_page, capped)
     total, capped = capped_count(query, page, per_page, count_order)
     if not with_assignments:
         query = query.options(orm.lazyload(Report.assignments))
@@ -253,7 +293,10 @@ def triage_rows(actor: Actor, f: QueueFilter, page: int = 1, per_page: int = 50)
     # subquery for the rows that OFFSET skips.
     inline = page == 1 and db.engine.dialect.name == "postgresql"
     extra = (Report.next_deadline, *([_units_of_report()] if inline else []))
-    rows, total, capped = summary_page(query, page, per_page, order, count_order, *extra)
+    if f.q:
+        rows, total, capped = search_summary_page(query, page, per_page, order, *extra)
+    else:
+        rows, total, capped = summary_page(query, page, per_page, order, count_order, *extra)
     if inline:
         units_at = len(SUMMARY_COLUMNS) + 1  # after next_deadline
         items = [(row, row[units_at] or []) for row in rows]
@@ -410,7 +453,7 @@ def report_list(actor: Actor, args: dict, page: int, per_page: int) -> tuple[lis
         query = query.where(Report.created_at < args["created_to"])
     if args.get("q"):
         query, order = search.narrow(actor, query, args["q"])
-        return summary_page(query, page, per_page, order, ())
+        return search_summary_page(query, page, per_page, order)
     # Counted up to a cap: an exact count of a million rows costs as much as reading them.
     order = (Report.created_at.desc(), Report.id.desc())
     # The page and the count in one statement, as plain rows (no ORM objects, no assignments).

@@ -37,16 +37,18 @@ def narrow(actor: Actor, query: sa.Select, q: str) -> tuple[sa.Select, tuple]:
 
 def _narrow_postgresql(actor: Actor, query: sa.Select, q: str) -> tuple[sa.Select, tuple]:
     tsquery = sa.func.plainto_tsquery(_DANISH, q)
-    # Each side uses its own GIN index; the union is the (few) ids that match.
-    inner = sa.table("report", sa.column("id"), sa.column("search"))
-    hits = sa.union(
-        sa.select(inner.c.id).where(inner.c.search.op("@@")(tsquery)),
-        sa.select(Note.report_id).where(
+    # The reports whose notes match, as an array computed once (an InitPlan): "id = ANY" of it
+    # is indexable, so the planner ORs the two bitmaps (ix_report_search, pk_report) and reads
+    # each candidate once, checking the list's other filters (district, ...) on the same visit.
+    in_notes = sa.func.array(
+        sa.select(Note.report_id)
+        .where(
             sa.func.to_tsvector(_DANISH, Note.body).op("@@")(tsquery),
             access.readable_notes(actor),
-        ),
+        )
+        .scalar_subquery()
     )
-    query = query.where(Report.id.in_(hits))
+    query = query.where(sa.or_(_REPORT_SEARCH.op("@@")(tsquery), Report.id == sa.any_(in_notes)))
     rank = sa.func.ts_rank(_REPORT_SEARCH, tsquery)
     return query, (rank.desc(), *NEWEST)
 
