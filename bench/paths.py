@@ -19,6 +19,12 @@ LIST = [
     "/api/v1/reports?created_from=2026-01-01T00:00:00Z&category=UNG",
     "/api/v1/reports?status=in_progress&status=routed&category=HAD",
 ]
+# Two words (of the seed's vocabulary, bench/vocabulary.py: each in about 5 % of the reports,
+# both in about 0.3 %) within a district.
+SEARCH = [
+    "/api/v1/reports?q=knallert+skolen&district=3",
+    "/api/v1/triage?q=knallerten+skole&district=3",
+]
 INBOX = "/api/v1/inbox"
 INBOX_100 = "/api/v1/inbox?limit=100"
 STATS = ["/api/v1/stats/districts?days=30", "/api/v1/stats/districts?days=365"]
