@@ -22,11 +22,12 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
+from meldecentral.domain import stemming
 from meldecentral.pages import REQUIRED, PageForm
-from meldecentral.schemas.reports import TEXT_MAX
+from meldecentral.schemas.reports import SEARCH_MAX, TEXT_MAX
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -94,6 +95,11 @@ class QueueFilterForm(PageForm):
     unit = SelectField(_l("Unit"), choices=[], validators=[Optional()])
     overdue = BooleanField(_l("Overdue only"))
     unrouted = BooleanField(_l("Unrouted only"))
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=SEARCH_MAX)])
+
+    def validate_q(self, field) -> None:
+        if field.data and field.data.strip() and not stemming.query_stems(field.data):
+            raise ValidationError(_l("Give at least one word to search for."))
 
 
 class ChangeForm(PageForm):

@@ -17,7 +17,7 @@ from meldecentral.services.privacy import access, audit
 from meldecentral.services.reference import lookups
 from meldecentral.services.reports import corrections, notes, transitions, view
 from meldecentral.services.routing import assign
-from meldecentral.services.worklists import queues
+from meldecentral.services.worklists import queues, search
 from meldecentral.web import staff_bp as bp
 from meldecentral.web.common import actor, apply_errors, category_label, roles_required
 from meldecentral.web.forms import (
@@ -53,6 +53,7 @@ def queue():
         (u.code, u.code) for u in lookups.active_units(who.municipality_id)
     ]
     form.validate()
+    q = (form.q.data or "").strip() if not form.q.errors else ""
     filters = queues.QueueFilter(
         district=int(form.district.data) if form.district.data else None,
         category=form.category.data or None,
@@ -60,9 +61,13 @@ def queue():
         unit=form.unit.data or None,
         overdue=bool(form.overdue.data),
         unrouted=bool(form.unrouted.data),
+        q=q or None,
     )
     page = queues.triage_queue(who, filters, page=max(1, request.args.get("page", 1, type=int)))
-    return render_template("staff/queue.html", form=form, page=page)
+    snippets = (
+        search.snippets(who, [(r.id, r.reference) for r, _ in page.items], q, "web") if q else {}
+    )
+    return render_template("staff/queue.html", form=form, page=page, snippets=snippets)
 
 
 def _forms(report, who):

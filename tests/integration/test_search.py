@@ -14,7 +14,7 @@ from meldecentral.extensions import db
 from meldecentral.models import AccessLog, Report
 from meldecentral.services.reports import retention
 from tests.conftest import auth
-from tests.factories import drain, move, route, submit_report
+from tests.factories import drain, move, route, signed_in, submit_report
 
 TRIAGE, LIST = "/api/v1/triage", "/api/v1/reports"
 
@@ -172,3 +172,20 @@ def test_a_deleted_report_is_not_found(client, coord, make_user):
     else:
         left = db.session.scalar(sa.text("SELECT count(*) FROM report WHERE search IS NOT NULL"))
         assert left == 0
+
+
+def test_the_queue_page_searches_within_its_filters(app, client, coord):
+    page, _ = signed_in(app, "coordinator")
+    here = submit_report(client, text="<b>Stenkast</b> mod bussen ved Nørrebrogade.")
+    submit_report(client, text="Stenkast mod bussen.", lat=None, lon=None, district=5)
+    res = page.get("/staff/queue?q=stenkast+busser&district=3")
+    html = res.get_data(as_text=True)
+    assert res.status_code == 200
+    assert html.count('class="card report-card') == 1
+    reference = db.session.get(Report, here).reference
+    assert f'data-reference="{reference}"' in html
+    assert "&lt;b&gt;<mark>Stenkast</mark>&lt;/b&gt; mod <mark>bussen</mark>" in html
+    assert 'value="stenkast busser"' in html  # the box keeps the words, the filter its choice
+    assert '<option selected value="3">' in html
+    refused = page.get("/staff/queue?q=og+i").get_data(as_text=True)
+    assert "Give at least one word to search for." in refused or "Angiv mindst" in refused
