@@ -67,7 +67,11 @@ def queue():
     snippets = (
         search.snippets(who, [(r.id, r.reference) for r, _ in page.items], q, "web") if q else {}
     )
-    return render_template("staff/queue.html", form=form, page=page, snippets=snippets)
+    # The filters fold away unless one is set (a search alone leaves them folded).
+    filters_set = any(v for k, v in request.args.items() if k not in ("q", "page"))
+    return render_template(
+        "staff/queue.html", form=form, page=page, snippets=snippets, filters_set=filters_set
+    )
 
 
 def _forms(report, who):
