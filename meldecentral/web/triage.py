@@ -53,7 +53,7 @@ def queue():
         (u.code, u.code) for u in lookups.active_units(who.municipality_id)
     ]
     form.validate()
-    q = (form.q.data or "").strip() if not form.q.errors else ""
+    q = form.words
     filters = queues.QueueFilter(
         district=int(form.district.data) if form.district.data else None,
         category=form.category.data or None,

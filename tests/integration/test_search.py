@@ -189,3 +189,17 @@ def test_the_queue_page_searches_within_its_filters(app, client, coord):
     assert '<option selected value="3">' in html
     refused = page.get("/staff/queue?q=og+i").get_data(as_text=True)
     assert "Give at least one word to search for." in refused or "Angiv mindst" in refused
+
+
+def test_the_inbox_page_searches_the_units_own_reports(app, client, coord):
+    page, _ = signed_in(app, "unit_member", "SSP")
+    ours = submit_report(client, text="Unge kaster sten efter <i>bussen</i>.")
+    route(client, coord, ours, ["SSP"])
+    theirs = submit_report(client, text="Unge kaster sten efter bussen.")
+    route(client, coord, theirs, ["BBU"])
+    html = page.get("/staff/inbox?q=bussen+sten").get_data(as_text=True)
+    assert html.count('class="card report-card') == 1
+    assert f'data-reference="{db.session.get(Report, ours).reference}"' in html
+    assert "<mark>sten</mark> efter &lt;i&gt;<mark>bussen</mark>&lt;/i&gt;." in html
+    assert 'value="bussen sten"' in html
+    assert page.get("/staff/inbox?q=fodbold").get_data(as_text=True).count("report-card") == 0

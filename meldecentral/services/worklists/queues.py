@@ -351,11 +351,17 @@ def _inbox(query: sa.Select, actor: Actor, include_closed: bool) -> sa.Select:
 
 
 def unit_inbox(
-    actor: Actor, *, include_closed: bool = False, limit: int = 200, offset: int = 0
+    actor: Actor,
+    *,
+    include_closed: bool = False,
+    limit: int = 200,
+    offset: int = 0,
+    q: str | None = None,
 ) -> list:
     """A unit member's assignments, the most pressing first: unacknowledged ones by deadline,
     then the ones being worked on, by deadline. Open ones are an index scan of
-    ix_assignment_inbox."""
+    ix_assignment_inbox. With ``q``, those whose report matches (services/worklists/search.py),
+    the best match first."""
     query = _inbox(
         sa.select(Assignment).join(Report, Assignment.report_id == Report.id),
         actor,
@@ -366,6 +372,9 @@ def unit_inbox(
         ),
         orm.joinedload(Assignment.unit),
     )
+    if q:
+        query, order = search.narrow(actor, query, q)
+        query = query.order_by(None).order_by(*order, Assignment.id)
     return list(db.session.scalars(query.limit(limit).offset(offset)).unique())
 
 
