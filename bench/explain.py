@@ -22,9 +22,10 @@ URLS = [
     ("unit_member", paths.INBOX),
     *(("coordinator", path) for path in paths.LIST),
     ("unit_member", "/api/v1/reports"),
+    *(("coordinator", path) for path in paths.SEARCH),
     *(("coordinator", path) for path in paths.STATS),
 ]
-HOT = re.compile(r"\bFROM (report|assignment|report_daily_count)\b")
+HOT = re.compile(r"\bFROM (report|assignment|report_daily_count|note)\b")
 
 
 def tokens(app) -> dict[str, str]:

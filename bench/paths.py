@@ -26,6 +26,12 @@ EXPORT = [
     "/api/v1/reports/export.csv?district=3&limit=10000",
 ]
 EXPORT_ROWS = 10_000
+# Two words (of the seed's vocabulary, bench/vocabulary.py: each in about 5 % of the reports,
+# both in about 0.3 %) within a district.
+SEARCH = [
+    "/api/v1/reports?q=knallert+skolen&district=3",
+    "/api/v1/triage?q=knallerten+skole&district=3",
+]
 INBOX = "/api/v1/inbox"
 INBOX_100 = "/api/v1/inbox?limit=100"
 STATS = ["/api/v1/stats/districts?days=30", "/api/v1/stats/districts?days=365"]

@@ -61,6 +61,7 @@ TARGETS = {
     "list_p95_ms": 20,
     "stats_p95_ms": 100,
     "export_s": 2.0,
+    "search_p95_ms": 50,
     "memory_mb": 1024,
 }
 
@@ -459,6 +460,7 @@ def run(args) -> dict:
                 queries_n,
             )
             q["list_unit"] = timed_gets(stack.base, police, ["/api/v1/reports"], queries_n // 2)
+            q["search"] = timed_gets(stack.base, coord, paths.SEARCH, 100)
             q["stats30"] = timed_gets(stack.base, coord, [paths.STATS[0]], 50)
             q["stats365"] = timed_gets(stack.base, coord, [paths.STATS[1]], 50)
             results["queries"] = q
@@ -570,6 +572,7 @@ def table(r: dict) -> str:
         "inbox_ssp": ("inbox, SSP (100 items)", "list_p95_ms"),
         "list": ("report list, coordinator (6 filter sets)", "list_p95_ms"),
         "list_unit": ("report list, POLICE member", "list_p95_ms"),
+        "search": ("search, two words in a district (list and triage)", "search_p95_ms"),
         "stats30": ("district statistics, 30 days", "stats_p95_ms"),
         "stats365": ("district statistics, 365 days", "stats_p95_ms"),
     }

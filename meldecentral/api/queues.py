@@ -18,7 +18,7 @@ from meldecentral.schemas.queues import (
     TriageQuerySchema,
 )
 from meldecentral.schemas.views import ViewParamSchema, filter_names, lenient_filters
-from meldecentral.services.worklists import queues, stats, views
+from meldecentral.services.worklists import queues, search, stats, views
 
 # The items are TriageItemSchema and InboxItemSchema (the contract, in the OpenAPI document),
 # dumped from plain rows by schemas.rows: ORM objects and marshmallow cost most of the time.
@@ -73,8 +73,13 @@ def triage():
         actor, views.triage_filter(filters), page=args["page"], per_page=args["per_page"]
     )
     now = clock.now()
+    items = [dump.triage_item(row, units, now) for row, units in page.items]
+    if args.get("q"):
+        found = search.snippets(actor, [row for row, _units in page.items], args["q"], "api")
+        for item in items:
+            item["snippet"] = found.get(item["id"], "")
     return {
-        "items": [dump.triage_item(row, units, now) for row, units in page.items],
+        "items": items,
         "page": page.page,
         "per_page": page.per_page,
         "total": page.total,

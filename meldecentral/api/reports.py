@@ -49,7 +49,7 @@ from meldecentral.services.reports import (
     view,
 )
 from meldecentral.services.routing import assign
-from meldecentral.services.worklists import bulk, queues
+from meldecentral.services.worklists import bulk, queues, search
 from meldecentral.services.worklists import export as exporting
 
 if TYPE_CHECKING:
@@ -233,7 +233,8 @@ def get_report(report_id: int):
 
 @bp.get("/reports")
 def list_reports():
-    """The reports the caller may see, newest first, a page at a time.
+    """The reports the caller may see, newest first (or, searching, the best match first), a
+    page at a time.
     ---
     get:
       summary: List the reports you may see
@@ -254,8 +255,13 @@ def list_reports():
     )
     page, per_page = args["page"], args["per_page"]
     rows, total, capped = queues.report_list(actor, args, page, per_page)
+    items = report_summaries(rows)
+    if args.get("q"):
+        found = search.snippets(actor, rows, args["q"], "api")
+        for item in items:
+            item["snippet"] = found.get(item["id"], "")
     return {
-        "items": report_summaries(rows),
+        "items": items,
         "page": page,
         "per_page": per_page,
         "total": total,

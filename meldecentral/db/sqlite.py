@@ -1,5 +1,5 @@
 """SQLite, the embedded default: WAL for concurrent readers, a busy timeout for writers,
-foreign keys on."""
+foreign keys on, and the SQL function the full-text index's triggers call."""
 
 from __future__ import annotations
 
@@ -7,7 +7,15 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from meldecentral.domain import stemming
+
 _configured = False
+
+
+def register_functions(dbapi_connection) -> None:
+    """mc_stems(text): the Danish stems that the FTS5 tables hold (migration a9d3e5f7b2c4's
+    triggers call it on every insert or change of a report's text or a note)."""
+    dbapi_connection.create_function("mc_stems", 1, stemming.stems, deterministic=True)
 
 
 def configure_sqlite(app: Flask) -> None:
@@ -27,3 +35,4 @@ def configure_sqlite(app: Flask) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        register_functions(dbapi_connection)

@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from meldecentral import clock
 from meldecentral.domain import workflow
-from meldecentral.schemas.reports import ReportSummarySchema
+from meldecentral.schemas.reports import SNIPPET_DESCRIPTION, ReportSummarySchema, search_field
 
 
 class TriageQuerySchema(Schema):
@@ -19,6 +19,7 @@ class TriageQuerySchema(Schema):
     unit = fields.Str(validate=validate.Length(min=1, max=20))
     overdue = fields.Bool(load_default=False, metadata={"description": "a deadline has passed"})
     unrouted = fields.Bool(load_default=False, metadata={"description": "no unit assigned"})
+    q = search_field()
     page = fields.Int(load_default=1, validate=validate.Range(min=1, max=10000))
     per_page = fields.Int(load_default=50, validate=validate.Range(min=1, max=200))
 
@@ -52,6 +53,7 @@ class TriageItemSchema(ReportSummarySchema):
         lambda r: [a.unit.code for a in r.assignments],
         metadata={"type": "array", "items": {"type": "string"}, "description": "assigned units"},
     )
+    snippet = fields.Str(metadata={"description": SNIPPET_DESCRIPTION})
 
 
 class AppliedViewSchema(Schema):

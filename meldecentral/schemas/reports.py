@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
+from meldecentral.domain import stemming
 from meldecentral.schemas.attachments import AttachmentOutSchema
 from meldecentral.schemas.delivery import RoutingDecisionOutSchema
 
@@ -14,6 +15,32 @@ TEXT_MAX = 5000
 MAX_ID = 2**31 - 1  # ids fit PostgreSQL's integer
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 _PHONE = re.compile(r"^\+?[0-9 ()-]{6,20}$")
+
+
+SEARCH_MAX = 200
+
+
+def _searchable(value: str) -> None:
+    if not stemming.query_stems(value):
+        raise ValidationError("give at least one word to search for (not only common words)")
+
+
+def search_field() -> fields.Str:
+    """``q``: full-text search, the same rule wherever a list takes it."""
+    return fields.Str(
+        validate=[validate.Length(min=1, max=SEARCH_MAX), _searchable],
+        metadata={
+            "description": "full-text search (Danish stems) in the report's text, its place and "
+            "the notes you may read; every word must match; results best match first, then "
+            "newest, each with a 'snippet'"
+        },
+    )
+
+
+SNIPPET_DESCRIPTION = (
+    "only with q: a short extract of what matched, HTML-escaped text with <mark>...</mark> "
+    "around the matched words"
+)
 
 
 def _language(value: str) -> None:
@@ -228,8 +255,12 @@ class TrackSchema(Schema):
     outcomes = fields.List(fields.Str())
 
 
+class ReportListItemSchema(ReportSummarySchema):
+    snippet = fields.Str(metadata={"description": SNIPPET_DESCRIPTION})
+
+
 class ReportPageSchema(Schema):
-    items = fields.List(fields.Nested(ReportSummarySchema))
+    items = fields.List(fields.Nested(ReportListItemSchema))
     page = fields.Int()
     per_page = fields.Int()
     total = fields.Int()
@@ -255,6 +286,7 @@ class ReportFilterSchema(Schema):
 
 
 class ReportListQuerySchema(ReportFilterSchema):
+    q = search_field()
     page = fields.Int(load_default=1, validate=validate.Range(min=1, max=100000))
     per_page = fields.Int(load_default=50, validate=validate.Range(min=1, max=200))
 

@@ -22,11 +22,12 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
+from meldecentral.domain import stemming
 from meldecentral.pages import REQUIRED, PageForm
-from meldecentral.schemas.reports import TEXT_MAX
+from meldecentral.schemas.reports import SEARCH_MAX, TEXT_MAX
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -90,10 +91,25 @@ class TrackForm(PageForm):
     )
 
 
-class QueueFilterForm(PageForm):
+class SearchForm(PageForm):
+    """A work list's search box (GET, no CSRF: it changes nothing)."""
+
     class Meta:
         csrf = False
 
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=SEARCH_MAX)])
+
+    def validate_q(self, field) -> None:
+        if field.data and field.data.strip() and not stemming.query_stems(field.data):
+            raise ValidationError(_l("Give at least one word to search for."))
+
+    @property
+    def words(self) -> str:
+        """The words to search for, or "" (none given, or refused)."""
+        return "" if self.q.errors else (self.q.data or "").strip()
+
+
+class QueueFilterForm(SearchForm):
     district = SelectField(_l("District"), choices=[], validators=[Optional()])
     category = SelectField(_l("Category"), choices=[], validators=[Optional()])
     status = SelectField(_l("Status"), choices=[], validators=[Optional()])

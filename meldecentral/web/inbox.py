@@ -7,12 +7,12 @@ from flask import render_template, request
 
 from meldecentral.domain import roles
 from meldecentral.services.worklists import export as exporting
-from meldecentral.services.worklists import queues
+from meldecentral.services.worklists import queues, search
 from meldecentral.web import saved
 from meldecentral.web import staff_bp as bp
 from meldecentral.web.common import actor, roles_required
 from meldecentral.web.exports import export_response
-from meldecentral.web.forms import AssignmentForm
+from meldecentral.web.forms import AssignmentForm, SearchForm
 
 
 @bp.get("/inbox")
@@ -31,13 +31,20 @@ def inbox():
 
 def render_inbox(who, filters: dict, applied=None, save_form=None, status: int = 200):
     include_closed = bool(filters.get("include_closed"))
-    items = queues.unit_inbox(who, include_closed=include_closed)
+    search_form = SearchForm(request.args)
+    search_form.validate()
+    q = search_form.words
+    items = queues.unit_inbox(who, include_closed=include_closed, q=q or None)
+    shown = [(a.report.id, a.report.reference) for a in items]
+    snippets = search.snippets(who, shown, q, "web") if q else {}
     return (
         render_template(
             "staff/inbox.html",
             items=items,
             include_closed=include_closed,
             form=AssignmentForm(prefix="a"),
+            search_form=search_form,
+            snippets=snippets,
             panel=saved.panel(who, "staff.inbox", applied, filters, save_form),
             export_max=exporting.max_rows(),
         ),

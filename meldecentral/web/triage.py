@@ -22,7 +22,7 @@ from meldecentral.services.privacy import access, audit
 from meldecentral.services.reference import lookups
 from meldecentral.services.reports import attachments, corrections, notes, transitions, view
 from meldecentral.services.routing import assign
-from meldecentral.services.worklists import bulk, queues, views
+from meldecentral.services.worklists import bulk, queues, search, views
 from meldecentral.services.worklists import export as exporting
 from meldecentral.web import saved
 from meldecentral.web import staff_bp as bp
@@ -65,6 +65,10 @@ def render_queue(who, data, applied=None, save_form=None, status: int = 200):
     form, current = _queue_filters(who, data)
     page_no = max(1, request.args.get("page", 1, type=int))
     page = queues.triage_queue(who, views.triage_filter(current), page=page_no)
+    q = current.get("q")
+    snippets = (
+        search.snippets(who, [(r.id, r.reference) for r, _ in page.items], q, "web") if q else {}
+    )
     pager_args = {"view": applied.id} if applied is not None else saved.as_form_data(current)
     return (
         render_template(
@@ -72,7 +76,9 @@ def render_queue(who, data, applied=None, save_form=None, status: int = 200):
             form=form,
             page=page,
             pager_args=pager_args,
-            filters_open=bool(current) and applied is None,
+            snippets=snippets,
+            # The filters fold away unless one is set (a search alone leaves them folded).
+            filters_open=any(k != "q" for k in current) and applied is None,
             panel=saved.panel(who, "staff.queue", applied, current, save_form),
             bulk_form=_bulk_form(who),
             # what the page shows (a saved view's filters too), not the query string

@@ -47,6 +47,31 @@ def record_export(actor: Actor, *, channel: str, filters: dict, row_count: int) 
     db.session.commit()
 
 
+def record_accesses(
+    actor: Actor, reports: list[tuple[int, str]], action: str, channel: str
+) -> None:
+    """``record_access`` for many reports, given as (id, reference), in one statement."""
+    if not reports:
+        return
+    request_id = g.get("request_id") if has_request_context() else None
+    db.session.execute(
+        sa.insert(AccessLog),
+        [
+            {
+                "report_id": report_id,
+                "report_reference": reference,
+                "user_id": actor.user_id,
+                "role": actor.role,
+                "action": action,
+                "channel": channel,
+                "request_id": request_id,
+            }
+            for report_id, reference in reports
+        ],
+    )
+    db.session.commit()
+
+
 def access_log(
     actor: Actor,
     *,

@@ -22,6 +22,7 @@ from meldecentral.models.report import (
 from meldecentral.services.actor import Actor
 from meldecentral.services.errors import Forbidden
 from meldecentral.services.privacy import access
+from meldecentral.services.worklists import search
 
 URGENCY_ORDER = sa.case((Report.urgency == "high", 0), (Report.urgency == "normal", 1), else_=2)
 # The same order as literal SQL, matching the partial indexes ix_report_triage and
@@ -44,6 +45,7 @@ class QueueFilter:
     unit: str | None = None
     overdue: bool = False
     unrouted: bool = False
+    q: str | None = None  # full-text search (services/worklists/search.py)
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,39 @@ def summary_page(
     ).all()
     n = rows[0][-1] if rows else db.session.scalar(_count_up_to(query, cap, count_order_by))
     return rows, min(n, cap), n > cap
+
+
+def ranked_ids(
+    query: sa.Select, page: int, per_page: int, order_by: tuple
+) -> tuple[list[int], int, bool]:
+    """The ids of a page of ``query`` in ``order_by``, and ``capped_count``'s (count, capped),
+    from one statement that reads the ids up to the cap: for a search, whose matching and
+    ranking are the cost, done once rather than for the count and again for the page."""
+    cap = max(COUNT_CAP, page * per_page + 1)
+    ids = db.session.scalars(
+        query.with_only_columns(Report.id, maintain_column_froms=True)
+        .order_by(*order_by)
+        .limit(cap + 1)
+    ).all()
+    return list(ids[(page - 1) * per_page : page * per_page]), min(len(ids), cap), len(ids) > cap
+
+
+def _in_order(rows, ids: list[int], key=lambda row: row[0]) -> list:
+    at = {rid: i for i, rid in enumerate(ids)}
+    return sorted(rows, key=lambda row: at[key(row)])
+
+
+def search_summary_page(
+    query: sa.Select, page: int, per_page: int, order_by: tuple, *extra
+) -> tuple[list, int, bool]:
+    """``summary_page`` for a search: the ranked ids first (``ranked_ids``), then their rows."""
+    ids, total, capped = ranked_ids(query, page, per_page, order_by)
+    if not ids:
+        return [], total, capped
+    rows = db.session.execute(
+        summary_rows(sa.select(Report).where(Report.id.in_(ids)), *extra)
+    ).all()
+    return _in_order(rows, ids), total, capped
 
 
 def _next_deadline():
@@ -207,6 +242,10 @@ def _triage_query(actor: Actor, f: QueueFilter) -> tuple[sa.Select, tuple, tuple
             Report.next_deadline.is_(None),
             ~sa.exists().where(Assignment.report_id == Report.id),
         )
+    if f.q:
+        # Best match first, then newest; counted unordered (the matches are few).
+        query, order = search.narrow(actor, query, f.q)
+        return query, order, ()
     order = (_URGENCY_RANK, sa.nulls_last(Report.next_deadline.asc()), Report.created_at, Report.id)
     # Counted in the page's order (see capped_count), except "unrouted": its index is small,
     # and unordered the count can stop at the cap instead of sorting all candidates.
@@ -226,6 +265,13 @@ def triage_queue(
     ``with_assignments=False`` leaves ``report.assignments`` unloaded (``assigned_units`` is a
     cheaper way to show them)."""
     query, order, count_order = _triage_query(actor, f)
+    if f.q:
+        ids, total, capped = ranked_ids(query, page, per_page, order)
+        found = sa.select(Report).where(Report.id.in_(ids))
+        if not with_assignments:
+            found = found.options(orm.lazyload(Report.assignments))
+        rows = _in_order(db.session.scalars(found).unique().all(), ids, lambda r: r.id)
+        return Page([(r, r.next_deadline) for r in rows], total, page, per_page, capped)
     total, capped = capped_count(query, page, per_page, count_order)
     if not with_assignments:
         query = query.options(orm.lazyload(Report.assignments))
@@ -247,7 +293,10 @@ def triage_rows(actor: Actor, f: QueueFilter, page: int = 1, per_page: int = 50)
     # subquery for the rows that OFFSET skips.
     inline = page == 1 and db.engine.dialect.name == "postgresql"
     extra = (Report.next_deadline, *([_units_of_report()] if inline else []))
-    rows, total, capped = summary_page(query, page, per_page, order, count_order, *extra)
+    if f.q:
+        rows, total, capped = search_summary_page(query, page, per_page, order, *extra)
+    else:
+        rows, total, capped = summary_page(query, page, per_page, order, count_order, *extra)
     if inline:
         units_at = len(SUMMARY_COLUMNS) + 1  # after next_deadline
         items = [(row, row[units_at] or []) for row in rows]
@@ -311,11 +360,17 @@ def inbox_query(actor: Actor, include_closed: bool = False) -> sa.Select:
 
 
 def unit_inbox(
-    actor: Actor, *, include_closed: bool = False, limit: int = 200, offset: int = 0
+    actor: Actor,
+    *,
+    include_closed: bool = False,
+    limit: int = 200,
+    offset: int = 0,
+    q: str | None = None,
 ) -> list:
     """A unit member's assignments, the most pressing first: unacknowledged ones by deadline,
     then the ones being worked on, by deadline. Open ones are an index scan of
-    ix_assignment_inbox."""
+    ix_assignment_inbox. With ``q``, those whose report matches (services/worklists/search.py),
+    the best match first."""
     query = _inbox(
         sa.select(Assignment).join(Report, Assignment.report_id == Report.id),
         actor,
@@ -326,6 +381,9 @@ def unit_inbox(
         ),
         orm.joinedload(Assignment.unit),
     )
+    if q:
+        query, order = search.narrow(actor, query, q)
+        query = query.order_by(None).order_by(*order, Assignment.id)
     return list(db.session.scalars(query.limit(limit).offset(offset)).unique())
 
 
@@ -420,9 +478,13 @@ def triage_query(actor: Actor, f: QueueFilter) -> tuple[sa.Select, tuple]:
 
 
 def report_list(actor: Actor, args: dict, page: int, per_page: int) -> tuple[list, int, bool]:
-    """The staff's report list (``GET /api/v1/reports``, ``report_list_query``), a page of it.
-    Returns the page's summary rows, the total and whether it was capped."""
+    """The staff's report list (``GET /api/v1/reports``, ``report_list_query``), a page of it;
+    with ``q`` the best match first (services/worklists/search.py). Returns the page's summary
+    rows, the total and whether it was capped."""
     query, order = report_list_query(actor, args)
+    if args.get("q"):
+        query, order = search.narrow(actor, query, args["q"])
+        return search_summary_page(query, page, per_page, order)
     # Counted up to a cap: an exact count of a million rows costs as much as reading them.
     # The page and the count in one statement, as plain rows (no ORM objects, no assignments).
     return summary_page(query, page, per_page, order, order)
