@@ -7,8 +7,28 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.conftest import PHONE, shot, sign_in
+from tests.e2e.test_notifications import in_live
 
 DESKTOP = {"width": 1280, "height": 900}
+
+
+@pytest.fixture(autouse=True)
+def no_views_left(live):
+    """The browser tests share one database: a default view left behind would filter the
+    queue and the inbox of the tests that come after."""
+    yield
+
+    def clear():
+        import sqlalchemy as sa
+
+        from meldecentral.extensions import db
+        from meldecentral.models import SavedView, SavedViewDefault
+
+        db.session.execute(sa.delete(SavedViewDefault))
+        db.session.execute(sa.delete(SavedView))
+        db.session.commit()
+
+    in_live(live, clear)
 
 
 def report(live, category: str, text: str) -> None:
