@@ -152,7 +152,13 @@ OUTSIDE = {"lat": 55.60, "lon": 12.80}
 # The files that take longest (real worker stacks, the browser, schemathesis, the permission
 # matrices) run first: with the suite on several workers (make test), the many short files then
 # fill in at the end, instead of one long file running alone after all the others.
-_LONG_FIRST = ("tests/workers/", "tests/e2e/", "test_schemathesis.py", "test_permissions.py")
+_LONG_FIRST = (
+    "tests/workers/",
+    "tests/e2e/",
+    "test_schemathesis.py",
+    "test_schemathesis_writes.py",
+    "test_permissions.py",
+)
 
 
 def pytest_collection_modifyitems(items):

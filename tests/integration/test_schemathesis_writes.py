@@ -1,0 +1,16 @@
+"""The API's operations that change something (POST, PUT, PATCH, DELETE) against its OpenAPI
+document (tests/integration/contract.py says how; test_schemathesis.py has the reads)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.integration.contract import SETTINGS, check, database, schema  # noqa: F401
+
+pytestmark = pytest.mark.slow
+
+
+@schema.exclude(method="GET").parametrize()
+@SETTINGS
+def test_api_keeps_its_contract(case, database):  # noqa: F811
+    check(case)
