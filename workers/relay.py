@@ -294,24 +294,29 @@ def run_relay(app: Flask, stop: threading.Event) -> None:
     log.info("outbox relay stopped")
 
 
-# How long a queue's events stay in the outbox once its workers lag (tasks wait in the queue).
-# They would wait in the queue anyway; kept back, they leave as fewer, larger tasks, and a
-# routing task's fixed cost (a dozen statements and two commits, services.routing.route) is
-# paid less often: the workers catch up instead of falling further behind (bench/README.md).
+# How long a queue's events stay in the outbox once its workers lag (LAG_TASKS tasks or more
+# still wait in the queue a round after they were published). They would wait in the queue
+# anyway; kept back, they leave as fewer, larger tasks, and a routing task's fixed cost (a
+# dozen statements and two commits, services.routing.route) is paid less often: the workers
+# catch up instead of falling further behind (bench/README.md). One task waiting is a worker
+# busy for a moment, not a lag.
 LAG_HOLD = 0.25
+LAG_TASKS = 2
 NOTHING = object()
 
 
 class QueueHold:
-    """Per queue, whether the relay should send its events now. After a round that published
-    to a queue, the tasks waiting in it are counted (one LLEN per queue, in one round trip;
-    the Redis broker only: with another broker nothing is held); if some wait, the queue's
-    events are held for LAG_HOLD. The urgent queue is held only for its own lag, never for
-    the normal queue's."""
+    """Per queue, whether the relay should send its events now. The tasks waiting in the
+    queues a round published to are counted at the start of the next round (one LLEN per
+    queue, in one round trip; the Redis broker only: with another broker nothing is held),
+    so that an idle worker has had the pause to take what was sent; if LAG_TASKS or more
+    wait, the queue's events are held for LAG_HOLD. The urgent queue is held only for its own
+    lag, never for the normal queue's."""
 
     def __init__(self, broker_url: str | None, clock_=time.monotonic):
         self.clock = clock_
         self.until = {URGENT_QUEUE: 0.0, NORMAL_QUEUE: 0.0}
+        self.sent_to: set[str] = set()
         self.redis = None
         if broker_url and broker_url.startswith(("redis://", "rediss://")):
             import redis
@@ -326,6 +331,7 @@ class QueueHold:
     def claimable(self) -> bool | None | object:
         """What the next round claims (``relay_batch``'s ``urgent``): every event (None), the
         urgent ones (True) or the others (False); NOTHING while both queues are held."""
+        self._count_waiting()
         urgent, normal = self.due(URGENT_QUEUE), self.due(NORMAL_QUEUE)
         if urgent and normal:
             return None
@@ -334,9 +340,14 @@ class QueueHold:
         return NOTHING
 
     def after_round(self, queues: set[str]) -> None:
-        if self.redis is None or not queues:
+        """The queues this round published to: counted at the start of the next."""
+        if self.redis is not None:
+            self.sent_to |= queues
+
+    def _count_waiting(self) -> None:
+        if not self.sent_to:
             return
-        names = sorted(queues)
+        names, self.sent_to = sorted(self.sent_to), set()
         try:
             pipe = self.redis.pipeline(transaction=False)
             for name in names:
@@ -346,7 +357,7 @@ class QueueHold:
             return
         now = self.clock()
         for name, n in zip(names, waiting, strict=True):
-            if n:
+            if n >= LAG_TASKS:
                 self.until[name] = now + LAG_HOLD
 
     def wait(self, pause: float) -> float:

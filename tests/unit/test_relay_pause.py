@@ -8,6 +8,7 @@ from workers.relay import (
     BUSY_FACTOR,
     BUSY_RATE,
     LAG_HOLD,
+    LAG_TASKS,
     NOTHING,
     RELAY_LIMIT,
     QueueHold,
@@ -80,18 +81,26 @@ def _hold(waiting):
 
 
 def test_a_queue_whose_tasks_wait_is_held_and_the_urgent_one_is_not():
-    hold, clock = _hold({NORMAL_QUEUE: 3})
+    hold, clock = _hold({NORMAL_QUEUE: 3, URGENT_QUEUE: 1})
     assert hold.claimable() is None  # nothing held: every event
     hold.after_round({NORMAL_QUEUE, URGENT_QUEUE})
+    # counted at the next round: three normal tasks wait (a lag), one urgent (a busy worker)
     assert hold.claimable() is True  # the urgent ones only, at the usual pace
     assert hold.wait(POLL) == POLL
     clock.now += LAG_HOLD
     assert hold.claimable() is None
 
 
+def test_one_task_waiting_is_no_lag():
+    hold, _ = _hold({NORMAL_QUEUE: LAG_TASKS - 1, URGENT_QUEUE: LAG_TASKS - 1})
+    hold.after_round({NORMAL_QUEUE, URGENT_QUEUE})
+    assert hold.claimable() is None
+
+
 def test_both_queues_held_the_relay_sleeps_until_the_first_is_due():
-    hold, clock = _hold({NORMAL_QUEUE: 1, URGENT_QUEUE: 2})
+    hold, clock = _hold({NORMAL_QUEUE: 2, URGENT_QUEUE: 2})
     hold.after_round({URGENT_QUEUE})
+    assert hold.claimable() is False  # the urgent queue is held
     clock.now += 0.1
     hold.after_round({NORMAL_QUEUE})
     assert hold.claimable() is NOTHING

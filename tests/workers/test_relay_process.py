@@ -114,10 +114,14 @@ def test_a_lagging_queue_is_held_and_urgent_events_still_go_at_once(stack, polic
     client = stack.app.test_client()
     hold = QueueHold(stack.env["REDIS_URL"])
     graffiti = {"category": "HAERVAERK", "text": "Graffiti på muren ved skolen i går."}
-    submit(client, 2, **graffiti)
+    submit(client, 1, **graffiti)
     sent, left, queues = relay_batch()
-    assert (sent, left, queues) == (2, 0, {NORMAL_QUEUE})
-    hold.after_round(queues)  # no worker: the task waits in the queue
+    assert (sent, left, queues) == (1, 0, {NORMAL_QUEUE})
+    hold.after_round(queues)
+    assert hold.claimable() is None  # one task waiting: a busy worker, not a lag
+    submit(client, 1, **graffiti)
+    assert relay_batch()[:2] == (1, 0)
+    hold.after_round(queues)  # no worker: two tasks wait in the queue
     assert hold.claimable() is True  # the urgent events only
 
     urgent_refs = submit(client, 1)  # VOLD: high urgency
@@ -125,8 +129,10 @@ def test_a_lagging_queue_is_held_and_urgent_events_still_go_at_once(stack, polic
     sent, left, queues = relay_batch(urgent=hold.claimable())
     assert (sent, queues) == (1, {URGENT_QUEUE})
     assert sum(e.published_at is None for e in events()) == 1  # the normal one, held
+    submit(client, 1)
+    assert relay_batch(urgent=True)[:2] == (1, 0)
     hold.after_round(queues)
-    assert hold.claimable() is NOTHING  # the urgent task waits too
+    assert hold.claimable() is NOTHING  # two urgent tasks wait too
 
     stack.worker.start()
     assert relay_batch(urgent=False)[:2] == (1, 0)
@@ -134,4 +140,4 @@ def test_a_lagging_queue_is_held_and_urgent_events_still_go_at_once(stack, polic
         lambda: all(e.handled_at is not None for e in events()), 60, what="every event handled"
     )
     assert urgent_refs[0] in {r["payload"]["reference"] for r in police_hook.delivered()}
-    assert counts()["reports"] == 4
+    assert counts()["reports"] == 5
