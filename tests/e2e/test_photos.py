@@ -5,6 +5,7 @@ field. Screenshots under test-artifacts/screenshots/ (70-75)."""
 from __future__ import annotations
 
 import io
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -60,8 +61,16 @@ def report_with_photos(live, tmp_path):
     live.app.config["UPLOAD_FOLDER"] = old
 
 
-def natural_width(page, selector: str) -> int:
-    return page.eval_on_selector(selector, "img => img.complete ? img.naturalWidth : 0")
+def natural_width(page, selector: str, timeout: float = 10.0) -> int:
+    """The image's own width once it has loaded (0 if it does not within ``timeout``). Polled
+    from here: the lightbox sets its source after opening, which "networkidle" may precede,
+    and the site's CSP refuses wait_for_function's evaluation in the page."""
+    deadline = time.monotonic() + timeout
+    while True:
+        width = page.eval_on_selector(selector, "img => img.complete ? img.naturalWidth : 0")
+        if width or time.monotonic() > deadline:
+            return width
+        time.sleep(0.05)
 
 
 def test_thumbnails_open_full_size_and_the_worker_adds_a_photo(phone, live, report_with_photos):
