@@ -104,10 +104,7 @@ def _one(actor, action, report_id, units, contact_units, category, reason, into)
             transitions.transition_report(actor, report_id, workflow.REJECTED, reason=reason)
         else:
             transitions.transition_report(actor, report_id, workflow.MERGED, duplicate_of=into)
-    except TransitionError as exc:
-        db.session.rollback()
-        return Outcome(report_id, reference, False, exc.code, exc.message)
-    except ServiceError as exc:
+    except (TransitionError, ServiceError) as exc:  # both carry a code and a message
         db.session.rollback()
         return Outcome(report_id, reference, False, exc.code, exc.message)
     return Outcome(report_id, reference, True)
