@@ -163,7 +163,12 @@ def queue_bulk():
             into=into,
         )
     except ValidationFailed as exc:
-        problems = "; ".join(say(r) for reasons in exc.fields.values() for r in reasons)
+        # Each problem with the name of the field it is about ("Reason for rejecting: required").
+        problems = "; ".join(
+            f"{form[name].label.text}: {say(r)}" if name in form else say(r)
+            for name, reasons in exc.fields.items()
+            for r in reasons
+        )
         flash(_("Nothing was done: %(problems)s.", problems=problems), "error")
         return redirect(back)
     done = sum(o.ok for o in outcomes)

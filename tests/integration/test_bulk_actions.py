@@ -153,7 +153,8 @@ def test_the_queue_page_routes_the_ticked_reports(app, client):
         data={"bulk-csrf_token": token, "bulk-action": "reject", "ids": [str(ids[2])]},
         follow_redirects=True,
     )
-    assert "Intet blev gjort: skal udfyldes." in res.get_data(as_text=True)
+    said = "Intet blev gjort: Begrundelse for afvisning (den samme for alle): skal udfyldes."
+    assert said in res.get_data(as_text=True)
     assert db.session.get(Report, ids[2]).status == "received"
     # without the CSRF token: refused
     pages.post("/staff/queue/bulk", data={"bulk-action": "reject", "bulk-reason": "x",
