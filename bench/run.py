@@ -45,7 +45,7 @@ from bench import paths
 from bench.paths import pct
 from bench.receiver import Receiver
 from bench.seed import seed
-from bench.stack import ROOT, Stack
+from bench.stack import ROOT, Stack, free_port
 
 RESULTS = ROOT / "bench" / "results"
 LUA = str(ROOT / "bench" / "wrk" / "submit.lua")
@@ -55,7 +55,7 @@ NORMAL_MIX = "HAERVAERK,NABO,TYVERI,GRUPPE,UTRYG,NARKO,UNG_PLUS,DISKRIM,MISBRUG,
 ROUTING_MIX = "VOLD,HAERVAERK,NABO,UNG,TYVERI,GRUPPE,FAMILIE,UTRYG,NARKO,UNG_PLUS"
 UNITS = ("POLICE", "SSP", "HOUSING", "VINK", "BBU", "COORD")
 TARGETS = {
-    "intake_ratio": 0.70,
+    "intake_ratio": 0.80,
     "routing_p99_ms_200": 250,
     "urgent_p99_ms": 1000,
     "list_p95_ms": 20,
@@ -297,6 +297,20 @@ def timed_exports(base: str, token: str, paths_: list[str], n: int, rows: int) -
     return {"p50": pct(times, 50), "max": max(times), "n": n, "bytes": max(sizes)}
 
 
+def saturation(windows: list[dict]) -> dict:
+    """Several wrk windows at saturation as one: the rate over their summed time, each
+    window's rate beside it."""
+    created = sum(w["created"] for w in windows)
+    seconds = sum(w["duration_s"] for w in windows)
+    return {
+        "created": created,
+        "duration_s": seconds,
+        "rps": created / seconds if seconds else 0,
+        "windows": [round(w["rps"]) for w in windows],
+        "p99_ms": max(w["p99_ms"] for w in windows),
+    }
+
+
 def form_size(base: str) -> dict | None:
     """First load of the report form: the page and its same-origin CSS, JS, fonts, images,
     as transferred with gzip (computed here if the server sends them uncompressed)."""
@@ -326,6 +340,8 @@ def run(args) -> dict:
     backlog_n = 2000 if quick else 20_000
     routing_secs = 15 if quick else 60
     intake_secs = 8 if quick else 15
+    # saturation: this many pairs of windows (ceiling, application) of this many seconds
+    intake_pairs, intake_window = (2, 4) if quick else (4, 5)
     urgent_secs = 10 if quick else 30
     seed_n = 100_000 if quick else 1_000_000
     queries_n = 40 if quick else 200
@@ -343,28 +359,40 @@ def run(args) -> dict:
         engine = sa.create_engine(stack.db_url)
         memory.start()
 
-        # 1. the ceiling
-        log("intake ceiling: bench/ceiling_app.py under gunicorn")
-        stack.start_web(app="bench.ceiling_app:app", name="ceiling", ready="/healthz")
-        wrk(stack.base, seconds=2, connections=4)  # warm up
-        ceiling_sat = wrk(stack.base, seconds=intake_secs, connections=16)
-        ceiling_fix = wrk(stack.base, seconds=intake_secs, connections=8, rate=fixed_rate)
-        stack.stop_process("ceiling")
-        with engine.begin() as conn:  # its rows have no history, no outbox: never routed
-            conn.execute(sa.text("DELETE FROM report WHERE reference LIKE 'CEIL-%'"))
-        results["ceiling"] = {"saturation": ceiling_sat, "fixed": ceiling_fix}
-        log(f"ceiling: {ceiling_sat['rps']:.0f}/s; at {fixed_rate}/s p99 {ceiling_fix['p99_ms']}")
-
-        # 2. intake, the normal worker not yet started: the backlog builds up
-        log("intake: the application (urgent worker and beat, with the relay, running)")
+        # 1-2. the ceiling and the application side by side: both served at once (the idle
+        # one costs nothing), fixed rate each, then short saturation windows in turn, ABBA
+        # order, so that the machine's drift over a minute falls on both alike.
+        log("intake: the ceiling (bench/ceiling_app.py) and the application side by side")
+        ceiling = stack.start_web(
+            app="bench.ceiling_app:app", name="ceiling", ready="/healthz", port=free_port()
+        )
         stack.start_web()
         stack.start_workers(queues=("urgent",))
         stack.start_beat()
         time.sleep(3)
+        wrk(ceiling, seconds=2, connections=4)  # warm up
         first_backlog_id = max_report_id(engine)
+        warm = wrk(stack.base, seconds=2, connections=4)
+        ceiling_fix = wrk(ceiling, seconds=intake_secs, connections=8, rate=fixed_rate)
         app_fix = wrk(stack.base, seconds=intake_secs, connections=8, rate=fixed_rate)
-        remaining = max(0, backlog_n - app_fix["created"])
-        app_sat = wrk(stack.base, seconds=600, connections=16, count=remaining)
+        windows: dict[str, list[dict]] = {"ceiling": [], "app": []}
+        for i in range(intake_pairs):
+            order = ("ceiling", "app") if i % 2 == 0 else ("app", "ceiling")
+            for name in order:
+                base = ceiling if name == "ceiling" else stack.base
+                windows[name].append(wrk(base, seconds=intake_window, connections=16))
+                if name == "app":
+                    time.sleep(1)  # the relay's share of the window, before the ceiling's turn
+        stack.stop_process("ceiling")
+        with engine.begin() as conn:  # its rows have no history, no outbox: never routed
+            conn.execute(sa.text("DELETE FROM report WHERE reference LIKE 'CEIL-%'"))
+        ceiling_sat, app_sat = (saturation(windows[n]) for n in ("ceiling", "app"))
+        results["ceiling"] = {"saturation": ceiling_sat, "fixed": ceiling_fix}
+        log(f"ceiling: {ceiling_sat['rps']:.0f}/s; at {fixed_rate}/s p99 {ceiling_fix['p99_ms']}")
+        # the rest of the backlog (20,000 normal reports), normal worker not yet started
+        created = warm["created"] + app_fix["created"] + sum(w["created"] for w in windows["app"])
+        if backlog_n > created:
+            wrk(stack.base, seconds=600, connections=16, count=backlog_n - created)
         results["intake"] = {"saturation": app_sat, "fixed": app_fix}
         log(f"app: {app_sat['rps']:.0f}/s; at {fixed_rate}/s p99 {app_fix['p99_ms']}")
         time.sleep(2)  # the relay publishes the last events
@@ -505,7 +533,7 @@ def table(r: dict) -> str:
             "intake throughput at saturation (POST /api/v1/reports)",
             f"{a['saturation']['rps']:.0f}/s",
             f"ceiling {c['saturation']['rps']:.0f}/s = {ratio:.0%}",
-            ok(ratio >= TARGETS["intake_ratio"]) + " (>= 70 %)",
+            ok(ratio >= TARGETS["intake_ratio"]) + " (>= 80 %)",
         )
     )
     rows.append(

@@ -109,9 +109,17 @@ class Stack:
             start_new_session=True,
         )
 
-    def start_web(self, app: str = "wsgi:app", name: str = "web", ready: str = "/readyz") -> None:
+    def start_web(
+        self,
+        app: str = "wsgi:app",
+        name: str = "web",
+        ready: str = "/readyz",
+        port: int | None = None,
+    ) -> str:
         """gunicorn with config/gunicorn.py; ``app`` may be the ceiling (bench.ceiling_app:app),
-        served the same way."""
+        served the same way, on ``port`` (a second server beside the first) or the stack's own.
+        Returns the server's base URL."""
+        base = f"http://127.0.0.1:{port}" if port else self.base
         self._spawn(
             name,
             [
@@ -119,7 +127,7 @@ class Stack:
                 "--config",
                 "config/gunicorn.py",
                 "--bind",
-                f"127.0.0.1:{self.port}",
+                f"127.0.0.1:{port or self.port}",
                 "--access-logfile",
                 "/dev/null",
                 "--workers",
@@ -128,7 +136,8 @@ class Stack:
             ],
         )
         if ready:
-            self.wait_http(self.base + ready)
+            self.wait_http(base + ready)
+        return base
 
     def stop_process(self, name: str) -> None:
         proc = self.procs.pop(name, None)
