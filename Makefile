@@ -78,9 +78,15 @@ security: install
 # core and one more, each test file on one worker (its module fixtures, a worker stack or a
 # browser, once): many tests wait on a worker, a browser or a retry, and the extra worker fills
 # those waits (bench/README.md has the timings).
+# The security checks run beside the tests (pip-audit mostly waits on PyPI); their report is
+# printed after pytest's, and either failing fails the target.
 TEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
-test: lint security browser
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
+test: lint browser
+	@$(MAKE) --no-print-directory security >$(VENV)/security.log 2>&1 & sec=$$!; \
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS); tests=$$?; \
+	wait $$sec; audit=$$?; cat $(VENV)/security.log; \
+	if [ $$audit -ne 0 ]; then echo "make security failed (above)"; fi; \
+	[ $$tests -eq 0 ] && [ $$audit -eq 0 ]
 
 # The production stack (web, a worker per queue, beat; Procfile) against DATABASE_URL and
 # REDIS_URL, after migrating. Prometheus' multiprocess folder is emptied at each start.
