@@ -125,7 +125,7 @@ class Config:
     # unless page_size asks for more, at most OPEN311_MAX_REQUESTS (the spec's 1000); public
     # points are rounded to OPEN311_COORD_DECIMALS (3: about 100 m). Discovery names a contact
     # and where to ask for an api_key.
-    OPEN311_PAGE_SIZE = 100
+    OPEN311_PAGE_SIZE = 50
     OPEN311_MAX_REQUESTS = 1000
     OPEN311_COORD_DECIMALS = 3
     OPEN311_CONTACT = ""

@@ -12,6 +12,7 @@ from flask import Response
 
 XML = "xml"
 JSON = "json"
+XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 CONTENT_TYPES = {XML: "text/xml; charset=utf-8", JSON: "application/json; charset=utf-8"}
 
 # The element of each item of a nested list, by the list's name.
@@ -30,29 +31,29 @@ def text(value) -> str | None:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        # isoformat is several times cheaper than strftime, for a few hundred per answer.
+        return value.astimezone(UTC).replace(microsecond=0).isoformat()[:-6] + "Z"
     return str(value)
 
 
-def _json_value(value):
-    if isinstance(value, dict):
-        return {k: _json_value(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_value(v) for v in value]
+def _json_default(value):
     if isinstance(value, datetime):
         return text(value)
-    return value
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 def _add(parent: ET.Element, name: str, value) -> None:
     element = ET.SubElement(parent, name)
-    if isinstance(value, dict):
+    kind = type(value)
+    if kind is str:  # most values: no conversion (a list of requests has some 1,700)
+        element.text = value
+    elif kind is dict:
         for key, inner in value.items():
             _add(element, key, inner)
-    elif isinstance(value, list | tuple):
+    elif kind is list or kind is tuple:
         for item in value:
             _add(element, ITEM_NAMES[name], item)
-    else:
+    elif value is not None:
         element.text = text(value)
 
 
@@ -65,12 +66,15 @@ def xml_document(root: str, item: str | None, body) -> bytes:
     else:
         for key, value in body.items():
             _add(element, key, value)
-    return ET.tostring(element, encoding="utf-8", xml_declaration=True)
+    # Serialised to text and encoded once: ElementTree's own encoding writes through a codec
+    # stream element by element, the larger part of a long list's time. The declaration is
+    # the spec's (UTF-8 named), which tostring would give only with that slower path.
+    return XML_DECLARATION + ET.tostring(element, encoding="unicode").encode()
 
 
 def respond(fmt: str, root: str, item: str | None, body, status: int = 200) -> Response:
     if fmt == JSON:
-        payload = json.dumps(_json_value(body), ensure_ascii=False).encode()
+        payload = json.dumps(body, ensure_ascii=False, default=_json_default).encode()
     else:
         payload = xml_document(root, item, body)
     return Response(payload, status=status, content_type=CONTENT_TYPES[fmt])

@@ -18,6 +18,7 @@ from meldecentral.extensions import db
 from meldecentral.models import Assignment, Category, District, Note, Report, Unit
 from meldecentral.services.actor import RESIDENT
 from meldecentral.services.privacy import audit
+from meldecentral.services.reference import catalogue
 
 CHANNEL = "open311"
 
@@ -35,6 +36,36 @@ class Query:
     page_size: int | None = None
 
 
+def _agencies():
+    """The names of the units a report is routed to, in one string (a correlated subquery:
+    the list is one statement)."""
+    names = (
+        sa.select(Unit.name)
+        .join(Assignment, Assignment.unit_id == Unit.id)
+        .where(Assignment.report_id == Report.id)
+        .order_by(Assignment.id)
+        .correlate(Report)
+        .subquery()
+    )
+    return (
+        sa.select(sa.func.aggregate_strings(names.c.name, ", ")).scalar_subquery().label("agencies")
+    )
+
+
+def _latest_public_note():
+    """The report's newest public update: what its reporter reads on the tracking page.
+    Internal notes never."""
+    return (
+        sa.select(Note.body)
+        .where(Note.report_id == Report.id, Note.visibility == "public")
+        .order_by(Note.created_at.desc(), Note.id.desc())
+        .limit(1)
+        .correlate(Report)
+        .scalar_subquery()
+        .label("status_notes")
+    )
+
+
 def _columns():
     return (
         Report.id,
@@ -50,6 +81,8 @@ def _columns():
         Category.label_da,
         Category.label_en,
         District.name.label("district_name"),
+        _agencies(),
+        _latest_public_note(),
     )
 
 
@@ -78,23 +111,20 @@ def find(municipality_id: int, query: Query, language: str) -> list[dict]:
         if statuses is not None:
             stmt = stmt.where(Report.status.in_(statuses))
         if query.service_codes:
-            stmt = stmt.where(Category.code.in_(query.service_codes))
+            # By id, from the cached catalogue: a condition on report's own column, which its
+            # (category, created_at) index serves.
+            known = (catalogue.active_category(municipality_id, c) for c in query.service_codes)
+            stmt = stmt.where(Report.category_id.in_([c.id for c in known if c is not None]))
         size = _page_size(query.page_size)
         stmt = (
             stmt.order_by(Report.created_at.desc(), Report.id.desc())
             .limit(size)
             .offset((max(query.page, 1) - 1) * size)
         )
-    rows = db.session.execute(stmt).all()
-    out = _requests(rows, language)
-    audit.record_list(
-        RESIDENT,
-        action="open311",
-        channel=CHANNEL,
-        filters=_logged_filters(query),
-        row_count=len(out),
-    )
-    return out
+    # A list is not written to the access log (a single request is): it shows only what
+    # anyone may read, as the public statistics do, and a write per public GET would cost
+    # more than the query (docs/open311.md, "What a GET shows").
+    return _requests(db.session.execute(stmt).all(), language)
 
 
 def _page_size(asked: int | None) -> int:
@@ -105,23 +135,6 @@ def _page_size(asked: int | None) -> int:
     if not 1 <= asked <= limit:
         raise open311.QueryError("page_size", f"between 1 and {limit}")
     return asked
-
-
-def _logged_filters(query: Query) -> dict:
-    """Codes and dates only: what a list asked for, never personal data."""
-    out: dict = {}
-    if query.service_request_ids:
-        out["ids"] = len(query.service_request_ids)
-    if query.service_codes:
-        out["service_code"] = list(query.service_codes)
-    if query.status:
-        out["status"] = query.status
-    for name, value in (("start", query.start), ("end", query.end)):
-        if value is not None:
-            out[name] = value.isoformat()
-    if query.page > 1:
-        out["page"] = query.page
-    return out
 
 
 def by_id(municipality_id: int, service_request_id: int, language: str) -> dict | None:
@@ -149,9 +162,6 @@ def by_token(municipality_id: int, token: str) -> dict | None:
 
 
 def _requests(rows, language: str) -> list[dict]:
-    ids = [row.id for row in rows]
-    agencies = _agencies(ids)
-    notes = _latest_public_notes(ids)
     decimals = current_app.config["OPEN311_COORD_DECIMALS"]
     out = []
     for row in rows:
@@ -160,11 +170,11 @@ def _requests(rows, language: str) -> list[dict]:
             {
                 "service_request_id": row.id,
                 "status": open311.open311_status(row.status),
-                "status_notes": notes.get(row.id),
+                "status_notes": row.status_notes,
                 "service_name": row.label_da if language == "da" else row.label_en,
                 "service_code": row.category_code,
                 "description": None,  # the text may name people: never public
-                "agency_responsible": ", ".join(agencies.get(row.id, ())) or None,
+                "agency_responsible": row.agencies,
                 "service_notice": None,
                 "requested_datetime": row.created_at,
                 "updated_datetime": row.updated_at,
@@ -178,32 +188,3 @@ def _requests(rows, language: str) -> list[dict]:
             }
         )
     return out
-
-
-def _agencies(ids: list[int]) -> dict[int, list[str]]:
-    """The units a report is routed to, by name, in the order they were assigned."""
-    if not ids:
-        return {}
-    rows = db.session.execute(
-        sa.select(Assignment.report_id, Unit.name)
-        .join(Unit, Assignment.unit_id == Unit.id)
-        .where(Assignment.report_id.in_(ids))
-        .order_by(Assignment.report_id, Assignment.id)
-    )
-    out: dict[int, list[str]] = {}
-    for report_id, name in rows:
-        out.setdefault(report_id, []).append(name)
-    return out
-
-
-def _latest_public_notes(ids: list[int]) -> dict[int, str]:
-    """Each report's newest public update: what its reporter reads on the tracking page.
-    Internal notes never."""
-    if not ids:
-        return {}
-    rows = db.session.execute(
-        sa.select(Note.report_id, Note.body)
-        .where(Note.report_id.in_(ids), Note.visibility == "public")
-        .order_by(Note.report_id, Note.created_at, Note.id)
-    )
-    return {report_id: body for report_id, body in rows}  # the last one per report wins

@@ -47,25 +47,6 @@ def record_export(actor: Actor, *, channel: str, filters: dict, row_count: int) 
     db.session.commit()
 
 
-def record_list(actor: Actor, *, action: str, channel: str, filters: dict, row_count: int) -> None:
-    """One access-log row for a public list of reports (Open311's GET requests): the
-    filter (codes and dates) and how many rows it answered, without a row per report."""
-    db.session.add(
-        AccessLog(
-            report_id=None,
-            report_reference=None,
-            user_id=actor.user_id,
-            role=actor.role,
-            action=action,
-            channel=channel,
-            request_id=g.get("request_id") if has_request_context() else None,
-            row_count=row_count,
-            filters=filters,
-        )
-    )
-    db.session.commit()
-
-
 def record_accesses(
     actor: Actor, reports: list[tuple[int, str]], action: str, channel: str
 ) -> None:
