@@ -22,7 +22,7 @@ def issue(name: str, municipality: str | None):
 
     m = municipality_for(municipality)
     try:
-        client, key = clients.issue_key(None, m.id, name)
+        client, key = clients.issue_key(None, name, municipality_id=m.id)
     except ValidationFailed as exc:
         raise click.ClickException(str(exc.fields["name"][0])) from exc
     click.echo(f"client application {client.id} ({client.name}) for {m.code}")

@@ -19,7 +19,7 @@ from meldecentral.services.staff import users
 def posted(live) -> tuple[int, str]:
     with live.app.app_context():
         municipality = users.municipality_by_code("kbh")
-        _, key = clients.issue_key(None, municipality.id, "georeport e2e")
+        _, key = clients.issue_key(None, "georeport e2e", municipality_id=municipality.id)
         db.session.remove()
     res = requests.post(
         f"{live.url}/open311/v2/requests.xml",

@@ -96,7 +96,7 @@ def xml_items(res, root: str, item: str) -> list[dict]:
 @pytest.fixture
 def key(app) -> str:
     municipality = users.municipality_by_code(app.config["DEFAULT_MUNICIPALITY"])
-    return clients.issue_key(None, municipality.id, "Civic app")[1]
+    return clients.issue_key(None, "Civic app", municipality_id=municipality.id)[1]
 
 
 def post(client, key: str | None, fmt: str = "xml", headers=None, **over):
@@ -285,7 +285,7 @@ def test_keys_are_per_municipality_and_revocable(client, app, key):
     assert client_app.name == "Civic app" and client_app.key_hash != key
     assert post(client, key, jurisdiction_id="kbh").status_code == 201
     other = users.create_municipality("aarhus", "Aarhus")
-    foreign = clients.issue_key(None, other.id, "Aarhus app")[1]
+    foreign = clients.issue_key(None, "Aarhus app", municipality_id=other.id)[1]
     res = post(client, foreign, "json")
     assert errors_of(res, "json")[0][0] == 403
     clients.revoke_key(Actor.for_user(admin), client_app.id)
@@ -405,3 +405,35 @@ def test_command_line_issues_lists_and_revokes(app):
     assert runner.invoke(args=["open311", "revoke", str(client_id)]).exit_code == 0
     assert clients.caller_for_key(key) is None
     assert "revoked" in runner.invoke(args=["open311", "list"]).output
+
+
+def test_admin_page_issues_a_key_once_and_revokes_it_after_asking(app, client):
+    from tests.factories import signed_in
+    from tests.webutil import csrf, text_of
+
+    admin, _ = signed_in(app, "admin")
+    page = admin.get("/admin/open311")
+    assert page.status_code == 200
+    empty = admin.post("/admin/open311", data={"csrf_token": csrf(admin, "/admin/open311")})
+    assert empty.status_code == 422
+    issued = admin.post(
+        "/admin/open311", data={"csrf_token": csrf(admin, "/admin/open311"), "name": "Nabo-app"}
+    )
+    assert issued.status_code == 201
+    html = text_of(issued)
+    key = html.split('<code class="secret">')[1].split("<")[0]
+    assert key.startswith(clients.KEY_PREFIX) and "Nabo-app" in html
+    assert key not in text_of(admin.get("/admin/open311"))  # shown once
+    assert post(client, key).status_code == 201
+    (row,) = [c for c in clients.list_clients(None, row_municipality(app)) if c.name == "Nabo-app"]
+    url = f"/admin/open311/{row.id}/revoke"
+    asked = admin.post(url, data={"csrf_token": csrf(admin, "/admin/open311")})
+    assert asked.status_code == 200 and 'name="confirm" value="yes"' in text_of(asked)
+    assert post(client, key).status_code == 201  # nothing done yet
+    done = admin.post(url, data={"csrf_token": csrf(admin, "/admin/open311"), "confirm": "yes"})
+    assert done.status_code == 302
+    assert post(client, key).status_code == 403
+
+
+def row_municipality(app) -> int:
+    return users.municipality_by_code(app.config["DEFAULT_MUNICIPALITY"]).id

@@ -190,10 +190,19 @@ def open311_post(w: World):
     from meldecentral.services.open311 import clients
 
     report = db.session.get(Report, w.report_id)
-    _, key = clients.issue_key(None, report.municipality_id, "matrix app")
+    _, key = clients.issue_key(None, "matrix app", municipality_id=report.municipality_id)
     form = {"api_key": key, "service_code": "NABO", "description": "Larm om natten."}
     form |= {"lat": str(NORREBRO["lat"]), "long": str(NORREBRO["lon"])}
     return "/open311/v2/requests.xml", {"data": form}
+
+
+def admin_revoke_open311(w: World) -> str:
+    """A new client application each time, so revoking it leaves nothing behind."""
+    from meldecentral.services.open311 import clients
+
+    report = db.session.get(Report, w.report_id)
+    client, _ = clients.issue_key(None, "matrix spare", municipality_id=report.municipality_id)
+    return f"/admin/open311/{client.id}/revoke"
 
 
 REPORT_BODY = {"category": "NABO", "text": "Larm om natten.", **NORREBRO}
@@ -566,6 +575,13 @@ MATRIX: dict[tuple[str, str], tuple[Request | Page, tuple[int | str, ...]]] = {
     ("GET", "/admin/rules"): (Page("/admin/rules"), (LOGIN, 403, 403, 403, 403, 403, 200)),
     ("GET", "/admin/access-log"): (Page("/admin/access-log"),
                                                     (LOGIN, 403, 403, 403, 403, 403, 200)),
+    ("GET", "/admin/open311"): (Page("/admin/open311"),
+                                                    (LOGIN, 403, 403, 403, 403, 403, 200)),
+    ("POST", "/admin/open311"): (Page("/admin/open311", form={"name": "Matrix app"}),
+                                                    (LOGIN, 403, 403, 403, 403, 403, 201)),
+    ("POST", "/admin/open311/<int:client_id>/revoke"): (
+        Page(admin_revoke_open311, form={"confirm": "yes"}),
+                                                    (LOGIN, 403, 403, 403, 403, 403, 302)),
     ("POST", "/admin/rules"): (
         Page("/admin/rules", form=lambda w: {"rules": json.dumps(w.rules)}),
                                                     (LOGIN, 403, 403, 403, 403, 403, 302)),

@@ -38,12 +38,17 @@ def _require_admin(actor: Actor) -> None:
         raise Forbidden("only an administrator manages Open311 client applications")
 
 
-def issue_key(actor: Actor | None, municipality_id: int, name: str) -> tuple[Open311Client, str]:
-    """A new client application and its key, returned this once. ``actor`` None: the command
-    line (whoever runs it is trusted with the server)."""
+def issue_key(
+    actor: Actor | None, name: str, *, municipality_id: int | None = None
+) -> tuple[Open311Client, str]:
+    """A new client application and its key, returned this once: an administrator's for
+    their municipality, or (``actor`` None) the command line's for ``municipality_id``
+    (whoever runs it is trusted with the server)."""
     if actor is not None:
         _require_admin(actor)
         municipality_id = actor.municipality_id
+    if municipality_id is None:
+        raise ValueError("the command line names the municipality")
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise ValidationFailed(
