@@ -2,7 +2,8 @@
 GeoReport v2 wrapper by another author, read side only) lists the services, reads a
 definition, queries requests and reads one back, in JSON and in XML (parsed by xmltodict).
 The request itself is POSTed as a plain form, since georeport does not create requests.
-No browser: the live server of tests/e2e/conftest.py is all it needs."""
+The client needs no browser, only the live server of tests/e2e/conftest.py; one browser test
+issues a key on the administrators' page on a phone."""
 
 from __future__ import annotations
 
@@ -61,3 +62,22 @@ def test_an_independent_client_reads_what_was_posted(live, posted, fmt):
     assert one["status"] == "open" and one["service_code"] == "HAERVAERK"
     assert one["address"] == "Nørrebro"
     assert "Graffiti" not in str(one)  # the text is never public
+
+
+def test_an_administrator_issues_a_key_on_a_phone(phone, live):
+    from tests.e2e.conftest import shot, sign_in
+
+    page = phone.new_page()
+    sign_in(page, live, "admin")
+    page.goto(live.url + "/admin/open311")
+    page.fill("#name", "Nabo-kommunens system")
+    page.click("main button[type=submit]")
+    key = page.locator("[data-new-key] .secret")
+    key.wait_for()
+    assert key.inner_text().startswith(clients.KEY_PREFIX)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.viewport_size["width"], "the page scrolls sideways on a phone"
+    shot(page, "admin-open311-key")
+    page.goto(live.url + "/admin/open311")  # a fresh visit: the key is not shown again
+    assert page.locator("[data-new-key]").count() == 0
+    assert page.locator("[data-client]", has_text="Nabo-kommunens system").count() == 1

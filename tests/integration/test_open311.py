@@ -421,7 +421,7 @@ def test_admin_page_issues_a_key_once_and_revokes_it_after_asking(app, client):
     )
     assert issued.status_code == 201
     html = text_of(issued)
-    key = html.split('<code class="secret">')[1].split("<")[0]
+    key = html.split('<p class="secret">')[1].split("<")[0]
     assert key.startswith(clients.KEY_PREFIX) and "Nabo-app" in html
     assert key not in text_of(admin.get("/admin/open311"))  # shown once
     assert post(client, key).status_code == 201
