@@ -437,3 +437,22 @@ def test_admin_page_issues_a_key_once_and_revokes_it_after_asking(app, client):
 
 def row_municipality(app) -> int:
     return users.municipality_by_code(app.config["DEFAULT_MUNICIPALITY"]).id
+
+
+def test_unstorable_input_unexpected_errors_and_caching(app, client, key, monkeypatch):
+    res = post(client, key, "json", description="Larm\x00om natten")
+    assert res.status_code == 400 and res.json[0]["description"].startswith("description: ")
+    res = client.get(f"{BASE}/requests.xml?status=open\x00")
+    assert errors_of(res, "xml")[0][1].startswith("status: ")
+    res = client.get(f"{BASE}/requests.json")
+    assert res.headers["Cache-Control"] == "no-store"
+    assert "Set-Cookie" not in res.headers  # no cookie session under /open311/
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("meldecentral.services.open311.catalogue.services", broken)
+    res = client.get(f"{BASE}/services.json")
+    assert res.status_code == 500
+    ((code, description),) = errors_of(res, "json")
+    assert code == 500 and description.startswith("internal_error: ") and "boom" not in description
