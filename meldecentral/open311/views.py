@@ -56,8 +56,9 @@ def municipality_id(jurisdiction_id: str | None) -> int:
 
 
 def _language() -> str:
+    """The language of service names: the site's (Open311 has no parameter for it)."""
     locale = get_locale()
-    return locale.language if locale is not None else "da"
+    return locale.language if locale is not None else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 @bp.before_request

@@ -7,15 +7,7 @@ import sqlalchemy as sa
 
 from meldecentral.domain import open311
 from meldecentral.extensions import db
-from meldecentral.models import Category, Municipality
-
-
-def municipality(code: str) -> tuple[int, str] | None:
-    """(id, name) of the municipality whose code is the jurisdiction_id."""
-    row = db.session.execute(
-        sa.select(Municipality.id, Municipality.name).filter_by(code=code)
-    ).first()
-    return (row.id, row.name) if row is not None else None
+from meldecentral.models import Category
 
 
 def services(municipality_id: int, language: str) -> list[dict]:
