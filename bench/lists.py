@@ -44,6 +44,7 @@ GROUPS = [
     ("inbox SSP 100", ("unit_member", "SSP"), [paths.INBOX_100], 0.5),
     ("list coordinator", ("coordinator", None), LIST, 1.0),
     ("list POLICE", ("unit_member", "POLICE"), ["/api/v1/reports"], 0.5),
+    ("open311 requests", ("coordinator", None), paths.OPEN311, 1.0),
 ]
 # Not in bench/run.py (--extra): a unit member with the coordinator's filters.
 EXTRA = [("list POLICE, filters", ("unit_member", "POLICE"), LIST, 1.0)]
@@ -93,13 +94,19 @@ class Getter:
 
     def get(self, path: str, token: str):
         headers = {"Authorization": f"Bearer {token}"}
+        if path.startswith("/open311/"):
+            headers = {}  # public: asked anonymously, as a civic app would
         if self.http:
             res = self.session.get(self.http + path, headers=headers, timeout=30)
             assert res.status_code == 200, (path, res.status_code, res.text[:300])
-            return res.json()
+            return (
+                res.json()
+                if res.headers["Content-Type"].startswith("application/json")
+                else res.text
+            )
         res = self.client.get(path, headers=headers)
         assert res.status_code == 200, (path, res.status_code, res.get_data(as_text=True)[:300])
-        return res.get_json()
+        return res.get_json() if res.is_json else res.get_data(as_text=True)
 
 
 def main() -> None:

@@ -32,6 +32,16 @@ SEARCH = [
     "/api/v1/reports?q=knallert+skolen&district=3",
     "/api/v1/triage?q=knallerten+skole&district=3",
 ]
+# Open311 GeoReport v2's GET requests (public, no token): the default page (50 requests of the
+# last 90 days), both formats, and the spec's filters.
+OPEN311 = [
+    "/open311/v2/requests.json",
+    "/open311/v2/requests.xml",
+    "/open311/v2/requests.json?status=open",
+    "/open311/v2/requests.xml?service_code=VOLD,NARKO",
+    "/open311/v2/requests.json?status=closed&service_code=NABO",
+    "/open311/v2/requests.xml?status=open&page=3",
+]
 INBOX = "/api/v1/inbox"
 INBOX_100 = "/api/v1/inbox?limit=100"
 STATS = ["/api/v1/stats/districts?days=30", "/api/v1/stats/districts?days=365"]

@@ -62,6 +62,7 @@ TARGETS = {
     "stats_p95_ms": 100,
     "export_s": 2.0,
     "search_p95_ms": 50,
+    "open311_p95_ms": 20,
     "memory_mb": 1024,
 }
 
@@ -264,9 +265,11 @@ def staff_token(stack: Stack, role: str, unit: str | None = None) -> str:
     )
 
 
-def timed_gets(base: str, token: str, paths: list[str], n: int) -> dict:
+def timed_gets(base: str, token: str | None, paths: list[str], n: int) -> dict:
+    """``token`` None: a public endpoint, asked anonymously."""
     session = requests.Session()
-    session.headers["Authorization"] = f"Bearer {token}"
+    if token:
+        session.headers["Authorization"] = f"Bearer {token}"
     for path in paths:  # warm the caches once
         session.get(base + path, timeout=30).raise_for_status()
     times = []
@@ -489,6 +492,7 @@ def run(args) -> dict:
             )
             q["list_unit"] = timed_gets(stack.base, police, ["/api/v1/reports"], queries_n // 2)
             q["search"] = timed_gets(stack.base, coord, paths.SEARCH, 100)
+            q["open311"] = timed_gets(stack.base, None, paths.OPEN311, queries_n)
             q["stats30"] = timed_gets(stack.base, coord, [paths.STATS[0]], 50)
             q["stats365"] = timed_gets(stack.base, coord, [paths.STATS[1]], 50)
             results["queries"] = q
@@ -601,6 +605,7 @@ def table(r: dict) -> str:
         "list": ("report list, coordinator (6 filter sets)", "list_p95_ms"),
         "list_unit": ("report list, POLICE member", "list_p95_ms"),
         "search": ("search, two words in a district (list and triage)", "search_p95_ms"),
+        "open311": ("Open311 GET requests, anonymous (6 filter sets)", "open311_p95_ms"),
         "stats30": ("district statistics, 30 days", "stats_p95_ms"),
         "stats365": ("district statistics, 365 days", "stats_p95_ms"),
     }

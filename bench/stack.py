@@ -67,6 +67,7 @@ class Stack:
             # One client address sends everything here: lift the per-address limits, a minute's
             # and a day's as in production (they are still counted in Redis on every request).
             "RATELIMIT_SUBMIT": "1000000/minute;100000000/day",
+            "RATELIMIT_OPEN311_READ": "1000000/minute",
             # A backlog of 20,000 takes minutes: do not republish what is merely queued.
             "OUTBOX_REPUBLISH_AFTER_SECONDS": "3600",
             "PROMETHEUS_MULTIPROC_DIR": str(self.workdir / "metrics"),

@@ -116,7 +116,20 @@ class Config:
     RATELIMIT_SUBMIT = "10/minute;100/day"  # anonymous POST /api/v1/reports
     RATELIMIT_TRACK = "30/minute"  # GET /api/v1/track/<reference>
     RATELIMIT_SIGNIN = "10/minute"  # staff sign-in POST (security.configured_limit)
+    # Open311 (docs/open311.md): a client application posts for many residents from one
+    # address, so its limit is wider than a resident's; reads are public and counted too.
+    RATELIMIT_OPEN311_SUBMIT = "60/minute;5000/day"
+    RATELIMIT_OPEN311_READ = "120/minute"
     TRUSTED_PROXIES = 0
+    # Open311 GeoReport v2 (docs/open311.md): GET requests answers OPEN311_PAGE_SIZE requests
+    # unless page_size asks for more, at most OPEN311_MAX_REQUESTS (the spec's 1000); public
+    # points are rounded to OPEN311_COORD_DECIMALS (3: about 100 m). Discovery names a contact
+    # and where to ask for an api_key.
+    OPEN311_PAGE_SIZE = 50
+    OPEN311_MAX_REQUESTS = 1000
+    OPEN311_COORD_DECIMALS = 3
+    OPEN311_CONTACT = ""
+    OPEN311_KEY_SERVICE = "Ask the municipality's administrator for an api_key."
     API_TOKEN_DAYS = 90  # a new API token's lifetime unless its creator gives another
     # Security headers (security.py): HSTS only where every visitor arrives over HTTPS.
     HSTS_ENABLED = False
@@ -252,6 +265,10 @@ def load_config(
         "RATELIMIT_SUBMIT",
         "RATELIMIT_TRACK",
         "RATELIMIT_SIGNIN",
+        "RATELIMIT_OPEN311_SUBMIT",
+        "RATELIMIT_OPEN311_READ",
+        "OPEN311_CONTACT",
+        "OPEN311_KEY_SERVICE",
     ):
         if env.get(key):
             settings[key] = env[key]

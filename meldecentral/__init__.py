@@ -131,6 +131,11 @@ def register_blueprints(app: Flask) -> None:
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(health_bp)
+    # Open311 GeoReport v2: POSTs carry an api_key in the form, never a cookie.
+    from meldecentral.open311 import bp as open311_bp
+
+    csrf.exempt(open311_bp)
+    app.register_blueprint(open311_bp)
     # HTML pages: public, staff, admin and sign-in (every form carries a CSRF token).
     from meldecentral import auth, web
 
@@ -145,11 +150,17 @@ def register_error_handlers(app: Flask) -> None:
     from flask_limiter.errors import RateLimitExceeded
 
     from meldecentral.api.errors import error_response, http_error_json
+    from meldecentral.open311.errors import http_error as open311_http_error
+    from meldecentral.open311.errors import respond as open311_errors
     from meldecentral.pages import http_error_page, server_error_page
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
-        if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+        if request.path.startswith("/open311/"):
+            response = open311_http_error(exc)
+        elif (
+            request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+        ):
             response = http_error_json(exc)
         else:
             response = http_error_page(exc)
@@ -173,6 +184,10 @@ def register_error_handlers(app: Flask) -> None:
         from meldecentral.extensions import db
 
         db.session.rollback()
+        if request.path.startswith("/open311/"):
+            return open311_errors(
+                500, [f"internal_error: unexpected error; quote request id {g.get('request_id')}"]
+            )
         if request.path.startswith("/api/"):
             return error_response(
                 500, "internal_error", f"unexpected error; quote request id {g.get('request_id')}"

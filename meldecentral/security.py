@@ -51,7 +51,18 @@ from meldecentral.extensions import limiter
 from meldecentral.inputs import REASON, unstorable_parameter
 from meldecentral.pages import error_page
 
-NO_STORE_PREFIXES = ("/api/", "/staff/", "/admin/", "/track", "/report", "/login", "/logout")
+NO_STORE_PREFIXES = (
+    "/api/",
+    "/open311/",
+    "/staff/",
+    "/admin/",
+    "/track",
+    "/report",
+    "/login",
+    "/logout",
+)
+# Doors that authenticate by token or key, never by the cookie session.
+SESSIONLESS_PREFIXES = ("/api/", "/open311/")
 API_MIMETYPES = ("application/json", "application/geo+json")
 PERMISSIONS_POLICY = "geolocation=(self), camera=(self), microphone=()"
 _PLACEHOLDER = re.compile(r"\{[^}]*\}")
@@ -198,7 +209,7 @@ class ApiWithoutCookieSession(SecureCookieSessionInterface):
     is set. Spares every API request the cookie's signature check and the save."""
 
     def open_session(self, app, request):
-        if request.path.startswith("/api/"):
+        if request.path.startswith(SESSIONLESS_PREFIXES):
             return None
         return super().open_session(app, request)
 
@@ -255,6 +266,8 @@ def _keep_personal_data_out_of_logs() -> None:
 def _refuse_unstorable_parameters():
     """A query or form field that cannot be stored (meldecentral.inputs) is refused by name:
     the API answers 422 with the field, a page the site's error page naming it."""
+    if request.path.startswith("/open311/"):
+        return None  # the Open311 door checks them and answers in the spec's error format
     field = unstorable_parameter(request.args)
     if field is None and request.mimetype in _FORM_TYPES:
         field = unstorable_parameter(request.form)

@@ -222,9 +222,11 @@ def register(app: Flask) -> None:
         click.echo(f"unit {code}: channels {unit.channels}")
 
     from meldecentral.cli.demo import demo_group
+    from meldecentral.cli.open311 import open311_group
     from meldecentral.cli.routing import routing_group
     from meldecentral.cli.stack import stack_command
 
     app.cli.add_command(demo_group)
+    app.cli.add_command(open311_group)
     app.cli.add_command(routing_group)
     app.cli.add_command(stack_command)

@@ -9,6 +9,7 @@ from meldecentral.models.delivery import (
     InAppNotification,
     InAppRead,
 )
+from meldecentral.models.open311 import Open311Client
 from meldecentral.models.org import Category, Unit
 from meldecentral.models.outbox import OutboxEvent
 from meldecentral.models.place import District, Municipality
@@ -44,6 +45,7 @@ __all__ = [
     "EmergencyRedirect",
     "Municipality",
     "Note",
+    "Open311Client",
     "OutboxEvent",
     "Report",
     "ReportEvent",

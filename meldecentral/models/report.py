@@ -175,6 +175,8 @@ class Assignment(Model):
 
 class Note(Model):
     __tablename__ = "note"
+    # The Open311 updates feed reads notes by time (services/open311/updates.py).
+    __table_args__ = (sa.Index("ix_note_created", "created_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     report_id: Mapped[int] = mapped_column(sa.ForeignKey("report.id"), index=True)
     assignment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("assignment.id"))
@@ -195,6 +197,8 @@ class ReportEvent(Model):
     and by a database trigger on PostgreSQL)."""
 
     __tablename__ = "report_event"
+    # The Open311 updates feed reads status changes by time (services/open311/updates.py).
+    __table_args__ = (sa.Index("ix_report_event_created", "created_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     report_id: Mapped[int] = mapped_column(sa.ForeignKey("report.id"), index=True)
     assignment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("assignment.id"))

@@ -239,6 +239,13 @@ class CategoryForm(PageForm):
     active = BooleanField(_l("Active"), default=True)
 
 
+class Open311ClientForm(PageForm):
+    name = StringField(
+        _l("Name of the application"),
+        validators=[InputRequired(message=REQUIRED), Length(max=100)],
+    )
+
+
 class RulesForm(PageForm):
     rules = TextAreaField(_l("Rules (YAML or JSON)"), validators=[InputRequired(message=REQUIRED)])
 

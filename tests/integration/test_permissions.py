@@ -184,6 +184,27 @@ def police_view_page(action: str) -> Callable[[World], str]:
     return lambda w: f"/staff/views/{police_view(w)}/{action}"
 
 
+def open311_post(w: World):
+    """A service request from a client application with a new key (the role's token, sent
+    too, counts for nothing: Open311 knows applications, not staff)."""
+    from meldecentral.services.open311 import clients
+
+    report = db.session.get(Report, w.report_id)
+    _, key = clients.issue_key(None, "matrix app", municipality_id=report.municipality_id)
+    form = {"api_key": key, "service_code": "NABO", "description": "Larm om natten."}
+    form |= {"lat": str(NORREBRO["lat"]), "long": str(NORREBRO["lon"])}
+    return "/open311/v2/requests.xml", {"data": form}
+
+
+def admin_revoke_open311(w: World) -> str:
+    """A new client application each time, so revoking it leaves nothing behind."""
+    from meldecentral.services.open311 import clients
+
+    report = db.session.get(Report, w.report_id)
+    client, _ = clients.issue_key(None, "matrix spare", municipality_id=report.municipality_id)
+    return f"/admin/open311/{client.id}/revoke"
+
+
 REPORT_BODY = {"category": "NABO", "text": "Larm om natten.", **NORREBRO}
 
 LOGIN = "302 to /login"  # a page's answer to the signed out: go and sign in
@@ -295,6 +316,27 @@ MATRIX: dict[tuple[str, str], tuple[Request | Page, tuple[int | str, ...]]] = {
     ("GET", "/api/v1/reports/export.xlsx"): (json_("/api/v1/reports/export.xlsx"),
                                                     (401, 200, 200, 200, 200, 200, 403)),
     ("GET", "/api/v1/track/<reference>"): (json_("/api/v1/track/{w.reference}"),
+                                                    (200, 200, 200, 200, 200, 200, 200)),
+    # Open311 GeoReport v2: public reads; POST with a client application's api_key
+    ("GET", "/open311/v2/discovery.<any(xml, json):fmt>"): (json_("/open311/v2/discovery.xml"),
+                                                    (200, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/open311/v2/services.<any(xml, json):fmt>"): (json_("/open311/v2/services.json"),
+                                                    (200, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/open311/v2/services/<service_code>.<any(xml, json):fmt>"): (
+        json_("/open311/v2/services/NABO.xml"),
+                                                    (200, 200, 200, 200, 200, 200, 200)),
+    ("POST", "/open311/v2/requests.<any(xml, json):fmt>"): (open311_post,
+                                                    (201, 201, 201, 201, 201, 201, 201)),
+    ("GET", "/open311/v2/requests.<any(xml, json):fmt>"): (json_("/open311/v2/requests.json"),
+                                                    (200, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/open311/v2/requests/<int:service_request_id>.<any(xml, json):fmt>"): (
+        json_("/open311/v2/requests/{w.report_id}.xml"),
+                                                    (200, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/open311/v2/tokens/<token>.<any(xml, json):fmt>"): (
+        json_("/open311/v2/tokens/{w.reference}.json"),
+                                                    (200, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/open311/v2/servicerequestupdates.<any(xml, json):fmt>"): (
+        json_("/open311/v2/servicerequestupdates.xml"),
                                                     (200, 200, 200, 200, 200, 200, 200)),
     ("GET", "/api/v1/reports/<int:report_id>"): (json_("/api/v1/reports/{w.report_id}"),
                                                     (401, 200, 404, 200, 200, 404, 404)),
@@ -533,6 +575,13 @@ MATRIX: dict[tuple[str, str], tuple[Request | Page, tuple[int | str, ...]]] = {
     ("GET", "/admin/rules"): (Page("/admin/rules"), (LOGIN, 403, 403, 403, 403, 403, 200)),
     ("GET", "/admin/access-log"): (Page("/admin/access-log"),
                                                     (LOGIN, 403, 403, 403, 403, 403, 200)),
+    ("GET", "/admin/open311"): (Page("/admin/open311"),
+                                                    (LOGIN, 403, 403, 403, 403, 403, 200)),
+    ("POST", "/admin/open311"): (Page("/admin/open311", form={"name": "Matrix app"}),
+                                                    (LOGIN, 403, 403, 403, 403, 403, 201)),
+    ("POST", "/admin/open311/<int:client_id>/revoke"): (
+        Page(admin_revoke_open311, form={"confirm": "yes"}),
+                                                    (LOGIN, 403, 403, 403, 403, 403, 302)),
     ("POST", "/admin/rules"): (
         Page("/admin/rules", form=lambda w: {"rules": json.dumps(w.rules)}),
                                                     (LOGIN, 403, 403, 403, 403, 403, 302)),

@@ -72,7 +72,13 @@ def closed_port() -> int:
 def test_the_configured_limits_parse():
     from config import Config
 
-    for value in (Config.RATELIMIT_SUBMIT, Config.RATELIMIT_TRACK, Config.RATELIMIT_SIGNIN):
+    for value in (
+        Config.RATELIMIT_SUBMIT,
+        Config.RATELIMIT_TRACK,
+        Config.RATELIMIT_SIGNIN,
+        Config.RATELIMIT_OPEN311_SUBMIT,
+        Config.RATELIMIT_OPEN311_READ,
+    ):
         assert parse_many(value)
     assert [str(x) for x in parse_many(Config.RATELIMIT_SUBMIT)] == [
         "10 per 1 minute",
@@ -328,3 +334,29 @@ def test_the_tracking_page_and_the_api_count_against_one_limit(limited_app):
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
     assert "<html" in text_of(refused)  # the site's own page
     assert client.get("/api/v1/track/MC-AAAA-AAAA").status_code == 429
+
+
+def test_open311_posts_and_reads_are_limited_in_the_spec_error_format(limited_app):
+    from xml.etree import ElementTree as ET
+
+    from meldecentral.services.open311 import clients
+    from meldecentral.services.staff import users
+
+    app = limited_app(RATELIMIT_OPEN311_SUBMIT="2/minute", RATELIMIT_OPEN311_READ="2/minute")
+    with app.app_context():
+        municipality = users.municipality_by_code("kbh")
+        _, key = clients.issue_key(None, "limits", municipality_id=municipality.id)
+    form = {"api_key": key, "service_code": "NABO", "description": "Larm hver nat."}
+    form |= {"lat": str(NORREBRO["lat"]), "long": str(NORREBRO["lon"])}
+    client = app.test_client()
+    assert client.post("/open311/v2/requests.xml", data=form).status_code == 201
+    # a wrong key counts too: guessing keys is slowed down as well
+    assert client.post("/open311/v2/requests.xml", data={**form, "api_key": "x"}).status_code == 403
+    res = client.post("/open311/v2/requests.xml", data=form)
+    assert res.status_code == 429 and 0 < int(res.headers["Retry-After"]) <= 60
+    error = ET.fromstring(res.data).find("error")
+    assert error.findtext("code") == "429"
+    for _ in range(2):
+        assert client.get("/open311/v2/services.json").status_code == 200
+    res = client.get("/open311/v2/requests.json")
+    assert res.status_code == 429 and res.json[0]["code"] == 429
