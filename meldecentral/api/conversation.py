@@ -22,21 +22,6 @@ from meldecentral.schemas.conversation import (
 from meldecentral.security import count_request
 from meldecentral.services.reports import conversation
 
-_ERRORS = """
-        400: MalformedJson
-        404: NotFound
-        409:
-          description: not now (code no_question, answered, not_open, not_reopenable or
-            no_feedback)
-          content: {application/json: {schema: Error}}
-        415: NotJson
-        422: InvalidFields
-        429:
-          description: too many requests from this address; try later
-          content: {application/json: {schema: Error}}
-          headers: {Retry-After: RetryAfter}
-"""
-
 
 def _municipality() -> str:
     return current_app.config["DEFAULT_MUNICIPALITY"]
@@ -94,6 +79,18 @@ def answer_question(reference: str):
         201:
           description: answered
           content: {application/json: {schema: PublicMessageSchema}}
+        400: MalformedJson
+        404: NotFound
+        409:
+          description: not now (code no_question, answered, not_open, not_reopenable or
+            no_feedback)
+          content: {application/json: {schema: Error}}
+        415: NotJson
+        422: InvalidFields
+        429:
+          description: too many requests from this address; try later
+          content: {application/json: {schema: Error}}
+          headers: {Retry-After: RetryAfter}
     """
     data = _reporter_body(AnswerInSchema())
     message = conversation.answer(
@@ -116,6 +113,18 @@ def add_information(reference: str):
         201:
           description: added
           content: {application/json: {schema: PublicMessageSchema}}
+        400: MalformedJson
+        404: NotFound
+        409:
+          description: not now (code no_question, answered, not_open, not_reopenable or
+            no_feedback)
+          content: {application/json: {schema: Error}}
+        415: NotJson
+        422: InvalidFields
+        429:
+          description: too many requests from this address; try later
+          content: {application/json: {schema: Error}}
+          headers: {Retry-After: RetryAfter}
     """
     data = _reporter_body(InfoInSchema())
     message = conversation.add_info(reference, _municipality(), data["body"])
@@ -136,6 +145,18 @@ def request_reopen(reference: str):
         201:
           description: reopened; the units that closed it have it again
           content: {application/json: {schema: PublicMessageSchema}}
+        400: MalformedJson
+        404: NotFound
+        409:
+          description: not now (code no_question, answered, not_open, not_reopenable or
+            no_feedback)
+          content: {application/json: {schema: Error}}
+        415: NotJson
+        422: InvalidFields
+        429:
+          description: too many requests from this address; try later
+          content: {application/json: {schema: Error}}
+          headers: {Retry-After: RetryAfter}
     """
     data = _reporter_body(ReopenInSchema())
     message = conversation.request_reopen(reference, _municipality(), data["reason"])
@@ -156,14 +177,21 @@ def give_feedback(reference: str):
         201:
           description: thank you
           content: {application/json: {schema: FeedbackOutSchema}}
+        400: MalformedJson
+        404: NotFound
+        409:
+          description: not now (code no_question, answered, not_open, not_reopenable or
+            no_feedback)
+          content: {application/json: {schema: Error}}
+        415: NotJson
+        422: InvalidFields
+        429:
+          description: too many requests from this address; try later
+          content: {application/json: {schema: Error}}
+          headers: {Retry-After: RetryAfter}
     """
     data = _reporter_body(FeedbackInSchema())
     row = conversation.give_feedback(
         reference, _municipality(), data["satisfied"], data["reason"], data["comment"]
     )
     return FeedbackOutSchema().dump(row), 201
-
-
-# The public operations share their error answers.
-for _view in (answer_question, add_information, request_reopen, give_feedback):
-    _view.__doc__ = _view.__doc__.rstrip() + _ERRORS.rstrip("\n")

@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, session, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import TooManyRequests
 
 from meldecentral.domain import conversation as rules
@@ -97,7 +98,7 @@ def _reporter_post(reference: str, name: str, form, act, done: str):
     try:
         count_request("RATELIMIT_SUBMIT", "submit")
     except TooManyRequests as exc:
-        flash(_("Too many requests from this connection. Try again later."), "error")
+        _flash(reference, _l("Too many requests from this connection. Try again later."), "error")
         page = _render(_view_or_404(reference), **{name: form})
         return page, 429, {"Retry-After": exc.retry_after}
     if not form.validate_on_submit():
@@ -108,10 +109,20 @@ def _reporter_post(reference: str, name: str, form, act, done: str):
         apply_errors(form, exc.fields, _ALIASES)
         return _render(_view_or_404(reference), **{name: form}), 422
     except Conflict:
-        flash(_("That is not possible for this report now."), "error")
+        _flash(reference, _l("That is not possible for this report now."), "error")
     else:
-        flash(done, "ok")
+        _flash(reference, done, "ok")
     return redirect(url_for("public.track", reference=reference))
+
+
+def _flash(reference: str, message, category: str) -> None:
+    """A message for the tracking page, in the language the page will speak."""
+    language = _language({"language": conversation.language_of(reference, _municipality())})
+    if language is None:
+        flash(str(message), category)
+        return
+    with force_locale(language):
+        flash(str(message), category)
 
 
 def _photo(form):
@@ -133,7 +144,7 @@ def answer(reference: str):
             photo=_photo(form),
         )
 
-    return _reporter_post(reference, "answer", form, act, _("Thank you. Your answer was sent."))
+    return _reporter_post(reference, "answer", form, act, _l("Thank you. Your answer was sent."))
 
 
 @public_bp.post("/track/<reference>/info")
@@ -143,7 +154,9 @@ def add_info(reference: str):
     def act():
         conversation.add_info(reference, _municipality(), form.body.data, photo=_photo(form))
 
-    return _reporter_post(reference, "info", form, act, _("Thank you. Your information was added."))
+    return _reporter_post(
+        reference, "info", form, act, _l("Thank you. Your information was added.")
+    )
 
 
 @public_bp.post("/track/<reference>/reopen")
@@ -153,7 +166,7 @@ def reopen(reference: str):
     def act():
         conversation.request_reopen(reference, _municipality(), form.reason.data)
 
-    return _reporter_post(reference, "reopen", form, act, _("Your report is open again."))
+    return _reporter_post(reference, "reopen", form, act, _l("Your report is open again."))
 
 
 @public_bp.post("/track/<reference>/feedback")
@@ -169,7 +182,7 @@ def feedback(reference: str):
             form.comment.data,
         )
 
-    return _reporter_post(reference, "feedback", form, act, _("Thank you for your answer."))
+    return _reporter_post(reference, "feedback", form, act, _l("Thank you for your answer."))
 
 
 @staff_bp.post("/reports/<int:report_id>/question")

@@ -310,6 +310,12 @@ def public_view(reference: str, municipality_code: str) -> dict | None:
     return view
 
 
+def language_of(reference: str, municipality_code: str) -> str | None:
+    """The language the reporter used (None: not said, or no such reference)."""
+    report = tracking.find(reference, municipality_code)
+    return report.language if report else None
+
+
 def reporter_side(report: Report, has_outcome: bool) -> ReporterSide:
     until = reopen_until(report)
     feedback = feedback_of(report.id)
