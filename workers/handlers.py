@@ -137,6 +137,8 @@ def _status_changed(payload: dict) -> list[int]:
     # Rejected and merged reports are left out of the statistics: recount when that changes.
     if {payload.get("from"), payload.get("to")} & set(stats.NOT_COUNTED):
         stats.refresh_report_day(payload["report_id"])
+    if payload.get("to") == "merged":
+        return plan.plan_reporter_merged(payload["report_id"])
     return []
 
 
@@ -155,6 +157,11 @@ def _note_added(payload: dict) -> list[int]:
     if payload.get("visibility") == "public":
         return plan.plan_reporter_update(payload["report_id"], f"note:{payload['note_id']}")
     return []
+
+
+@handles(events.REPORTER_ASKED)
+def _reporter_asked(payload: dict) -> list[int]:
+    return plan.plan_reporter_question(payload["report_id"], payload["message_id"])
 
 
 @handles(events.DELIVERY_RESEND)

@@ -11,6 +11,7 @@ from meldecentral.api.auth import require_role, require_staff
 from meldecentral.api.blueprint import bp
 from meldecentral.domain import roles
 from meldecentral.schemas import rows as dump
+from meldecentral.schemas.conversation import SatisfactionStatsSchema
 from meldecentral.schemas.queues import (
     DistrictStatsSchema,
     InboxQuerySchema,
@@ -18,7 +19,7 @@ from meldecentral.schemas.queues import (
     TriageQuerySchema,
 )
 from meldecentral.schemas.views import ViewParamSchema, filter_names, lenient_filters
-from meldecentral.services.worklists import queues, search, stats, views
+from meldecentral.services.worklists import queues, satisfaction, search, stats, views
 
 # The items are TriageItemSchema and InboxItemSchema (the contract, in the OpenAPI document),
 # dumped from plain rows by schemas.rows: ORM objects and marshmallow cost most of the time.
@@ -157,3 +158,29 @@ def district_stats():
     actor = require_staff()
     args = StatsQuerySchema().load(request.args.to_dict())
     return DistrictStatsSchema().dump(stats.district_counts(actor.municipality_id, args["days"]))
+
+
+@bp.get("/stats/satisfaction")
+def satisfaction_stats():
+    """Staff: the reporters' satisfaction per unit, last 30 or 365 days.
+    ---
+    get:
+      summary: "Staff: the reporters' satisfaction per unit, last 30 or 365 days"
+      description: >-
+        The answers reporters gave after the outcome (tracking page or API), each counted for
+        every unit the report was assigned to; the reasons they chose, by code.
+      operationId: satisfactionStats
+      security: [{bearerAuth: []}]
+      parameters:
+        - {in: query, schema: StatsQuerySchema}
+      responses:
+        200:
+          description: OK
+          content: {application/json: {schema: SatisfactionStatsSchema}}
+        401: Unauthorized
+        422: InvalidFields
+    """
+    actor = require_staff()
+    args = StatsQuerySchema().load(request.args.to_dict())
+    found = satisfaction.by_unit(actor.municipality_id, args["days"])
+    return SatisfactionStatsSchema().dump(found)

@@ -12,6 +12,7 @@ from meldecentral.api.errors import ApiError
 from meldecentral.api.util import headers_for, json_body, load
 from meldecentral.extensions import limiter
 from meldecentral.schemas.attachments import AttachmentOutSchema
+from meldecentral.schemas.conversation import FeedbackOutSchema, ReporterMessageOutSchema
 from meldecentral.schemas.delivery import RoutingDecisionOutSchema
 from meldecentral.schemas.reports import (
     AssignmentOutSchema,
@@ -41,10 +42,10 @@ from meldecentral.services.errors import NotFound
 from meldecentral.services.privacy import access, audit
 from meldecentral.services.reports import (
     attachments,
+    conversation,
     corrections,
     notes,
     submit,
-    tracking,
     transitions,
     view,
 )
@@ -137,6 +138,10 @@ def submit_report():
     actor = current_actor()
     body = json_body()
     data = _report_in[actor.is_staff].load(body)
+    if not data.get("language"):
+        # The reporter's language, for everything they are told later: the body's, else the
+        # best of the site's languages that the client accepts.
+        data["language"] = request.accept_languages.best_match(current_app.config["LANGUAGES"])
     headers = load(_submit_headers, headers_for(_submit_headers), "invalid Idempotency-Key")
     key = headers.get("idempotency_key")
     submission = submit.submit_report(actor, data, idempotency_key=key)
@@ -175,7 +180,7 @@ def track(reference: str):
           headers: {Retry-After: RetryAfter}
     """
     count_request("RATELIMIT_TRACK", "track")  # shared with the tracking page
-    view = tracking.track(reference, current_app.config["DEFAULT_MUNICIPALITY"])
+    view = conversation.public_view(reference, current_app.config["DEFAULT_MUNICIPALITY"])
     if view is None:
         raise ApiError(404, "not_found", "no report with that reference")
     return TrackSchema().dump(view)
@@ -207,6 +212,9 @@ def _dump_report(actor, report: Report) -> dict:
     out["attachments"] = AttachmentOutSchema(many=True).dump(
         attachments.list_attachments(report.id)
     )
+    out["conversation"] = ReporterMessageOutSchema(many=True).dump(conversation.messages(report.id))
+    feedback = conversation.feedback_of(report.id)
+    out["feedback"] = FeedbackOutSchema().dump(feedback) if feedback else None
     return out
 
 

@@ -77,7 +77,8 @@ ASSIGNMENT_TRANSITIONS: dict[str, dict[str, frozenset[str]]] = {
         CLOSED: frozenset({UNIT_MEMBER, COORDINATOR}),
     },
     CLOSED: {
-        IN_PROGRESS: frozenset({COORDINATOR}),  # reopened
+        # Reopened: by the centre, by the unit (its own), or on the reporter's request.
+        IN_PROGRESS: frozenset({COORDINATOR, UNIT_MEMBER, SYSTEM}),
     },
 }
 

@@ -3,6 +3,7 @@
 from meldecentral.models.attachment import Attachment
 from meldecentral.models.audit import AccessLog
 from meldecentral.models.base import UTCDateTime, utcnow
+from meldecentral.models.conversation import ReporterFeedback, ReporterMessage
 from meldecentral.models.delivery import (
     Delivery,
     DeliveryAttempt,
@@ -51,6 +52,8 @@ __all__ = [
     "ReportEvent",
     "ReportDailyCount",
     "ReporterContact",
+    "ReporterFeedback",
+    "ReporterMessage",
     "ReportTombstone",
     "Unit",
     "User",

@@ -17,6 +17,8 @@ class Municipality(Model):
     # compares it (services.routing.rulebook). Random, not a counter or the rules' ids, which a
     # database may hand out again (SQLite reuses ids once the rows are gone).
     rules_version: Mapped[str] = mapped_column(sa.String(32), default="", server_default="")
+    # How many days after a report is resolved its reporter may ask to reopen it.
+    reopen_days: Mapped[int] = mapped_column(default=30, server_default="30")
 
 
 class District(Model):

@@ -168,6 +168,9 @@ class Assignment(Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The unit may read the reporter's contact: its rule said so, or a coordinator decided.
     contact_shared: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # The reporter answered the unit's question, added information or asked to reopen since the
+    # unit last acted on it: the inbox marks it (cleared by the unit's next question or move).
+    reporter_replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     report = relationship("Report", back_populates="assignments")
     unit = relationship("Unit", lazy="joined")

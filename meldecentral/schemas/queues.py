@@ -85,6 +85,14 @@ class InboxItemSchema(Schema):
     )
     escalation_level = fields.Int()
     assigned_at = fields.AwareDateTime(attribute="created_at")
+    reporter_answered = fields.Function(
+        lambda a: a.reporter_replied_at is not None,
+        metadata={
+            "type": "boolean",
+            "description": "the reporter answered, added information or asked to reopen since "
+            "the unit last asked or moved the assignment",
+        },
+    )
     report = fields.Nested(ReportSummarySchema)
 
 

@@ -7,6 +7,12 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 
 from meldecentral.domain import stemming
 from meldecentral.schemas.attachments import AttachmentOutSchema
+from meldecentral.schemas.conversation import (
+    FeedbackOutSchema,
+    PublicMessageSchema,
+    ReporterMessageOutSchema,
+    ReporterSideSchema,
+)
 from meldecentral.schemas.delivery import RoutingDecisionOutSchema
 
 URGENCIES = ("low", "normal", "high")
@@ -220,6 +226,13 @@ class ReportOutSchema(ReportSummarySchema):
         fields.Nested(RoutingDecisionOutSchema),
         metadata={"description": "why the report went where it went"},
     )
+    conversation = fields.List(
+        fields.Nested(ReporterMessageOutSchema),
+        metadata={"description": "questions to the reporter and what the reporter wrote"},
+    )
+    feedback = fields.Nested(
+        FeedbackOutSchema, allow_none=True, metadata={"description": "the reporter's satisfaction"}
+    )
 
 
 class SubmitHeadersSchema(Schema):
@@ -252,7 +265,15 @@ class TrackSchema(Schema):
     updated_at = fields.AwareDateTime()
     closed_at = fields.AwareDateTime(allow_none=True)
     updates = fields.List(fields.Nested(PublicUpdateSchema))
-    outcomes = fields.List(fields.Str())
+    outcomes = fields.List(
+        fields.Str(), metadata={"description": "every outcome given, a reopened one's too"}
+    )
+    language = fields.Str(allow_none=True, metadata={"description": "the reporter's language"})
+    messages = fields.List(
+        fields.Nested(PublicMessageSchema),
+        metadata={"description": "questions to the reporter and what they wrote"},
+    )
+    reporter = fields.Nested(ReporterSideSchema)
 
 
 class ReportListItemSchema(ReportSummarySchema):

@@ -70,8 +70,8 @@ def triage_item(row, units: list[str], now: datetime) -> dict:
 
 def inbox_item(row, now: datetime) -> dict:
     """InboxItemSchema from SUMMARY_COLUMNS (the report) followed by the assignment's id,
-    status, ack_deadline, escalation_level and created_at."""
-    assignment_id, status, ack_deadline, escalation_level, assigned_at = row[12:17]
+    status, ack_deadline, escalation_level, created_at and reporter_replied_at."""
+    assignment_id, status, ack_deadline, escalation_level, assigned_at, replied = row[12:18]
     return {
         "assignment_id": assignment_id,
         "status": status,
@@ -79,5 +79,6 @@ def inbox_item(row, now: datetime) -> dict:
         "overdue": status == _ROUTED and ack_deadline is not None and ack_deadline <= now,
         "escalation_level": escalation_level,
         "assigned_at": _iso(assigned_at),
+        "reporter_answered": replied is not None,
         "report": report_summary(row),
     }

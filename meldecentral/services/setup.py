@@ -28,6 +28,8 @@ def load_reference_data(config: dict | None = None) -> Municipality:
     municipality = db.session.scalar(sa.select(Municipality).filter_by(code=m["code"]))
     if municipality is None:
         municipality = Municipality(code=m["code"], name=m["name"])
+        if "reopen_days" in m:
+            municipality.reopen_days = m["reopen_days"]
         db.session.add(municipality)
         db.session.flush()
     have_units = set(

@@ -16,6 +16,7 @@ from meldecentral.pages import install_error_handlers
 
 ROUTE_MODULES = (
     "public",
+    "conversation",
     "staff",
     "triage",
     "photos",

@@ -25,6 +25,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
+from meldecentral.domain import conversation as conversation_rules
 from meldecentral.domain import stemming
 from meldecentral.pages import REQUIRED, PageForm
 from meldecentral.schemas.reports import SEARCH_MAX, TEXT_MAX
@@ -263,3 +264,48 @@ class SaveViewForm(PageForm):
         default="private",
     )
     make_default = BooleanField(_l("Open the list on this view"))
+
+
+# The conversation with the reporter (web/conversation.py, services/reports/conversation.py).
+_MESSAGE = [InputRequired(message=REQUIRED), Length(max=conversation_rules.MAX_BODY)]
+
+
+class QuestionForm(PageForm):
+    """Staff ask the reporter a question (the report page)."""
+
+    body = TextAreaField(_l("Question to the reporter"), validators=_MESSAGE)
+
+
+class AnswerForm(PageForm):
+    """The reporter answers a question (the tracking page)."""
+
+    question_id = HiddenField()
+    body = TextAreaField(_l("Your answer"), validators=_MESSAGE)
+    photo = FileField(_l("Photo (optional)"))
+
+
+class InfoForm(PageForm):
+    """The reporter adds information to a report still being handled."""
+
+    body = TextAreaField(_l("What would you like to add?"), validators=_MESSAGE)
+    photo = FileField(_l("Photo (optional)"))
+
+
+class ReopenForm(PageForm):
+    reason = TextAreaField(_l("Why should the report be reopened?"), validators=_MESSAGE)
+
+
+class FeedbackForm(PageForm):
+    """Signalen's reporter feedback, short: yes or no, a reason, a comment; only the first is
+    required."""
+
+    satisfied = RadioField(
+        _l("Are you satisfied with how your report was handled?"),
+        choices=[("yes", _l("Yes")), ("no", _l("No"))],
+        validators=[InputRequired(message=REQUIRED)],
+    )
+    reason = RadioField(_l("Why? (optional)"), validators=[Optional()], validate_choice=False)
+    comment = TextAreaField(
+        _l("Anything else? (optional)"),
+        validators=[Optional(), Length(max=conversation_rules.MAX_COMMENT)],
+    )

@@ -53,6 +53,38 @@ HISTORY_ACTION = {
     "contact_shared": _l("The reporter's contact details given to the unit"),
     "contact_unshared": _l("The reporter's contact details taken back from the unit"),
     "attachment_added": _l("Photo added"),
+    "reporter_question": _l("Question to the reporter"),
+    "reporter_answer": _l("The reporter answered"),
+    "reporter_info": _l("The reporter added information"),
+    "reporter_reopen_request": _l("The reporter asked to reopen the report"),
+    "reporter_feedback": _l("The reporter said whether they are satisfied"),
+}
+
+# The conversation with the reporter (reporter_message.kind), as staff read it.
+MESSAGE_KIND = {
+    "question": _l("Question to the reporter"),
+    "answer": _l("The reporter answered"),
+    "info": _l("The reporter added information"),
+    "reopen_request": _l("The reporter asked to reopen the report"),
+}
+# As the reporter reads them on the tracking page.
+PUBLIC_MESSAGE_KIND = {
+    "question": _l("Question to you"),
+    "answer": _l("Your answer"),
+    "info": _l("You added"),
+    "reopen_request": _l("You asked to reopen the report"),
+}
+
+# The satisfaction form's reasons (domain.conversation.REASONS).
+FEEDBACK_REASON = {
+    "handled_quickly": _l("It was handled quickly"),
+    "kept_informed": _l("I was kept informed"),
+    "problem_solved": _l("The problem is solved"),
+    "friendly": _l("I was treated well"),
+    "too_slow": _l("It took too long"),
+    "not_informed": _l("I was not kept informed"),
+    "problem_remains": _l("The problem is still there"),
+    "not_taken_seriously": _l("I was not taken seriously"),
 }
 
 KIND = {"crime": _l("Crime"), "concern": _l("Concern")}

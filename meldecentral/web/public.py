@@ -30,7 +30,7 @@ from meldecentral.services.errors import (
     ValidationFailed,
 )
 from meldecentral.services.reference import lookups
-from meldecentral.services.reports import submit, tracking
+from meldecentral.services.reports import submit
 from meldecentral.web import intake
 from meldecentral.web import public_bp as bp
 from meldecentral.web.common import actor, apply_errors, resident
@@ -135,17 +135,6 @@ def track_form():
         form.reference.errors = [_("That is not a reference. It looks like MC-ABCD-1234.")]
     status = 422 if request.args else 200
     return render_template("public/track_form.html", form=form), status
-
-
-@bp.get("/track/<reference>")
-def track(reference: str):
-    count_request("RATELIMIT_TRACK", "track")  # shared with the API's look-ups
-    view = tracking.track(reference, current_app.config["DEFAULT_MUNICIPALITY"])
-    if view is None:
-        form = TrackForm(formdata=None, reference=reference)
-        form.reference.errors = [_("No report has that reference. Check it and try again.")]
-        return render_template("public/track_form.html", form=form), 404
-    return render_template("public/track.html", view=view)
 
 
 @bp.get("/place")

@@ -20,7 +20,14 @@ from meldecentral.services.delivery import send
 from meldecentral.services.errors import ValidationFailed
 from meldecentral.services.privacy import access, audit
 from meldecentral.services.reference import lookups
-from meldecentral.services.reports import attachments, corrections, notes, transitions, view
+from meldecentral.services.reports import (
+    attachments,
+    conversation,
+    corrections,
+    notes,
+    transitions,
+    view,
+)
 from meldecentral.services.routing import assign
 from meldecentral.services.worklists import bulk, queues, search, views
 from meldecentral.services.worklists import export as exporting
@@ -35,6 +42,7 @@ from meldecentral.web.forms import (
     MergeForm,
     NoteForm,
     PhotoForm,
+    QuestionForm,
     QueueFilterForm,
     RejectForm,
     RouteForm,
@@ -191,10 +199,11 @@ def queue_export(fmt: str):
 
 def _forms(report, who):
     """The action forms this actor sees on this report, prefilled with its choices."""
-    forms = {"note": NoteForm(prefix="note")}
+    forms = {"note": NoteForm(prefix="note"), "question": QuestionForm(prefix="question")}
     if who.role != roles.COORDINATOR:
         if who.role == roles.STREET_WORKER:
             forms.pop("note")
+            forms.pop("question")
             # (a street worker sees only their own reports: add a photo afterwards, web/photos)
             forms["photo"] = PhotoForm(prefix="photo")
         return forms
@@ -254,6 +263,8 @@ def _render(report, who, forms, status: int = 200):
             contact_form=ActionForm(),
             report_targets=_report_targets(report, who),
             photos=attachments.photos_of(report.id),
+            conversation=conversation.messages(report.id),
+            feedback=conversation.feedback_of(report.id),
         ),
         status,
     )

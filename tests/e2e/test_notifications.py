@@ -176,10 +176,11 @@ def test_merged_and_rejected_reports_leave_no_open_work(phone, live):
     assert "Politiet patruljerer ved stationen." in resident.text_content("[data-outcomes]")
     assert resident.is_visible("text=Vi har talt med stationens vagter.")
     shot(resident, "58-merged-resident-sees-original")
-    # The merged report's reporter is told of the original's update and outcome.
+    # The merged report's reporter is told of the merge (issue 19), and of the original's update
+    # and outcome.
     told = live.scalar(
         sa.select(sa.func.count(Delivery.id)).where(
             Delivery.report_id == ids[duplicate], Delivery.audience == "reporter"
         )
     )
-    assert told == 2
+    assert told == 3

@@ -96,11 +96,12 @@ def test_merged_reporters_are_told_and_see_the_originals_updates_and_outcome(cli
     by_report = {}
     for report_id, key in told:
         by_report.setdefault(report_id, []).append(key)
-    # The original's reporter and the duplicate's, once per update and outcome; not the one who
-    # asked for no updates.
-    assert len(by_report[original]) == 2 and len(by_report[duplicate]) == 2
+    # The original's reporter and the duplicate's, once per update and outcome, the duplicate's
+    # also of the merge itself (issue 19); not the one who asked for no updates.
+    assert len(by_report[original]) == 2 and len(by_report[duplicate]) == 3
+    assert "reporter:merged" in by_report[duplicate]
     assert silent not in by_report
-    assert len(set(by_report[original]) | set(by_report[duplicate])) == 4
+    assert len(set(by_report[original]) | set(by_report[duplicate])) == 5
 
     track = client.get(f"/api/v1/track/{dup.reference}").json
     assert track["status"] == "merged"

@@ -101,7 +101,9 @@ def test_alert_subjects_go_through_the_catalogues(app):
     assert subject.startswith(f"[HIGH] New report {report.reference}: Violence")
 
 
-def test_a_reporter_is_told_in_danish_and_in_their_own_language(app):
+def test_a_reporter_is_told_in_their_own_language(app):
+    """Issue 19: everything the reporter receives is in the language they used (it was Danish
+    and theirs, one line each); a language the site does not speak falls back to Danish."""
     from meldecentral.models import Report
     from meldecentral.services.delivery import texts
 
@@ -109,11 +111,12 @@ def test_a_reporter_is_told_in_danish_and_in_their_own_language(app):
     report = db.session.get(Report, report.id)
     report.language = "en"
     subject, body = texts.reporter_update(report, "https://x.test/track/R")
-    assert subject == f"Nyt i din sag {report.reference} / News on your report {report.reference}"
-    assert body.splitlines() == [
-        f"Der er nyt i din sag {report.reference}. Se den her: https://x.test/track/R",
-        f"There is news on your report {report.reference}: https://x.test/track/R",
-    ]
+    assert subject == f"News on your report {report.reference}"
+    assert body == f"There is news on your report {report.reference}: https://x.test/track/R"
+    report.language = "xx"
+    subject, body = texts.reporter_update(report, "https://x.test/track/R")
+    assert subject == f"Nyt i din sag {report.reference}"
+    assert body == f"Der er nyt i din sag {report.reference}. Se den her: https://x.test/track/R"
 
 
 def test_undelivered_alerts_say_what_went_wrong_in_danish(app):

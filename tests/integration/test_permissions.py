@@ -32,7 +32,7 @@ from meldecentral.domain.routing import rule_to_dict
 from meldecentral.extensions import db
 from meldecentral.models import Category, Delivery, InAppNotification, Report, Unit
 from meldecentral.services.actor import SYSTEM, Actor
-from meldecentral.services.reports import attachments, submit
+from meldecentral.services.reports import attachments, conversation, submit, transitions
 from meldecentral.services.routing import assign, route
 from meldecentral.services.staff import signin
 from tests.conftest import NORREBRO, auth, create_staff
@@ -203,6 +203,36 @@ def admin_revoke_open311(w: World) -> str:
     report = db.session.get(Report, w.report_id)
     client, _ = clients.issue_key(None, "matrix spare", municipality_id=report.municipality_id)
     return f"/admin/open311/{client.id}/revoke"
+# The reporter's side of the conversation (issue 19) needs a question, or a resolved report.
+def _centre(w: World) -> Actor:
+    report = db.session.get(Report, w.report_id)
+    return Actor(role="coordinator", municipality_id=report.municipality_id)
+
+
+def asked(w: World) -> dict:
+    conversation.ask(_centre(w), w.report_id, "Hvilken opgang?")
+    return {"body": "Gården."}
+
+
+def resolved(w: World) -> None:
+    transitions.transition_assignment(_centre(w), w.assignment_id, "closed", outcome="Set.")
+
+
+def reporter_json(action: str, body: dict, before=None) -> Request:
+    def make(w: World):
+        data = before(w) if before else None
+        return f"/api/v1/track/{w.reference}/{action}", {"json": data or body}
+
+    return make
+
+
+def reporter_page(action: str, before=None) -> Callable[[World], str]:
+    def path(w: World) -> str:
+        if before:
+            before(w)
+        return f"/track/{w.reference}/{action}"
+
+    return path
 
 
 REPORT_BODY = {"category": "NABO", "text": "Larm om natten.", **NORREBRO}
@@ -385,6 +415,22 @@ MATRIX: dict[tuple[str, str], tuple[Request | Page, tuple[int | str, ...]]] = {
                                                     (401, 403, 403, 403, 200, 200, 403)),
     ("GET", "/api/v1/stats/districts"): (json_("/api/v1/stats/districts?days=30"),
                                                     (401, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/api/v1/stats/satisfaction"): (json_("/api/v1/stats/satisfaction?days=30"),
+                                                    (401, 200, 200, 200, 200, 200, 200)),
+    # The conversation with the reporter: staff ask; the reporter holds the reference.
+    ("POST", "/api/v1/reports/<int:report_id>/questions"): (
+        json_("/api/v1/reports/{w.report_id}/questions", {"body": "Hvilken opgang?"}),
+                                                    (401, 403, 404, 201, 201, 404, 404)),
+    ("POST", "/api/v1/track/<reference>/answers"): (reporter_json("answers", {}, asked),
+                                                    (201, 201, 201, 201, 201, 201, 201)),
+    ("POST", "/api/v1/track/<reference>/info"): (reporter_json("info", {"body": "Mere."}),
+                                                    (201, 201, 201, 201, 201, 201, 201)),
+    ("POST", "/api/v1/track/<reference>/reopen"): (
+        reporter_json("reopen", {"reason": "Igen."}, resolved),
+                                                    (201, 201, 201, 201, 201, 201, 201)),
+    ("POST", "/api/v1/track/<reference>/feedback"): (
+        reporter_json("feedback", {"satisfied": True}, resolved),
+                                                    (201, 201, 201, 201, 201, 201, 201)),
     ("GET", "/api/v1/tokens"): (json_("/api/v1/tokens"),
                                                     (401, 200, 200, 200, 200, 200, 200)),
     # a token of the report's author: theirs, and their administrator's to revoke
@@ -428,6 +474,18 @@ MATRIX: dict[tuple[str, str], tuple[Request | Page, tuple[int | str, ...]]] = {
         Page("/report/receipt", session=lambda w: {"receipt": w.reference}),
                                                     (200, 200, 200, 200, 200, 200, 200)),
     ("GET", "/track"): (Page("/track"),             (200, 200, 200, 200, 200, 200, 200)),
+    ("POST", "/track/<reference>/answer"): (
+        Page(reporter_page("answer", asked), csrf="answer-csrf_token",
+             form={"answer-body": "Gården."}),     (302, 302, 302, 302, 302, 302, 302)),
+    ("POST", "/track/<reference>/info"): (
+        Page(reporter_page("info"), csrf="info-csrf_token", form={"info-body": "Mere."}),
+                                                    (302, 302, 302, 302, 302, 302, 302)),
+    ("POST", "/track/<reference>/reopen"): (
+        Page(reporter_page("reopen", resolved), csrf="reopen-csrf_token",
+             form={"reopen-reason": "Igen."}),      (302, 302, 302, 302, 302, 302, 302)),
+    ("POST", "/track/<reference>/feedback"): (
+        Page(reporter_page("feedback", resolved), csrf="feedback-csrf_token",
+             form={"feedback-satisfied": "yes"}),   (302, 302, 302, 302, 302, 302, 302)),
     ("GET", "/track/<reference>"): (Page("/track/{w.reference}"),
                                                     (200, 200, 200, 200, 200, 200, 200)),
     ("GET", "/vendor/<package>/<path:filename>"): (Page("/vendor/leaflet/leaflet.js"),
@@ -498,6 +556,10 @@ MATRIX: dict[tuple[str, str], tuple[Request | Page, tuple[int | str, ...]]] = {
     ("POST", "/staff/reports/<int:report_id>/notes"): (
         Page("/staff/reports/{w.report_id}/notes", csrf="note-csrf_token",
              form={"note-body": "Set.", "note-visibility": "own_unit"}),
+                                                    (LOGIN, 403, 403, 302, 302, 404, 403)),
+    ("POST", "/staff/reports/<int:report_id>/question"): (
+        Page("/staff/reports/{w.report_id}/question", csrf="question-csrf_token",
+             form={"question-body": "Hvilken opgang?"}),
                                                     (LOGIN, 403, 403, 302, 302, 404, 403)),
     ("POST", "/staff/queue/bulk"): (
         Page("/staff/queue/bulk", csrf="bulk-csrf_token",

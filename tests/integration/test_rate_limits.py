@@ -121,6 +121,33 @@ def test_tracking_look_ups_are_limited(limited_app):
     assert client.get("/api/v1/categories").status_code == 200  # other endpoints unaffected
 
 
+def test_guessing_references_on_the_reporters_forms_is_limited(limited_app):
+    """Issue 19: the reporter's writes count against the submission limit, wrong references
+    too, on the API and on the tracking page (the page keeps what was typed)."""
+    app = limited_app(RATELIMIT_SUBMIT="3/minute;100/day")
+    client = app.test_client()
+    codes = [
+        client.post(f"/api/v1/track/MC-AAAA-000{i}/info", json={"body": "x"}).status_code
+        for i in range(3)
+    ]
+    assert codes == [404] * 3
+    res = client.post("/api/v1/track/MC-AAAA-0009/answers", json={"body": "x"})
+    assert res.status_code == 429 and "Retry-After" in res.headers
+    reference = client.post(
+        "/api/v1/reports", json=REPORT, environ_base={"REMOTE_ADDR": "10.1.1.1"}
+    )
+    with app.app_context():
+        from meldecentral.models import Report
+
+        ref = db.session.get(Report, reference.json["id"]).reference
+        db.session.remove()
+    page = client.post(
+        f"/track/{ref}/info",
+        data={"csrf_token": csrf(client, f"/track/{ref}"), "info-body": "Kept text."},
+    )
+    assert page.status_code == 429 and "Kept text." in text_of(page)
+
+
 def test_the_default_limits_are_in_force(limited_app):
     app = limited_app()
     client = app.test_client()

@@ -221,3 +221,29 @@ def test_overrides_below_the_floor_refuse_to_start_too():
         create_app("testing", {"RETENTION_ANONYMISE_DAYS": 7})
     cfg = load_config("development", env={"RETENTION_ANONYMISE_DAYS": "90"})
     assert cfg["RETENTION_ANONYMISE_DAYS"] == 90 and cfg["RETENTION_DELETE_DAYS"] == 1825
+
+
+def test_the_conversation_goes_with_the_report(closed_report, client, make_user):
+    """Issue 19: the reporter's photo goes at anonymisation (its message stays); questions,
+    answers and satisfaction go with the report."""
+    from meldecentral.models import ReporterFeedback, ReporterMessage
+
+    _, coord = make_user("coordinator")
+    rid, ref = closed_report.id, closed_report.reference
+    asked = client.post(
+        f"/api/v1/reports/{rid}/questions", json={"body": "Hvilken opgang?"}, headers=auth(coord)
+    )
+    assert asked.status_code == 201
+    assert client.post(f"/api/v1/track/{ref}/answers", json={"body": "Nr. 3."}).status_code == 201
+    assert client.post(f"/api/v1/track/{ref}/feedback", json={"satisfied": True}).status_code == 201
+    answer = db.session.scalar(sa.select(ReporterMessage).filter_by(kind="answer"))
+    photo_id = db.session.scalar(sa.select(Attachment.id).where(Attachment.report_id == rid))
+    answer.attachment_id = photo_id  # as a photo sent with the answer
+    db.session.commit()
+    with clock.at(closed_report.closed_at + timedelta(days=181)):
+        assert retention.apply_retention().anonymised == [rid]
+    db.session.expire_all()
+    assert db.session.get(ReporterMessage, answer.id).attachment_id is None
+    with clock.at(closed_report.closed_at + timedelta(days=5 * 365 + 1)):
+        assert retention.apply_retention().deleted == [rid]
+    assert _count(ReporterMessage, rid) == 0 and _count(ReporterFeedback, rid) == 0

@@ -43,6 +43,8 @@ ASSIGNMENT_ALLOWED = {
     ("in_progress", "closed", U),
     ("in_progress", "closed", C),
     ("closed", "in_progress", C),
+    ("closed", "in_progress", U),  # a unit reopens its own assignment
+    ("closed", "in_progress", S),  # the reporter asked to reopen, within the period
 }
 
 
@@ -115,4 +117,4 @@ def test_report_follows_its_assignments(current, assignments, expected):
 
 def test_allowed_targets_for_a_unit_member():
     assert wf.allowed_assignment_targets("acknowledged", U) == ["in_progress", "closed"]
-    assert wf.allowed_assignment_targets("closed", U) == []
+    assert wf.allowed_assignment_targets("closed", U) == ["in_progress"]

@@ -217,7 +217,28 @@ def merged_into(report_id: int) -> list[Report]:
     return found
 
 
-def _reporter_row(report: Report, dedupe_key: str) -> dict | None:
+def plan_reporter_question(report_id: int, message_id: int) -> list[int]:
+    """Staff asked the reporter a question: tell them, if they left an address (an anonymous
+    reporter sees it on the tracking page)."""
+    report = db.session.get(Report, report_id)
+    if report is None:
+        return []
+    row = _reporter_row(report, f"reporter:question:{message_id}", texts.reporter_question)
+    return _insert_ignoring_duplicates([row] if row else [])
+
+
+def plan_reporter_merged(report_id: int) -> list[int]:
+    """A report was merged into another: its reporter hears so (and later that one's news)."""
+    report = db.session.get(Report, report_id)
+    if report is None:
+        return []
+    row = _reporter_row(report, "reporter:merged", texts.reporter_merged)
+    return _insert_ignoring_duplicates([row] if row else [])
+
+
+def _reporter_row(report: Report, dedupe_key: str, text=None) -> dict | None:
+    """A delivery to the reporter in their language (texts.reporter_*; by default "there is
+    news"), or None when they left no address or asked not to be told."""
     contact = report.contact
     if contact is None or not contact.wants_updates or contact.anonymised_at is not None:
         return None
@@ -225,7 +246,7 @@ def _reporter_row(report: Report, dedupe_key: str) -> dict | None:
     if channel is None:
         return None
     track = _link(f"/track/{report.reference}")
-    subject, body = texts.reporter_update(report, track)
+    subject, body = (text or texts.reporter_update)(report, track)
     return {
         "dedupe_key": dedupe_key,
         "report_id": report.id,

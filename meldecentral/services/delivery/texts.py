@@ -56,22 +56,44 @@ def undelivered_subject(report: Report, unit_name: str) -> str:
         )
 
 
-def reporter_languages(report: Report) -> list[str]:
-    """The municipality's language first, then the reporter's if it is another one the site
-    speaks, else English: as the pages show the 112 notice."""
-    first = staff_language()
-    theirs = report.language if report.language in current_app.config["LANGUAGES"] else None
-    second = theirs if theirs and theirs != first else ("en" if first != "en" else None)
-    return [first, second] if second else [first]
+def reporter_language(report: Report) -> str:
+    """The language the reporter used, if the site speaks it; else the municipality's."""
+    languages = current_app.config["LANGUAGES"]
+    return report.language if report.language in languages else staff_language()
 
 
 def reporter_update(report: Report, link: str) -> tuple[str, str]:
-    """Subject and body of "there is news on your report", one line per language."""
-    subjects, lines = [], []
-    for language in reporter_languages(report):
-        with force_locale(language):
-            subjects.append(_("News on your report %(ref)s", ref=report.reference))
-            lines.append(
-                _("There is news on your report %(ref)s: %(link)s", ref=report.reference, link=link)
-            )
-    return " / ".join(subjects), "\n".join(lines)
+    """Subject and body of "there is news on your report", in the reporter's language."""
+    with force_locale(reporter_language(report)):
+        return (
+            _("News on your report %(ref)s", ref=report.reference),
+            _("There is news on your report %(ref)s: %(link)s", ref=report.reference, link=link),
+        )
+
+
+def reporter_question(report: Report, link: str) -> tuple[str, str]:
+    """ "We have a question about your report": the question itself is read on the tracking
+    page (it may name details of the matter; a message stays thin)."""
+    with force_locale(reporter_language(report)):
+        return (
+            _("A question about your report %(ref)s", ref=report.reference),
+            _(
+                "We have a question about your report %(ref)s. Read it and answer here: %(link)s",
+                ref=report.reference,
+                link=link,
+            ),
+        )
+
+
+def reporter_merged(report: Report, link: str) -> tuple[str, str]:
+    """The report was merged with another about the same matter."""
+    with force_locale(reporter_language(report)):
+        return (
+            _("Your report %(ref)s is handled with another", ref=report.reference),
+            _(
+                "Your report %(ref)s is about the same matter as another report and is handled "
+                "together with it. You will hear its outcome here: %(link)s",
+                ref=report.reference,
+                link=link,
+            ),
+        )

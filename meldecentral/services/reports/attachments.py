@@ -29,7 +29,7 @@ from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 from meldecentral.domain.reasons import N_, Reason
 from meldecentral.extensions import db
 from meldecentral.models import Attachment
-from meldecentral.services.actor import Actor
+from meldecentral.services.actor import RESIDENT, Actor
 from meldecentral.services.errors import Forbidden, NotFound, TooLarge, ValidationFailed
 from meldecentral.services.privacy import access, audit
 from meldecentral.services.reports import history, thumbnails
@@ -174,9 +174,28 @@ def store_attachment(actor: Actor, report_id: int, file_storage) -> Attachment:
     report = access.get_visible_report(actor, report_id)
     if not actor.is_staff:
         raise Forbidden("only staff add attachments")
+    attachment = _store(report.id, actor, file_storage)
+    try:
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        delete_files([attachment.storage_name])
+        raise
+    return attachment
+
+
+def store_reporter_photo(report_id: int, file_storage) -> Attachment:
+    """The reporter's photo with an answer or added information (they hold the reference; the
+    caller checked it). The same checks as staff's; the caller commits, and deletes the file
+    (``delete_files``) should its transaction fail."""
+    return _store(report_id, RESIDENT, file_storage)
+
+
+def _store(report_id: int, actor: Actor, file_storage) -> Attachment:
+    """Check and write the photo, add its row and history entry (flushed, not committed)."""
     cfg = current_app.config
     count = db.session.scalar(
-        sa.select(sa.func.count(Attachment.id)).where(Attachment.report_id == report.id)
+        sa.select(sa.func.count(Attachment.id)).where(Attachment.report_id == report_id)
     )
     if count >= cfg["UPLOAD_MAX_PER_REPORT"]:
         raise _refuse(
@@ -189,7 +208,7 @@ def store_attachment(actor: Actor, report_id: int, file_storage) -> Attachment:
     name = _write(image.data, _EXTENSIONS[image.content_type])
     try:
         attachment = Attachment(
-            report_id=report.id,
+            report_id=report_id,
             storage_name=name,
             content_type=image.content_type,
             size=len(image.data),
@@ -200,8 +219,7 @@ def store_attachment(actor: Actor, report_id: int, file_storage) -> Attachment:
         )
         db.session.add(attachment)
         db.session.flush()
-        history.append(report.id, actor, "attachment_added", data={"attachment_id": attachment.id})
-        db.session.commit()
+        history.append(report_id, actor, "attachment_added", data={"attachment_id": attachment.id})
     except BaseException:
         db.session.rollback()
         delete_files([name])

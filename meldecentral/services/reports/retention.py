@@ -30,10 +30,13 @@ from meldecentral.models import (
     Note,
     Report,
     ReporterContact,
+    ReporterFeedback,
+    ReporterMessage,
     ReportEvent,
     ReportTombstone,
     RoutingDecision,
 )
+from meldecentral.models.conversation import ANSWER, MESSAGE_KINDS
 from meldecentral.services.actor import SYSTEM
 from meldecentral.services.reports import attachments, history
 
@@ -103,6 +106,12 @@ def _delete_attachment_rows(report_id: int) -> list[str]:
             sa.select(Attachment.storage_name).where(Attachment.report_id == report_id)
         )
     )
+    # A reporter's message keeps its text; its photo goes with the others.
+    db.session.execute(
+        sa.update(ReporterMessage)
+        .where(ReporterMessage.report_id == report_id, ReporterMessage.attachment_id.is_not(None))
+        .values(attachment_id=None)
+    )
     db.session.execute(sa.delete(Attachment).where(Attachment.report_id == report_id))
     return names
 
@@ -164,6 +173,14 @@ def delete_report(report_id: int, cutoff, reason: str) -> bool:
     db.session.execute(sa.delete(Delivery).where(Delivery.id.in_(deliveries)))  # attempts cascade
     db.session.execute(sa.delete(ReportEvent).where(ReportEvent.report_id == rid))
     db.session.execute(sa.delete(Note).where(Note.report_id == rid))
+    # Answers point at questions: the answers first.
+    for kinds in ((ANSWER,), MESSAGE_KINDS):
+        db.session.execute(
+            sa.delete(ReporterMessage).where(
+                ReporterMessage.report_id == rid, ReporterMessage.kind.in_(kinds)
+            )
+        )
+    db.session.execute(sa.delete(ReporterFeedback).where(ReporterFeedback.report_id == rid))
     db.session.execute(sa.delete(RoutingDecision).where(RoutingDecision.report_id == rid))
     db.session.execute(sa.delete(Assignment).where(Assignment.report_id == rid))
     db.session.execute(sa.delete(ReporterContact).where(ReporterContact.report_id == rid))

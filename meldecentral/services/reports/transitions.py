@@ -51,6 +51,7 @@ def transition_assignment(
         )
     old = assignment.status
     assignment.status = target
+    assignment.reporter_replied_at = None  # the unit has acted on what the reporter wrote
     if target == workflow.ACKNOWLEDGED:
         assignment.acknowledged_at = clock.now()
     if target == workflow.CLOSED:

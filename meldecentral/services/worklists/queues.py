@@ -391,8 +391,8 @@ def unit_inbox_rows(
     actor: Actor, *, include_closed: bool = False, limit: int = 200, offset: int = 0
 ) -> tuple[str | None, list]:
     """``unit_inbox`` as plain rows for the API: (the unit's code, rows of SUMMARY_COLUMNS
-    followed by the assignment's id, status, ack_deadline, escalation_level, created_at and
-    unit code; schemas.rows.inbox_item). The same query, order and joins."""
+    followed by the assignment's id, status, ack_deadline, escalation_level, created_at,
+    reporter_replied_at and unit code; schemas.rows.inbox_item). The same query, order and joins."""
     query = sa.select(
         *SUMMARY_COLUMNS,
         Assignment.id,
@@ -400,6 +400,7 @@ def unit_inbox_rows(
         Assignment.ack_deadline,
         Assignment.escalation_level,
         Assignment.created_at,
+        Assignment.reporter_replied_at,
         _unit.code,
     ).select_from(
         _with_summary_joins(
