@@ -203,6 +203,8 @@ def admin_revoke_open311(w: World) -> str:
     report = db.session.get(Report, w.report_id)
     client, _ = clients.issue_key(None, "matrix spare", municipality_id=report.municipality_id)
     return f"/admin/open311/{client.id}/revoke"
+
+
 # The reporter's side of the conversation (issue 19) needs a question, or a resolved report.
 def _centre(w: World) -> Actor:
     report = db.session.get(Report, w.report_id)
