@@ -44,7 +44,11 @@ class Config:
     # filter matched more (docs/security.md, "Exports").
     EXPORT_MAX_ROWS = 50_000
     PUBLIC_BASE_URL = "http://localhost:5000"
+    # The municipality of a request whose host name no municipality claims: a deployment for
+    # one city needs nothing else. Others are reached by host name or by the path prefix
+    # /<MUNICIPALITY_PATH_ROOT>/<prefix>/ (services.staff.municipalities; docs/operations.md).
     DEFAULT_MUNICIPALITY = "kbh"
+    MUNICIPALITY_PATH_ROOT = "k"
     TIMEZONE = "Europe/Copenhagen"
     BABEL_DEFAULT_LOCALE = "da"
     LANGUAGES = ("da", "en")

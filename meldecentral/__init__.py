@@ -98,6 +98,22 @@ def register_security(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
+    from werkzeug.exceptions import NotFound
+
+    from meldecentral.prefix import MunicipalityPrefix
+    from meldecentral.services.staff import municipalities
+
+    app.wsgi_app = MunicipalityPrefix(app.wsgi_app, app.config["MUNICIPALITY_PATH_ROOT"])
+
+    @app.before_request
+    def _municipality():
+        # Which municipality this request is for (host name or path prefix); the health
+        # checks are the deployment's, of no municipality.
+        if request.blueprint == "health":
+            return
+        if municipalities.resolve_request() is None:
+            raise NotFound()
+
     @app.before_request
     def _request_id():
         incoming = request.headers.get("X-Request-ID", "")

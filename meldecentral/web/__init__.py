@@ -14,7 +14,17 @@ from meldecentral import clock
 from meldecentral.i18n import LANGUAGE_NAMES, text_direction
 from meldecentral.pages import install_error_handlers
 
-ROUTE_MODULES = ("public", "staff", "triage", "photos", "inbox", "views", "notices", "admin")
+ROUTE_MODULES = (
+    "public",
+    "staff",
+    "triage",
+    "photos",
+    "inbox",
+    "views",
+    "notices",
+    "admin",
+    "platform",
+)
 
 public_bp = Blueprint("public", __name__)
 staff_bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -22,6 +32,7 @@ admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def register(app: Flask) -> None:
+    from meldecentral.services.staff import municipalities
     from meldecentral.web import alerts, common, formatting, labels
 
     # The view modules add their routes to the blueprints above when imported.
@@ -56,6 +67,8 @@ def register(app: Flask) -> None:
             "now": clock.now(),
             "map_tiles": app.config["MAP_TILE_URL"],
             "map_attribution": app.config["MAP_TILE_ATTRIBUTION"],
+            # whose reporting centre this is (host name or path prefix)
+            "municipality": municipalities.current(),
         }
 
 

@@ -31,6 +31,7 @@ from meldecentral.services.errors import (
 )
 from meldecentral.services.reference import lookups
 from meldecentral.services.reports import submit, tracking
+from meldecentral.services.staff import municipalities
 from meldecentral.web import intake
 from meldecentral.web import public_bp as bp
 from meldecentral.web.common import actor, apply_errors, resident
@@ -140,7 +141,7 @@ def track_form():
 @bp.get("/track/<reference>")
 def track(reference: str):
     count_request("RATELIMIT_TRACK", "track")  # shared with the API's look-ups
-    view = tracking.track(reference, current_app.config["DEFAULT_MUNICIPALITY"])
+    view = tracking.track(reference, municipalities.current().code)
     if view is None:
         form = TrackForm(formdata=None, reference=reference)
         form.reference.errors = [_("No report has that reference. Check it and try again.")]
