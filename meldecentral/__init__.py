@@ -107,12 +107,12 @@ def register_request_hooks(app: Flask) -> None:
 
     @app.before_request
     def _municipality():
-        # Which municipality this request is for (host name or path prefix); the health
-        # checks are the deployment's, of no municipality.
-        if request.blueprint == "health":
-            return
-        if municipalities.resolve_request() is None:
-            raise NotFound()
+        # A path prefix no municipality has is no page. Otherwise the municipality is looked up
+        # when first asked for (municipalities.current()): the health checks, the API's
+        # document and the assets need no database.
+        if request.environ.get(municipalities.PREFIX_KEY) is not None:
+            if municipalities.resolve_request() is None:
+                raise NotFound()
 
     @app.before_request
     def _request_id():

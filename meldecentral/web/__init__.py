@@ -67,8 +67,9 @@ def register(app: Flask) -> None:
             "now": clock.now(),
             "map_tiles": app.config["MAP_TILE_URL"],
             "map_attribution": app.config["MAP_TILE_ATTRIBUTION"],
-            # whose reporting centre this is (host name or path prefix)
-            "municipality": municipalities.current(),
+            # whose reporting centre this is (host name or path prefix), asked by the page
+            # when it shows it: an error page does not, so it renders without the database
+            "municipality": municipalities.current,
         }
 
 

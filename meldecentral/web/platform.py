@@ -48,7 +48,10 @@ def municipalities():
 def municipality(municipality_id: int):
     who = actor()
     row = service.get(who, municipality_id)  # NotFound: the 404 page
-    form = MunicipalityForm(obj=row, hosts="\n".join(row.hosts or []))
+    # (not obj=row: its list of hosts would win over the text, one a line, given here)
+    form = MunicipalityForm(
+        name=row.name, hosts="\n".join(row.hosts or []), path_prefix=row.path_prefix or ""
+    )
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():

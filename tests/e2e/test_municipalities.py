@@ -51,6 +51,8 @@ def test_frederiksberg_at_its_prefix_and_the_platform_page(phone, live):
         shot(page, "81-municipalities")
         page.click("[data-municipality=frb] a")
         page.wait_for_url("**/admin/municipalities/*")
+        assert page.input_value("#hosts") == "meld.frederiksberg.dk"
+        assert page.input_value("#path_prefix") == "frb"
         no_sideways_scroll(page)
         shot(page, "82-municipality")
     finally:

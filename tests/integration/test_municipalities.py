@@ -476,6 +476,8 @@ def test_the_platform_administrator_creates_municipalities(world):
         }
         res = client.post("/admin/municipalities", data=again)
         assert res.status_code == 422 and "meld.frederiksberg.dk" in res.get_data(as_text=True)
+        page = client.get(f"/admin/municipalities/{gen.id}").get_data(as_text=True)
+        assert "meld.gentofte.dk</textarea>" in page and "[" not in page.split("<textarea")[1]
         res = client.post(
             f"/admin/municipalities/{gen.id}",
             data={"csrf_token": token, "name": "Gentofte", "hosts": "", "path_prefix": "gentofte"},

@@ -6,10 +6,11 @@ data (``Municipality.hosts``, ``Municipality.path_prefix``) that a platform admi
 edits. A host no municipality claims is the default municipality's (``DEFAULT_MUNICIPALITY``),
 so a deployment for one city needs no configuration at all.
 
-``resolve`` is called once per request (``create_app``'s hook); everything else asks
-``current()`` / ``current_id()``: the pages, the API, tracking and Open311's
-``jurisdiction_id``. Outside a request (command line, workers) ``current()`` is the default
-municipality.
+``current()`` / ``current_id()`` say which municipality the request is for, resolved when
+first asked and kept on the request: the pages, the API, tracking and Open311's
+``jurisdiction_id`` ask it. (A request with a path prefix is resolved at once by
+``create_app``'s hook: an unknown prefix is a 404.) Outside a request (command line, workers)
+``current()`` is the default municipality.
 
 The mapping is held per process for ``REFDATA_CACHE_SECONDS`` (as the reference data is):
 changes made through this process clear it at once, other processes see them within that time.
