@@ -49,6 +49,10 @@ class Config:
     # /<MUNICIPALITY_PATH_ROOT>/<prefix>/ (services.staff.municipalities; docs/operations.md).
     DEFAULT_MUNICIPALITY = "kbh"
     MUNICIPALITY_PATH_ROOT = "k"
+    # How links in notifications reach another municipality than the default (which is at
+    # PUBLIC_BASE_URL): "host", its first host name (PUBLIC_BASE_URL's scheme), or "prefix",
+    # its path prefix on PUBLIC_BASE_URL; either falls back on the other.
+    MUNICIPALITY_LINKS = "host"
     TIMEZONE = "Europe/Copenhagen"
     BABEL_DEFAULT_LOCALE = "da"
     LANGUAGES = ("da", "en")
@@ -138,6 +142,8 @@ class DevelopmentConfig(Config):
     # The embedded broker forgets a task its worker took when the worker is killed (no
     # visibility timeout): the sweeper republishes such an event after a minute, not five.
     OUTBOX_REPUBLISH_AFTER_SECONDS = 60
+    # Host names need DNS: links reach the demo's other municipalities by path prefix.
+    MUNICIPALITY_LINKS = "prefix"
 
 
 class TestingConfig(Config):

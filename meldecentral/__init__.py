@@ -101,7 +101,7 @@ def register_request_hooks(app: Flask) -> None:
     from werkzeug.exceptions import NotFound
 
     from meldecentral.prefix import MunicipalityPrefix
-    from meldecentral.services.staff import municipalities
+    from meldecentral.services.reference import municipalities
 
     app.wsgi_app = MunicipalityPrefix(app.wsgi_app, app.config["MUNICIPALITY_PATH_ROOT"])
 

@@ -3,7 +3,7 @@ municipality by path rather than by host name (development, where host names nee
 shared host). The prefix is moved from PATH_INFO into SCRIPT_NAME before Flask sees the
 request, so the routes stay as they are and ``url_for`` builds every link, redirect and
 asset path with the prefix kept. The prefix is left in the environ for
-``services.staff.municipalities.resolve_request``, which finds the municipality (an unknown
+``services.reference.municipalities.resolve_request``, which finds the municipality (an unknown
 prefix is a 404 there)."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from meldecentral.services.staff.municipalities import PREFIX_KEY
+from meldecentral.services.reference.municipalities import PREFIX_KEY
 
 
 class MunicipalityPrefix:

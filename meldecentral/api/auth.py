@@ -6,7 +6,8 @@ from flask import request
 
 from meldecentral.api.errors import ApiError
 from meldecentral.services.actor import Actor
-from meldecentral.services.staff import municipalities, users
+from meldecentral.services.reference import municipalities
+from meldecentral.services.staff import users
 
 
 def current_actor() -> Actor:

@@ -39,6 +39,7 @@ from meldecentral.schemas.rows import report_summaries
 from meldecentral.security import count_request
 from meldecentral.services.errors import NotFound
 from meldecentral.services.privacy import access, audit
+from meldecentral.services.reference import municipalities
 from meldecentral.services.reports import (
     attachments,
     corrections,
@@ -49,7 +50,6 @@ from meldecentral.services.reports import (
     view,
 )
 from meldecentral.services.routing import assign
-from meldecentral.services.staff import municipalities
 from meldecentral.services.worklists import bulk, queues, search
 from meldecentral.services.worklists import export as exporting
 

@@ -9,7 +9,8 @@ from flask import current_app, session
 
 from meldecentral import clock
 from meldecentral.extensions import login_manager
-from meldecentral.services.staff import municipalities, users
+from meldecentral.services.reference import municipalities
+from meldecentral.services.staff import users
 
 if TYPE_CHECKING:
     from meldecentral.models import User

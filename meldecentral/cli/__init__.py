@@ -12,8 +12,8 @@ from meldecentral.domain import roles
 from meldecentral.services.actor import Actor
 from meldecentral.services.delivery import channels
 from meldecentral.services.errors import NotFound, ValidationFailed
-from meldecentral.services.reference import geo
-from meldecentral.services.staff import admin, municipalities, tokens, users
+from meldecentral.services.reference import geo, municipalities
+from meldecentral.services.staff import admin, platform, tokens, users
 
 GENERATE = "new"  # as a secret's option (--webhook-secret): generate one
 # The operator at the command line may do what a platform administrator does.
@@ -89,7 +89,7 @@ def register(app: Flask) -> None:
             "admin_password": admin_password,
         }
         try:
-            municipalities.create(None, data)
+            platform.create(None, data)
         except ValidationFailed as exc:
             raise click.ClickException(json.dumps(exc.fields, default=str)) from exc
         click.echo(f"created municipality {code}")
@@ -110,7 +110,7 @@ def register(app: Flask) -> None:
         if name is not None:
             data["name"] = name
         try:
-            municipalities.update_mapping(None, municipality_for(code).id, data)
+            platform.update_mapping(None, municipality_for(code).id, data)
         except ValidationFailed as exc:
             raise click.ClickException(json.dumps(exc.fields, default=str)) from exc
         click.echo(f"municipality {code} saved")
@@ -119,7 +119,7 @@ def register(app: Flask) -> None:
     def municipality_list():
         """Code, name, host names and path prefix of each municipality."""
         root = municipalities.path_root()
-        for m in municipalities.list_all(PLATFORM):
+        for m in platform.list_all(PLATFORM):
             prefix = f"/{root}/{m.path_prefix}/" if m.path_prefix else "-"
             click.echo(f"{m.code}\t{m.name}\t{','.join(m.hosts or []) or '-'}\t{prefix}")
 

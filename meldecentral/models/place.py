@@ -17,7 +17,7 @@ class Municipality(Model):
     # compares it (services.routing.rulebook). Random, not a counter or the rules' ids, which a
     # database may hand out again (SQLite reuses ids once the rows are gone).
     rules_version: Mapped[str] = mapped_column(sa.String(32), default="", server_default="")
-    # Where its residents and staff reach it (services.staff.municipalities resolves each
+    # Where its residents and staff reach it (services.reference.municipalities resolves each
     # request): host names (lower case, no port), and a path prefix, /k/<path_prefix>/...
     # A host is in one municipality's list only (checked by the service that saves it).
     hosts: Mapped[list | None] = mapped_column(sa.JSON)

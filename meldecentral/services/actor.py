@@ -13,7 +13,7 @@ class Actor:
     user_id: int | None = None
     unit_id: int | None = None
     municipality_id: int | None = None
-    # May create municipalities and say where they are reached (services.staff.municipalities).
+    # May create municipalities and say where they are reached (services.staff.platform).
     platform_admin: bool = False
 
     @classmethod

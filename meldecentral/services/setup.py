@@ -14,8 +14,7 @@ from flask import current_app
 from meldecentral.extensions import db
 from meldecentral.models import Category, Municipality, Unit
 from meldecentral.services.delivery import channels
-from meldecentral.services.reference import geo
-from meldecentral.services.staff import municipalities
+from meldecentral.services.reference import geo, municipalities
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 

@@ -32,7 +32,7 @@ admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def register(app: Flask) -> None:
-    from meldecentral.services.staff import municipalities
+    from meldecentral.services.reference import municipalities
     from meldecentral.web import alerts, common, formatting, labels
 
     # The view modules add their routes to the blueprints above when imported.

@@ -13,7 +13,7 @@ from wtforms import Form
 
 from meldecentral.domain.reasons import Reason
 from meldecentral.services.actor import Actor
-from meldecentral.services.staff import municipalities
+from meldecentral.services.reference import municipalities
 
 
 def actor() -> Actor:

@@ -7,7 +7,8 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from meldecentral.services.errors import ValidationFailed
-from meldecentral.services.staff import municipalities as service
+from meldecentral.services.reference import municipalities as served
+from meldecentral.services.staff import platform as service
 from meldecentral.web import admin_bp as bp
 from meldecentral.web.common import actor, apply_errors, platform_admin_required
 from meldecentral.web.forms import MunicipalityForm
@@ -37,7 +38,7 @@ def municipalities():
             "admin/municipalities.html",
             form=form,
             municipalities=service.list_all(who),
-            root=service.path_root(),
+            root=served.path_root(),
         ),
         status,
     )
@@ -72,6 +73,6 @@ def municipality(municipality_id: int):
                 return redirect(url_for("admin.municipalities"))
         status = 422
     return (
-        render_template("admin/municipality.html", form=form, row=row, root=service.path_root()),
+        render_template("admin/municipality.html", form=form, row=row, root=served.path_root()),
         status,
     )

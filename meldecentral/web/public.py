@@ -29,9 +29,8 @@ from meldecentral.services.errors import (
     EmergencyRedirected,
     ValidationFailed,
 )
-from meldecentral.services.reference import lookups
+from meldecentral.services.reference import lookups, municipalities
 from meldecentral.services.reports import submit, tracking
-from meldecentral.services.staff import municipalities
 from meldecentral.web import intake
 from meldecentral.web import public_bp as bp
 from meldecentral.web.common import actor, apply_errors, resident

@@ -27,7 +27,7 @@ from meldecentral.services.actor import Actor
 from meldecentral.services.errors import Forbidden, NotFound, ValidationFailed
 from meldecentral.services.privacy import audit
 from meldecentral.services.reports import submit
-from meldecentral.services.staff import admin, municipalities, signin, users
+from meldecentral.services.staff import admin, platform, signin, users
 from tests.conftest import _password_hash, auth
 from tests.database import reset
 from tests.integration import test_permissions as perm
@@ -403,9 +403,12 @@ def test_lists_are_filtered_by_the_municipality(world):
     }
     assert kbh.delivery_id not in {d.id for d in send.dead_letters(frb_coord)}
     kbh_units = {u.code for u in admin.list_units(Actor.for_user(kbh_users["admin"]))}
-    assert {u.code for u in admin.list_units(frb_admin)} == {"POLICE", "SSP", "COORD"}
+    frb_units = {u.code for u in admin.list_units(frb_admin)}
+    assert {"POLICE", "SSP", "COORD"} <= frb_units and "HOUSING" not in frb_units
     assert "HOUSING" in kbh_units
-    assert all(u.email.endswith("@frb.test") for u in admin.list_users(frb_admin))
+    listed = {u.email for u in admin.list_users(frb_admin)}
+    assert frb["admin"][0].email in listed
+    assert not listed & {u.email for u in kbh_users.values()}
     db.session.add(
         AccessLog(
             report_id=kbh.report_id,
@@ -486,7 +489,7 @@ def test_the_platform_administrator_creates_municipalities(world):
         assert app.test_client().get("/k/gentofte/api/v1/categories").json == {"items": []}
         # The municipality's administrator is not a platform administrator.
         with pytest.raises(Forbidden):
-            municipalities.list_all(Actor.for_user(frb["admin"][0]))
+            platform.list_all(Actor.for_user(frb["admin"][0]))
         frb_admin = frb_client(app)
         frb_sign_in(frb_admin, frb["admin"][0])
         assert frb_admin.get("/admin/municipalities").status_code == 403
@@ -511,3 +514,29 @@ def test_the_command_line_creates_and_moves_a_municipality(world):
     # The prefix of another municipality is refused.
     res = runner.invoke(args=["municipality", "set", "hvi", "--prefix", "frb"])
     assert res.exit_code != 0 and "path_prefix" in res.output
+
+
+def test_links_in_notifications_reach_the_reports_municipality(world):
+    from meldecentral.services.delivery import plan
+    from meldecentral.services.reference import municipalities
+
+    app, kbh, frb, _ = world
+    base = app.config["PUBLIC_BASE_URL"].rstrip("/")
+    frb_id = users.municipality_by_code("frb").id
+    stored = submit.submit_report(
+        Actor.for_user(frb["street_worker"][0]),
+        {"category": "UTRYG", "text": "Mørk sti.", **FRB_POINT},
+    ).report
+    report = db.session.get(Report, stored.id)
+    old = app.config["MUNICIPALITY_LINKS"]
+    try:
+        app.config["MUNICIPALITY_LINKS"] = "host"
+        assert municipalities.base_url(kbh.municipality_id) == base
+        scheme = base.partition("://")[0]
+        assert municipalities.base_url(frb_id) == f"{scheme}://meld.frederiksberg.dk"
+        app.config["MUNICIPALITY_LINKS"] = "prefix"
+        assert municipalities.base_url(frb_id) == f"{base}/k/frb"
+        link = plan.thin_payload(report, "report.created")["link"]
+        assert link == f"{base}/k/frb/staff/reports/{report.id}"
+    finally:
+        app.config["MUNICIPALITY_LINKS"] = old

@@ -12,7 +12,7 @@ from meldecentral.extensions import db
 from meldecentral.models import SavedView, SavedViewDefault
 from meldecentral.schemas.queues import InboxQuerySchema, TriageQuerySchema
 from meldecentral.schemas.views import filter_names
-from meldecentral.services.staff import municipalities, users
+from meldecentral.services.staff import platform, users
 from tests.conftest import auth, create_staff
 from tests.factories import move, route, signed_in, submit_report
 from tests.webutil import csrf, text_of
@@ -56,7 +56,7 @@ def test_private_views_are_the_owners_and_shared_ones_the_units(client, make_use
         res = client.get(f"/api/v1/views/{unit_view['id']}", headers=auth(token))
         assert res.status_code == 404
     # Another municipality (at its own path prefix) sees none of them, shared or not.
-    elsewhere = municipalities.create(
+    elsewhere = platform.create(
         None, {"code": "frb", "name": "Frederiksberg", "path_prefix": "frb"}
     )
     outsider = users.create_user(

@@ -19,7 +19,8 @@ from meldecentral import clock
 from meldecentral.domain import roles
 from meldecentral.extensions import db
 from meldecentral.models import User
-from meldecentral.services.staff import municipalities, users
+from meldecentral.services.reference import municipalities
+from meldecentral.services.staff import users
 
 MAX_FAILED = 5
 LOCK_FOR = timedelta(minutes=15)
