@@ -172,6 +172,17 @@ def register(app: Flask) -> None:
             raise click.ClickException(json.dumps(exc.fields)) from exc
         click.echo(f"created user {user.id} ({user.role})")
 
+    @users_group.command("platform-admin")
+    @click.argument("email")
+    @click.option("--off", is_flag=True, help="no longer a platform administrator")
+    def users_platform_admin(email: str, off: bool):
+        """Let a user create municipalities and say where they are reached (or no longer)."""
+        user = users.user_by_email(email)
+        if user is None:
+            raise click.ClickException("no such user")
+        platform.grant(user.id, not off)
+        click.echo(f"{email}: platform administrator {'no more' if off else 'now'}")
+
     @app.cli.group("tokens")
     def tokens_group():
         """API tokens."""

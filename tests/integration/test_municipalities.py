@@ -509,6 +509,15 @@ def test_the_command_line_creates_and_moves_a_municipality(world):
     assert res.exit_code == 0, res.output
     res = runner.invoke(args=["units", "create", "COORD", "Koordinatorer", "--municipality", "hvi"])
     assert res.exit_code == 0, res.output
+    res = runner.invoke(args=["users", "platform-admin", "admin@frb.nowhere"])
+    assert res.exit_code != 0 and "no such user" in res.output
+    someone, _ = frb_staff("street_worker")
+    assert runner.invoke(args=["users", "platform-admin", someone.email]).exit_code == 0
+    db.session.refresh(someone)
+    assert someone.platform_admin
+    assert runner.invoke(args=["users", "platform-admin", someone.email, "--off"]).exit_code == 0
+    db.session.refresh(someone)
+    assert not someone.platform_admin
     listed = runner.invoke(args=["municipality", "list"]).output
     assert "hvi\tHvidovre Kommune\tmeld.hvidovre.dk\t/k/hvi/" in listed
     # The prefix of another municipality is refused.

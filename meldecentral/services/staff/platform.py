@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from meldecentral.domain.reasons import N_, Reason
 from meldecentral.extensions import db
-from meldecentral.models import Municipality
+from meldecentral.models import Municipality, User
 from meldecentral.services.actor import Actor
 from meldecentral.services.errors import Forbidden, NotFound, ValidationFailed
 from meldecentral.services.reference import municipalities
@@ -110,6 +110,18 @@ def update_mapping(actor: Actor | None, municipality_id: int, data: dict) -> Mun
     db.session.commit()
     municipalities.clear()
     return municipality
+
+
+def grant(user_id: int, on: bool = True) -> User:
+    """Make a user a platform administrator, or no longer one: the operator's, at the
+    command line (no page grants it, so no administrator can make themselves one)."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("no such user")
+    user.platform_admin = on
+    user.session_version += 1  # sessions with the old powers end
+    db.session.commit()
+    return user
 
 
 def _check_mapping(own_id: int | None, data: dict, errors: dict) -> tuple[list[str], str | None]:
