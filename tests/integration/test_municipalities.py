@@ -264,6 +264,8 @@ def test_isolation_matrix(world):
     for (method, rule), (make, expected) in perm.MATRIX.items():
         home = dict(zip(perm.ROLES, expected, strict=True))
         for role, (_kind, _unit, column) in FRB_ROLES.items():
+            if role == "anonymous" and home[column] in (perm.LOGIN, 401):
+                continue  # signed out at home too: nothing of any municipality (the permissions')
             if isinstance(make, perm.Page):
                 client, token = sessions.client(role)
                 path, kwargs = make.request(kbh, token)
@@ -294,7 +296,7 @@ def test_isolation_matrix(world):
             db.session.rollback()
             cases += 1
     assert not wrong, "\n".join(wrong)
-    assert cases >= len(perm.MATRIX) * len(FRB_ROLES)
+    assert cases >= len(perm.MATRIX) * (len(FRB_ROLES) - 1)
     assert _state(kbh.report_id) == before  # nothing done to Copenhagen's report
 
 
