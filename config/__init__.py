@@ -44,7 +44,15 @@ class Config:
     # filter matched more (docs/security.md, "Exports").
     EXPORT_MAX_ROWS = 50_000
     PUBLIC_BASE_URL = "http://localhost:5000"
+    # The municipality of a request whose host name no municipality claims: a deployment for
+    # one city needs nothing else. Others are reached by host name or by the path prefix
+    # /<MUNICIPALITY_PATH_ROOT>/<prefix>/ (services.staff.municipalities; docs/operations.md).
     DEFAULT_MUNICIPALITY = "kbh"
+    MUNICIPALITY_PATH_ROOT = "k"
+    # How links in notifications reach another municipality than the default (which is at
+    # PUBLIC_BASE_URL): "host", its first host name (PUBLIC_BASE_URL's scheme), or "prefix",
+    # its path prefix on PUBLIC_BASE_URL; either falls back on the other.
+    MUNICIPALITY_LINKS = "host"
     TIMEZONE = "Europe/Copenhagen"
     BABEL_DEFAULT_LOCALE = "da"
     LANGUAGES = ("da", "en")
@@ -147,6 +155,8 @@ class DevelopmentConfig(Config):
     # The embedded broker forgets a task its worker took when the worker is killed (no
     # visibility timeout): the sweeper republishes such an event after a minute, not five.
     OUTBOX_REPUBLISH_AFTER_SECONDS = 60
+    # Host names need DNS: links reach the demo's other municipalities by path prefix.
+    MUNICIPALITY_LINKS = "prefix"
 
 
 class TestingConfig(Config):

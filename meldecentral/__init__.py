@@ -98,6 +98,22 @@ def register_security(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
+    from werkzeug.exceptions import NotFound
+
+    from meldecentral.prefix import MunicipalityPrefix
+    from meldecentral.services.reference import municipalities
+
+    app.wsgi_app = MunicipalityPrefix(app.wsgi_app, app.config["MUNICIPALITY_PATH_ROOT"])
+
+    @app.before_request
+    def _municipality():
+        # A path prefix no municipality has is no page. Otherwise the municipality is looked up
+        # when first asked for (municipalities.current()): the health checks, the API's
+        # document and the assets need no database.
+        if request.environ.get(municipalities.PREFIX_KEY) is not None:
+            if municipalities.resolve_request() is None:
+                raise NotFound()
+
     @app.before_request
     def _request_id():
         incoming = request.headers.get("X-Request-ID", "")

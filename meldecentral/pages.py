@@ -68,7 +68,8 @@ class ActionForm(PageForm):
 def error_page(status: int, message: str):
     if request.path.startswith("/staff/api/"):
         return jsonify({"error": {"code": str(status), "message": message}}), status
-    return render_template("error.html", status=status, message=message), status
+    # (without the municipality's name: an error page needs no database, which may be the error)
+    return render_template("error.html", status=status, message=message, hide_place=True), status
 
 
 # Messages of the site's own error pages for HTTP errors outside the blueprints' own handlers

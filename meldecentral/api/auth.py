@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import request
 
 from meldecentral.api.errors import ApiError
 from meldecentral.services.actor import Actor
+from meldecentral.services.reference import municipalities
 from meldecentral.services.staff import users
 
 
@@ -18,12 +19,13 @@ def current_actor() -> Actor:
     if header:
         scheme, _, token = header.partition(" ")
         user = users.user_for_token(token.strip()) if scheme.lower() == "bearer" else None
-        if user is None:
+        # A token works in its user's own municipality only; elsewhere it is no token at all
+        # (the same answer as a wrong one: nothing says the user exists elsewhere).
+        if user is None or not municipalities.belongs_here(user):
             raise ApiError(401, "unauthorized", "invalid or revoked token")
         actor = Actor.for_user(user)
     else:
-        municipality_id = users.municipality_id_by_code(current_app.config["DEFAULT_MUNICIPALITY"])
-        actor = Actor(role="resident", municipality_id=municipality_id)
+        actor = Actor(role="resident", municipality_id=municipalities.current_id())
     request._mc_actor = actor
     return actor
 

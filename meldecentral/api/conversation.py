@@ -4,8 +4,6 @@ information, asks to reopen, and says whether they are satisfied."""
 
 from __future__ import annotations
 
-from flask import current_app
-
 from meldecentral.api.auth import require_staff
 from meldecentral.api.blueprint import bp
 from meldecentral.api.util import json_body
@@ -20,11 +18,12 @@ from meldecentral.schemas.conversation import (
     ReporterMessageOutSchema,
 )
 from meldecentral.security import count_request
+from meldecentral.services.reference import municipalities
 from meldecentral.services.reports import conversation
 
 
 def _municipality() -> str:
-    return current_app.config["DEFAULT_MUNICIPALITY"]
+    return municipalities.current().code
 
 
 def _reporter_body(schema) -> dict:

@@ -40,6 +40,7 @@ from meldecentral.schemas.rows import report_summaries
 from meldecentral.security import count_request
 from meldecentral.services.errors import NotFound
 from meldecentral.services.privacy import access, audit
+from meldecentral.services.reference import municipalities
 from meldecentral.services.reports import (
     attachments,
     conversation,
@@ -77,10 +78,12 @@ def _staff_with_token() -> bool:
 def _submitted_links(reference: str, report_id: int) -> dict:
     """The answer's links, from url_for's URLs built once per app with stand-ins for the
     reference and the id (two url_for calls cost about 2 % of a submission's CPU). A
-    reference is letters, digits and dashes: nothing to quote."""
-    templates = current_app.extensions.get("mc_submitted_links")
+    reference is letters, digits and dashes: nothing to quote. One pair per script root: a
+    municipality's path prefix is part of its links."""
+    cache = current_app.extensions.setdefault("mc_submitted_links", {})
+    templates = cache.get(request.script_root)
     if templates is None:
-        templates = current_app.extensions["mc_submitted_links"] = (
+        templates = cache[request.script_root] = (
             url_for("api.track", reference="REFERENCE"),
             url_for("api.get_report", report_id=2**31 - 1),
         )
@@ -180,7 +183,7 @@ def track(reference: str):
           headers: {Retry-After: RetryAfter}
     """
     count_request("RATELIMIT_TRACK", "track")  # shared with the tracking page
-    view = conversation.public_view(reference, current_app.config["DEFAULT_MUNICIPALITY"])
+    view = conversation.public_view(reference, municipalities.current().code)
     if view is None:
         raise ApiError(404, "not_found", "no report with that reference")
     return TrackSchema().dump(view)

@@ -9,6 +9,7 @@ from flask import current_app, session
 
 from meldecentral import clock
 from meldecentral.extensions import login_manager
+from meldecentral.services.reference import municipalities
 from meldecentral.services.staff import users
 
 if TYPE_CHECKING:
@@ -45,7 +46,10 @@ def load_user(value: str) -> User | None:
     if not (user_id.isdigit() and version.isdigit()):
         return None
     user = users.user_for_session(int(user_id), int(version))
-    if user is None:
+    # Signed in elsewhere is not signed in here: on another municipality's host or prefix the
+    # session is ignored (kept, for the user's own municipality), so the pages ask for a
+    # sign-in, which refuses an account of another municipality (docs/security.md).
+    if user is None or not municipalities.belongs_here(user):
         return None
     if _session_expired():
         session.clear()

@@ -12,10 +12,12 @@ from meldecentral.domain import roles
 from meldecentral.services.actor import Actor
 from meldecentral.services.delivery import channels
 from meldecentral.services.errors import NotFound, ValidationFailed
-from meldecentral.services.reference import geo
-from meldecentral.services.staff import admin, tokens, users
+from meldecentral.services.reference import geo, municipalities
+from meldecentral.services.staff import admin, platform, tokens, users
 
 GENERATE = "new"  # as a secret's option (--webhook-secret): generate one
+# The operator at the command line may do what a platform administrator does.
+PLATFORM = Actor(role=roles.SYSTEM, platform_admin=True)
 
 
 def municipality_for(code: str | None):
@@ -68,12 +70,58 @@ def register(app: Flask) -> None:
     @municipality_group.command("create")
     @click.argument("code")
     @click.argument("name")
-    def municipality_create(code: str, name: str):
+    @click.option("--host", "hosts", multiple=True, help="a host name it is reached at")
+    @click.option("--prefix", default=None, help="its path prefix: /k/<prefix>/...")
+    @click.option("--admin-email", default=None, help="its first administrator")
+    @click.option("--admin-name", default=None)
+    @click.password_option(
+        "--admin-password", prompt=False, required=False, help="the administrator's password"
+    )
+    def municipality_create(code, name, hosts, prefix, admin_email, admin_name, admin_password):
+        """A new municipality (the platform administrator's, as the page does)."""
+        data = {
+            "code": code,
+            "name": name,
+            "hosts": list(hosts),
+            "path_prefix": prefix,
+            "admin_email": admin_email,
+            "admin_name": admin_name,
+            "admin_password": admin_password,
+        }
         try:
-            users.create_municipality(code, name)
+            platform.create(None, data)
         except ValidationFailed as exc:
-            raise click.ClickException(exc.fields["code"][0]) from exc
+            raise click.ClickException(json.dumps(exc.fields, default=str)) from exc
         click.echo(f"created municipality {code}")
+
+    @municipality_group.command("set")
+    @click.argument("code")
+    @click.option("--host", "hosts", multiple=True, help="its host names (replaces the list)")
+    @click.option("--no-hosts", is_flag=True, help="reached by no host name")
+    @click.option("--prefix", default=None, help="its path prefix; '' for none")
+    @click.option("--name", default=None)
+    def municipality_set(code, hosts, no_hosts, prefix, name):
+        """Where a municipality is reached: host names and path prefix."""
+        data: dict = {}
+        if hosts or no_hosts:
+            data["hosts"] = list(hosts)
+        if prefix is not None:
+            data["path_prefix"] = prefix
+        if name is not None:
+            data["name"] = name
+        try:
+            platform.update_mapping(None, municipality_for(code).id, data)
+        except ValidationFailed as exc:
+            raise click.ClickException(json.dumps(exc.fields, default=str)) from exc
+        click.echo(f"municipality {code} saved")
+
+    @municipality_group.command("list")
+    def municipality_list():
+        """Code, name, host names and path prefix of each municipality."""
+        root = municipalities.path_root()
+        for m in platform.list_all(PLATFORM):
+            prefix = f"/{root}/{m.path_prefix}/" if m.path_prefix else "-"
+            click.echo(f"{m.code}\t{m.name}\t{','.join(m.hosts or []) or '-'}\t{prefix}")
 
     @app.cli.group("districts")
     def districts_group():
@@ -105,8 +153,11 @@ def register(app: Flask) -> None:
     )
     @click.option("--unit", default=None, help="unit code, for unit members")
     @click.option("--municipality", default=None)
+    @click.option(
+        "--platform-admin", is_flag=True, help="may also create municipalities (and say where)"
+    )
     @click.password_option(prompt=True, required=False, prompt_required=False)
-    def users_create(email, name, role, unit, municipality, password):
+    def users_create(email, name, role, unit, municipality, platform_admin, password):
         try:
             user = users.create_user(
                 municipality=municipality_for(municipality),
@@ -115,10 +166,22 @@ def register(app: Flask) -> None:
                 role=role,
                 password=password,
                 unit_code=unit,
+                platform_admin=platform_admin,
             )
         except ValidationFailed as exc:
             raise click.ClickException(json.dumps(exc.fields)) from exc
         click.echo(f"created user {user.id} ({user.role})")
+
+    @users_group.command("platform-admin")
+    @click.argument("email")
+    @click.option("--off", is_flag=True, help="no longer a platform administrator")
+    def users_platform_admin(email: str, off: bool):
+        """Let a user create municipalities and say where they are reached (or no longer)."""
+        user = users.user_by_email(email)
+        if user is None:
+            raise click.ClickException("no such user")
+        platform.grant(user.id, not off)
+        click.echo(f"{email}: platform administrator {'no more' if off else 'now'}")
 
     @app.cli.group("tokens")
     def tokens_group():
@@ -179,6 +242,19 @@ def register(app: Flask) -> None:
     @app.cli.group("units")
     def units_group():
         """Units and their notification channels."""
+
+    @units_group.command("create")
+    @click.argument("code")
+    @click.argument("name")
+    @click.option("--municipality", default=None)
+    def units_create(code, name, municipality):
+        """A new unit of a municipality (then `units set` for its channels)."""
+        who = Actor(role=roles.ADMIN, municipality_id=municipality_for(municipality).id)
+        try:
+            unit = admin.create_unit(who, {"code": code, "name": name})
+        except ValidationFailed as exc:
+            raise click.ClickException(json.dumps(exc.fields, default=str)) from exc
+        click.echo(f"created unit {unit.code}")
 
     @units_group.command("set")
     @click.argument("code")

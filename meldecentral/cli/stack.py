@@ -36,6 +36,13 @@ def banner(port: int, public_base_url: str) -> str:
     for email, _name, role, unit in demo.DEMO_USERS:
         who = f"{role} {unit}" if unit else role
         lines.append(f"    {email:34} {who:24} {ROLE_CAN.get(role, '')}")
+    # The demo's other municipalities, by path prefix (host names need DNS).
+    for code, accounts in demo.OTHER_DEMO_USERS.items():
+        lines.append(f"  {code}: {url}/k/{code}/   staff sign-in: {url}/k/{code}/login")
+        for email, _name, role, unit in accounts:
+            who = f"{role} {unit}" if unit else role
+            lines.append(f"    {email:34} {who:24} {ROLE_CAN.get(role, '')}")
+    lines.append(f"  {demo.PLATFORM_ADMIN} also creates municipalities: {url}/admin/municipalities")
     lines.append("  Ctrl-C stops everything; a process that ends is started again.")
     return "\n".join(lines) + "\n"
 

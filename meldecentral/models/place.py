@@ -19,6 +19,11 @@ class Municipality(Model):
     rules_version: Mapped[str] = mapped_column(sa.String(32), default="", server_default="")
     # How many days after a report is resolved its reporter may ask to reopen it.
     reopen_days: Mapped[int] = mapped_column(default=30, server_default="30")
+    # Where its residents and staff reach it (services.reference.municipalities resolves each
+    # request): host names (lower case, no port), and a path prefix, /k/<path_prefix>/...
+    # A host is in one municipality's list only (checked by the service that saves it).
+    hosts: Mapped[list | None] = mapped_column(sa.JSON)
+    path_prefix: Mapped[str | None] = mapped_column(sa.String(40), unique=True)
 
 
 class District(Model):

@@ -19,6 +19,9 @@ class User(UserMixin, Model):
     name: Mapped[str] = mapped_column(sa.String(200))
     password_hash: Mapped[str | None] = mapped_column(sa.String(200))
     role: Mapped[str] = mapped_column(sa.String(20))  # see domain.roles
+    # Besides the role in their own municipality: may create municipalities and say where
+    # they are reached (services.staff.platform). Sees nothing else of another one.
+    platform_admin: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"))
     active: Mapped[bool] = mapped_column(default=True)
     totp_secret: Mapped[str | None] = mapped_column(sa.String(64))

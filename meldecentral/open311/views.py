@@ -24,6 +24,7 @@ from meldecentral.schemas.reports import ReportInSchema, SubmitHeadersSchema
 from meldecentral.security import count_request
 from meldecentral.services.open311 import catalogue, clients, intake, updates
 from meldecentral.services.open311 import requests as read
+from meldecentral.services.reference import municipalities
 from meldecentral.services.reports.submit import EMERGENCY_MESSAGE
 from meldecentral.services.staff import users
 
@@ -44,7 +45,7 @@ GROUPS = {"crime": lambda: _("Crime"), "concern": lambda: _("Concern for a perso
 def default_jurisdiction() -> str:
     """The municipality of a request that names no jurisdiction_id. The one place to change
     when the municipality comes from the request's host or path."""
-    return current_app.config["DEFAULT_MUNICIPALITY"]
+    return municipalities.current().code
 
 
 def municipality_id(jurisdiction_id: str | None) -> int:

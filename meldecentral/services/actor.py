@@ -13,6 +13,8 @@ class Actor:
     user_id: int | None = None
     unit_id: int | None = None
     municipality_id: int | None = None
+    # May create municipalities and say where they are reached (services.staff.platform).
+    platform_admin: bool = False
 
     @classmethod
     def for_user(cls, user) -> Actor:
@@ -21,6 +23,7 @@ class Actor:
             user_id=user.id,
             unit_id=user.unit_id,
             municipality_id=user.municipality_id,
+            platform_admin=bool(user.platform_admin),
         )
 
     @property

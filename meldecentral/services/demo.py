@@ -17,6 +17,7 @@ from meldecentral.extensions import db
 from meldecentral.models import District, OutboxEvent, Report, RoutingDecision, User
 from meldecentral.services import setup
 from meldecentral.services.actor import Actor
+from meldecentral.services.reference import lookups
 from meldecentral.services.reports import submit, transitions
 from meldecentral.services.routing import route
 from meldecentral.services.staff import users
@@ -33,6 +34,17 @@ DEMO_USERS = [
     ("vink@demo.meldecentral.dk", "Vera VINK", roles.UNIT_MEMBER, "VINK"),
     ("admin@demo.meldecentral.dk", "Anders Admin", roles.ADMIN, None),
 ]
+# The second municipality's staff (services.setup.OTHER_DEMO_MUNICIPALITIES), by its code.
+OTHER_DEMO_USERS = {
+    "frb": [
+        ("koordinator@frb.demo.meldecentral.dk", "Frida Koordinator", roles.COORDINATOR, None),
+        ("gadeplan@frb.demo.meldecentral.dk", "Frank Gadeplan", roles.STREET_WORKER, None),
+        ("ssp@frb.demo.meldecentral.dk", "Freja SSP", roles.UNIT_MEMBER, "SSP"),
+        ("admin@frb.demo.meldecentral.dk", "Finn Admin", roles.ADMIN, None),
+    ]
+}
+# Copenhagen's demo administrator also administers the platform (creates municipalities).
+PLATFORM_ADMIN = "admin@demo.meldecentral.dk"
 
 TEXTS = {
     "VOLD": [
@@ -82,8 +94,8 @@ def _random_point(rng: random.Random, district: District) -> tuple[float, float]
             return lat, lon
 
 
-def _ensure_users(municipality) -> None:
-    for email, name, role, unit in DEMO_USERS:
+def _ensure_users(municipality, demo_users) -> None:
+    for email, name, role, unit in demo_users:
         if db.session.scalar(sa.select(User.id).filter_by(email=email)) is None:
             users.create_user(
                 municipality=municipality,
@@ -92,6 +104,7 @@ def _ensure_users(municipality) -> None:
                 role=role,
                 password=DEMO_PASSWORD,
                 unit_code=unit,
+                platform_admin=email == PLATFORM_ADMIN,
             )
 
 
@@ -110,17 +123,32 @@ def load_demo(count: int, seed: int = 2026) -> int:
 def _load(count: int, seed: int):
     municipality = setup.load_reference_data()
     setup.give_demo_addresses(municipality)
-    _ensure_users(municipality)
+    _ensure_users(municipality, DEMO_USERS)
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
+    _reports(municipality, count, rng)
+    for name in setup.OTHER_DEMO_MUNICIPALITIES:
+        config = setup.demo_config(name)
+        other = setup.load_reference_data(config)
+        setup.give_demo_addresses(other, config)
+        _ensure_users(other, OTHER_DEMO_USERS.get(other.code, []))
+        _reports(other, max(1, count // 20), rng)
+        stats.rebuild(other.id, years=2)
+    return municipality
+
+
+def _reports(municipality, count: int, rng: random.Random) -> None:
+    """``count`` reports of the past year in ``municipality``, in its own categories."""
     districts = db.session.scalars(
         sa.select(District).filter_by(municipality_id=municipality.id)
     ).all()
-    worker = db.session.scalar(sa.select(User).filter_by(role=roles.STREET_WORKER))
+    mine = {"municipality_id": municipality.id}
+    worker = db.session.scalar(sa.select(User).filter_by(role=roles.STREET_WORKER, **mine))
     staff = Actor.for_user(worker)
     resident = Actor(role=roles.RESIDENT, municipality_id=municipality.id)
     now = clock.now()
-    coordinator = db.session.scalar(sa.select(User).filter_by(role=roles.COORDINATOR))
-    codes = list(TEXTS)
+    coordinator = db.session.scalar(sa.select(User).filter_by(role=roles.COORDINATOR, **mine))
+    own = {c.code for c in lookups.active_categories(municipality.id)}
+    codes = [code for code in TEXTS if code in own]
     for i in range(count):
         code = rng.choice(codes)
         district = rng.choice(districts)
@@ -162,7 +190,6 @@ def _load(count: int, seed: int):
                         transitions.transition_assignment(
                             c, a.id, workflow.CLOSED, outcome=rng.choice(OUTCOMES)
                         )
-    return municipality
 
 
 def _mark_history_handled() -> None:

@@ -1,4 +1,6 @@
-"""Reference data: the demo municipality, its units, categories and districts."""
+"""Reference data: a demo municipality, its units, categories, routing rules and districts,
+from a YAML file of meldecentral/data (demo.yaml: Copenhagen; frederiksberg.yaml: the second
+municipality of the demo)."""
 
 from __future__ import annotations
 
@@ -12,13 +14,17 @@ from flask import current_app
 from meldecentral.extensions import db
 from meldecentral.models import Category, Municipality, Unit
 from meldecentral.services.delivery import channels
-from meldecentral.services.reference import geo
+from meldecentral.services.reference import geo, municipalities
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
 
-def demo_config() -> dict:
-    return yaml.safe_load((DATA / "demo.yaml").read_text(encoding="utf-8"))
+def demo_config(name: str = "demo.yaml") -> dict:
+    return yaml.safe_load((DATA / name).read_text(encoding="utf-8"))
+
+
+# The demo's other municipalities, each a file of its own, loaded after demo.yaml's.
+OTHER_DEMO_MUNICIPALITIES = ("frederiksberg.yaml",)
 
 
 def load_reference_data(config: dict | None = None) -> Municipality:
@@ -27,7 +33,12 @@ def load_reference_data(config: dict | None = None) -> Municipality:
     m = config["municipality"]
     municipality = db.session.scalar(sa.select(Municipality).filter_by(code=m["code"]))
     if municipality is None:
-        municipality = Municipality(code=m["code"], name=m["name"])
+        municipality = Municipality(
+            code=m["code"],
+            name=m["name"],
+            hosts=list(m.get("hosts") or []),
+            path_prefix=m.get("path_prefix"),
+        )
         if "reopen_days" in m:
             municipality.reopen_days = m["reopen_days"]
         db.session.add(municipality)
@@ -68,12 +79,24 @@ def load_reference_data(config: dict | None = None) -> Municipality:
     if not db.session.scalar(
         sa.select(RoutingRule.id).filter_by(municipality_id=municipality.id).limit(1)
     ):
-        rules = yaml.safe_load((DATA / "routing_rules.yaml").read_text(encoding="utf-8"))
+        rules = yaml.safe_load((DATA / config["rules"]).read_text(encoding="utf-8"))
         rulebook.replace_rules(municipality.id, rules)
-    geojson = json.loads((DATA / "copenhagen-bydele.geojson").read_text(encoding="utf-8"))
-    if m["code"] == "kbh":
-        geo.import_districts(municipality, geojson)
+    districts = config.get("districts") or {}
+    if "file" in districts:
+        geo.import_districts(municipality, _geojson(districts["file"]))
+    elif "enclave_of" in districts:
+        # A municipality inside another's (Frederiksberg in Copenhagen): the hole in the union
+        # of the surrounding one's districts, as one district.
+        geo.import_districts(
+            municipality,
+            geo.enclave(_geojson(districts["enclave_of"]), districts["number"], districts["name"]),
+        )
+    municipalities.clear()
     return municipality
+
+
+def _geojson(name: str) -> dict:
+    return json.loads((DATA / name).read_text(encoding="utf-8"))
 
 
 def give_demo_addresses(municipality: Municipality, config: dict | None = None) -> int:

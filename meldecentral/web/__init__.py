@@ -25,6 +25,7 @@ ROUTE_MODULES = (
     "notices",
     "admin",
     "open311_keys",
+    "platform",
 )
 
 public_bp = Blueprint("public", __name__)
@@ -33,6 +34,7 @@ admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def register(app: Flask) -> None:
+    from meldecentral.services.reference import municipalities
     from meldecentral.web import alerts, common, formatting, labels
 
     # The view modules add their routes to the blueprints above when imported.
@@ -67,6 +69,9 @@ def register(app: Flask) -> None:
             "now": clock.now(),
             "map_tiles": app.config["MAP_TILE_URL"],
             "map_attribution": app.config["MAP_TILE_ATTRIBUTION"],
+            # whose reporting centre this is (host name or path prefix), asked by the page
+            # when it shows it: an error page does not, so it renders without the database
+            "municipality": municipalities.current,
         }
 
 

@@ -17,6 +17,7 @@ from meldecentral.web import admin_bp as bp
 from meldecentral.web.common import actor, apply_errors, roles_required, say
 from meldecentral.web.forms import (
     CategoryForm,
+    NewUnitForm,
     RulesForm,
     UserForm,
     unit_form_class,
@@ -152,10 +153,23 @@ def revoke_token(user_id: int, token_id: int):
     return redirect(back)
 
 
-@bp.get("/units")
+@bp.route("/units", methods=["GET", "POST"])
 @roles_required(ADMIN)
 def units():
-    return render_template("admin/units.html", units=service.list_units(actor()))
+    who = actor()
+    form = NewUnitForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                created = service.create_unit(who, form.data)
+            except ValidationFailed as exc:
+                apply_errors(form, exc.fields)
+            else:
+                flash(_("Unit created: choose its channels and addresses."), "ok")
+                return redirect(url_for("admin.unit", unit_id=created.id))
+        status = 422
+    return render_template("admin/units.html", units=service.list_units(who), form=form), status
 
 
 @bp.route("/units/<int:unit_id>", methods=["GET", "POST"])

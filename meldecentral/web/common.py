@@ -13,11 +13,11 @@ from wtforms import Form
 
 from meldecentral.domain.reasons import Reason
 from meldecentral.services.actor import Actor
-from meldecentral.services.staff.users import municipality_by_code
+from meldecentral.services.reference import municipalities
 
 
 def actor() -> Actor:
-    """The signed-in staff user, or an anonymous resident of the default municipality."""
+    """The signed-in staff user, or an anonymous resident of the request's municipality."""
     if current_user.is_authenticated:
         return Actor.for_user(current_user)
     return resident()
@@ -25,8 +25,7 @@ def actor() -> Actor:
 
 def resident() -> Actor:
     """The public forms always file as an anonymous resident, even for a signed-in user."""
-    municipality = municipality_by_code(current_app.config["DEFAULT_MUNICIPALITY"])
-    return Actor(role="resident", municipality_id=municipality.id if municipality else None)
+    return Actor(role="resident", municipality_id=municipalities.current_id())
 
 
 def roles_required(*roles: str) -> Callable:
@@ -43,6 +42,19 @@ def roles_required(*roles: str) -> Callable:
         return wrapped
 
     return decorate
+
+
+def platform_admin_required(view: Callable) -> Callable:
+    """Signed in (else to the sign-in page) as a platform administrator (else 403)."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not current_user.platform_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
 
 
 def ui_language() -> str:

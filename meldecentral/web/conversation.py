@@ -15,6 +15,7 @@ from meldecentral.domain import conversation as rules
 from meldecentral.domain import roles
 from meldecentral.security import count_request
 from meldecentral.services.errors import Conflict, NotFound, ValidationFailed
+from meldecentral.services.reference import municipalities
 from meldecentral.services.reports import conversation
 from meldecentral.web import public_bp, staff_bp
 from meldecentral.web.common import actor, apply_errors, roles_required
@@ -35,7 +36,7 @@ FEEDBACK_REASONS = {"yes": rules.REASONS_SATISFIED, "no": rules.REASONS_UNSATISF
 
 
 def _municipality() -> str:
-    return current_app.config["DEFAULT_MUNICIPALITY"]
+    return municipalities.current().code
 
 
 def _language(view: dict) -> str | None:

@@ -224,6 +224,26 @@ def unit_form_class(described: Mapping[str, Any]) -> type[UnitForm]:
     return type("ChannelsUnitForm", (UnitForm,), fields)
 
 
+class NewUnitForm(PageForm):
+    code = StringField(_l("Code"), validators=[InputRequired(message=REQUIRED), Length(max=20)])
+    name = StringField(_l("Name"), validators=[InputRequired(message=REQUIRED), Length(max=200)])
+
+
+class MunicipalityForm(PageForm):
+    """A platform administrator's: a new municipality (code, name, first administrator) or
+    where one is reached (hosts, path prefix)."""
+
+    code = StringField(_l("Code"), validators=[Optional(), Length(max=20)])
+    name = StringField(_l("Name"), validators=[InputRequired(message=REQUIRED), Length(max=100)])
+    hosts = TextAreaField(_l("Host names (one a line)"), validators=[Length(max=2000)])
+    path_prefix = StringField(_l("Path prefix"), validators=[Length(max=40)])
+    admin_email = StringField(
+        _l("Administrator's e-mail"), validators=[Optional(), Length(max=200)]
+    )
+    admin_name = StringField(_l("Administrator's name"), validators=[Length(max=200)])
+    admin_password = PasswordField(_l("Administrator's password"), validators=[Length(max=200)])
+
+
 class CategoryForm(PageForm):
     code = StringField(_l("Code"), validators=[Optional(), Length(max=20)])
     label_da = StringField(

@@ -31,11 +31,19 @@ def test_demo_queues_only_what_is_still_to_do_and_is_counted(app):
     assert set(handed) == unhandled
     assert len(handed) < 10
     # The district statistics include the demo reports.
-    municipality = db.session.scalar(sa.select(Municipality))
+    municipality = db.session.scalar(sa.select(Municipality).filter_by(code="kbh"))
     counted = db.session.scalar(
         sa.select(sa.func.count(Report.id)).where(
-            Report.status.not_in((workflow.REJECTED, workflow.MERGED))
+            Report.status.not_in((workflow.REJECTED, workflow.MERGED)),
+            Report.municipality_id == municipality.id,
         )
     )
     result = stats.district_counts(municipality.id, 365)
     assert sum(d.total or 0 for d in result.districts) == counted == 40
+    # The demo's second municipality has a few reports of its own, counted as its own.
+    other = db.session.scalar(sa.select(Municipality).filter_by(code="frb"))
+    theirs = db.session.scalar(
+        sa.select(sa.func.count(Report.id)).where(Report.municipality_id == other.id)
+    )
+    result = stats.district_counts(other.id, 365)
+    assert theirs == 2 and sum(d.total or 0 for d in result.districts) <= theirs

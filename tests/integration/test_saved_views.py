@@ -12,7 +12,7 @@ from meldecentral.extensions import db
 from meldecentral.models import SavedView, SavedViewDefault
 from meldecentral.schemas.queues import InboxQuerySchema, TriageQuerySchema
 from meldecentral.schemas.views import filter_names
-from meldecentral.services.staff import users
+from meldecentral.services.staff import platform, users
 from tests.conftest import auth, create_staff
 from tests.factories import move, route, signed_in, submit_report
 from tests.webutil import csrf, text_of
@@ -55,16 +55,20 @@ def test_private_views_are_the_owners_and_shared_ones_the_units(client, make_use
     for token in (ssp, coord):
         res = client.get(f"/api/v1/views/{unit_view['id']}", headers=auth(token))
         assert res.status_code == 404
-    # Another municipality sees none of them, shared or not.
-    elsewhere = users.create_municipality("frb", "Frederiksberg")
+    # Another municipality (at its own path prefix) sees none of them, shared or not.
+    elsewhere = platform.create(
+        None, {"code": "frb", "name": "Frederiksberg", "path_prefix": "frb"}
+    )
     outsider = users.create_user(
         municipality=elsewhere, email="k@frb.example", name="K", role="coordinator"
     )
     token = users.create_token(outsider, "t")
-    assert listed(client, token) == set()
+    res = client.get("/k/frb/api/v1/views", headers=auth(token))
+    assert res.status_code == 200 and res.json["items"] == []
     for view in (mine, shared):
-        assert client.get(f"/api/v1/views/{view['id']}", headers=auth(token)).status_code == 404
-        res = client.put(f"/api/v1/views/{view['id']}/default", headers=auth(token))
+        res = client.get(f"/k/frb/api/v1/views/{view['id']}", headers=auth(token))
+        assert res.status_code == 404
+        res = client.put(f"/k/frb/api/v1/views/{view['id']}/default", headers=auth(token))
         assert res.status_code == 404
 
 

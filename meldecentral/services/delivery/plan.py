@@ -11,7 +11,6 @@ import functools
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import lazyload
@@ -22,12 +21,14 @@ from meldecentral.extensions import db
 from meldecentral.models import Assignment, Delivery, Report, Unit
 from meldecentral.models.delivery import SENDING
 from meldecentral.services.delivery import channels, send, texts
+from meldecentral.services.reference import municipalities
 
 PLANNED_KEY = "mc_planned_deliveries"
 
 
-def _link(path: str) -> str:
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
+def _link(report: Report, path: str) -> str:
+    """A link into the report's municipality (its host name or path prefix)."""
+    return municipalities.base_url(report.municipality_id) + path
 
 
 def thin_payload(report: Report, event: str, **extra) -> dict:
@@ -38,7 +39,7 @@ def thin_payload(report: Report, event: str, **extra) -> dict:
         "category": report.category.code,
         "district": report.district.number if report.district else None,
         "urgency": report.urgency,
-        "link": _link(f"/staff/reports/{report.id}"),
+        "link": _link(report, f"/staff/reports/{report.id}"),
         **extra,
     }
 
@@ -245,7 +246,7 @@ def _reporter_row(report: Report, dedupe_key: str, text=None) -> dict | None:
     channel = "email" if contact.email else "sms" if contact.phone else None
     if channel is None:
         return None
-    track = _link(f"/track/{report.reference}")
+    track = _link(report, f"/track/{report.reference}")
     subject, body = (text or texts.reporter_update)(report, track)
     return {
         "dedupe_key": dedupe_key,

@@ -7,6 +7,8 @@ from the request: the worker's handler for that event claims the delivery and se
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 from meldecentral import clock
 from meldecentral.db import outbox
 from meldecentral.domain import events, roles
@@ -21,7 +23,11 @@ from meldecentral.services.errors import Forbidden, NotFound
 def resend(actor: Actor, delivery_id: int) -> Delivery:
     if actor.role != roles.COORDINATOR:
         raise Forbidden("only coordinators resend notifications")
-    delivery = db.session.get(Delivery, delivery_id)
+    delivery = db.session.scalar(
+        sa.select(Delivery).where(
+            Delivery.id == delivery_id, send.of_municipality(actor.municipality_id)
+        )
+    )
     if delivery is None or delivery.status != DEAD:
         raise NotFound("no such undelivered notification")
     description = channels.described().get(delivery.channel)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import lazyload
 
 from meldecentral import clock
 from meldecentral.extensions import db
-from meldecentral.models import Delivery, DeliveryAttempt, ReporterContact
+from meldecentral.models import Delivery, DeliveryAttempt, Report, ReporterContact, Unit
 from meldecentral.models.delivery import DEAD, PENDING, SENDING, SENT
 from meldecentral.services.actor import Actor
 from meldecentral.services.delivery import channels
@@ -297,13 +297,27 @@ def due_for_retry(grace_seconds: float, limit: int = 500) -> list[int]:
     return list(db.session.scalars(query))
 
 
+def of_municipality(municipality_id: int | None) -> sa.ColumnElement[bool]:
+    """A delivery belongs to the municipality of its report, or of its unit when it has no
+    report: a coordinator sees and resends their own municipality's only."""
+    return sa.or_(
+        Delivery.report_id.in_(
+            sa.select(Report.id).where(Report.municipality_id == municipality_id)
+        ),
+        sa.and_(
+            Delivery.report_id.is_(None),
+            Delivery.unit_id.in_(sa.select(Unit.id).where(Unit.municipality_id == municipality_id)),
+        ),
+    )
+
+
 def dead_letters(actor: Actor, limit: int = 200) -> list[Delivery]:
     if actor.role != "coordinator":
         raise Forbidden("only coordinators see undelivered notifications")
     return list(
         db.session.scalars(
             sa.select(Delivery)
-            .where(Delivery.status == DEAD)
+            .where(Delivery.status == DEAD, of_municipality(actor.municipality_id))
             .order_by(Delivery.dead_at.desc())
             .limit(limit)
         )

@@ -91,7 +91,13 @@ def access_log(
             User.email == user_email.strip().lower(), User.municipality_id == actor.municipality_id
         )
     else:
+        # A resident's look-up (no user) is shown by its report's municipality; once the
+        # report is deleted, nobody can tell whose it was, so it is shown to nobody.
+        own_reports = sa.select(Report.id).where(Report.municipality_id == actor.municipality_id)
         query = query.outerjoin(User, AccessLog.user_id == User.id).where(
-            sa.or_(User.id.is_(None), User.municipality_id == actor.municipality_id)
+            sa.or_(
+                sa.and_(User.id.is_(None), AccessLog.report_id.in_(own_reports)),
+                User.municipality_id == actor.municipality_id,
+            )
         )
     return list(db.session.scalars(query))

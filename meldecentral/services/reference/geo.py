@@ -12,7 +12,9 @@ from threading import Lock
 
 import sqlalchemy as sa
 from shapely import intersects_xy, prepare
-from shapely.geometry import shape
+from shapely.geometry import Polygon, mapping, shape
+from shapely.geometry.polygon import orient
+from shapely.ops import unary_union
 from sqlalchemy.orm import undefer
 
 from meldecentral.extensions import db
@@ -114,6 +116,27 @@ def import_districts(municipality: Municipality, geojson: dict) -> tuple[int, in
     db.session.commit()
     clear_cache()
     return created, updated
+
+
+def enclave(geojson: dict, number: int, name: str) -> dict:
+    """The hole in the union of a FeatureCollection's polygons (the largest, if several), as
+    a FeatureCollection of one district: a municipality enclosed by another, as Frederiksberg
+    is by Copenhagen, drawn from the surrounding one's map."""
+    union = unary_union([shape(f["geometry"]) for f in geojson.get("features", [])])
+    rings = [ring for part in getattr(union, "geoms", [union]) for ring in part.interiors]
+    if not rings:
+        raise GeoJSONError("the districts enclose no other area")
+    hole = max((Polygon(ring) for ring in rings), key=lambda p: p.area)
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"number": number, "name": name},
+                "geometry": mapping(orient(hole)),
+            }
+        ],
+    }
 
 
 def districts_geojson(municipality_id: int) -> dict:

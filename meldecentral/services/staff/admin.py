@@ -3,6 +3,8 @@ municipality. Every function checks the role; the pages only show what these all
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 import yaml
 
@@ -18,6 +20,7 @@ from meldecentral.services.routing import rulebook
 from meldecentral.services.staff import signin, tokens, users
 
 URGENCIES = ("high", "normal", "low")
+UNIT_CODE = re.compile(r"^[A-Z][A-Z0-9_]{0,19}$")
 
 
 def _require_admin(actor: Actor) -> None:
@@ -123,6 +126,36 @@ def unit_by_code(actor: Actor, code: str) -> Unit:
     )
     if unit is None:
         raise NotFound(f"no unit {code!r}")
+    return unit
+
+
+def create_unit(actor: Actor, data: dict) -> Unit:
+    """A new unit of the administrator's municipality, active, with no channels until the
+    administrator sets them and its addresses (``update_unit``); deactivating it is
+    ``update_unit``'s ``active``. ``data``: code (A-Z, 0-9, _; unique in the municipality), name."""
+    _require_admin(actor)
+    code = (data.get("code") or "").strip().upper()
+    name = (data.get("name") or "").strip()
+    errors: dict[str, list] = {}
+    if not UNIT_CODE.match(code):
+        errors["code"] = [N_("1-20 capital letters, digits or _")]
+    elif db.session.scalar(
+        sa.select(Unit.id).filter_by(municipality_id=actor.municipality_id, code=code)
+    ):
+        errors["code"] = [N_("already in use")]
+    if not 1 <= len(name) <= 200:
+        errors["name"] = [N_("give the unit a name (1-200 chars)")]
+    if errors:
+        raise ValidationFailed("invalid unit", errors)
+    unit = Unit(
+        municipality_id=actor.municipality_id,
+        code=code,
+        name=name,
+        channels={u: [] for u in URGENCIES},
+        active=True,
+    )
+    db.session.add(unit)
+    db.session.commit()
     return unit
 
 

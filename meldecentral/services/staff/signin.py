@@ -19,6 +19,7 @@ from meldecentral import clock
 from meldecentral.domain import roles
 from meldecentral.extensions import db
 from meldecentral.models import User
+from meldecentral.services.reference import municipalities
 from meldecentral.services.staff import users
 
 MAX_FAILED = 5
@@ -75,7 +76,8 @@ def _dummy_verify(password: str) -> None:
 def check_password(email: str, password: str) -> Attempt:
     """First step. On success the failure count is reset only when no second step follows."""
     user = db.session.scalar(sa.select(User).filter_by(email=(email or "").strip().lower()))
-    if user is None:
+    # An account of another municipality is refused here as an unknown one is.
+    if user is None or not municipalities.belongs_here(user):
         _dummy_verify(password)
         return Attempt(REFUSED)
     if not user.active or is_locked(user):
@@ -107,6 +109,8 @@ def pending_user(value: str | None) -> User | None:
         return None
     user = db.session.get(User, int(user_id))
     if user is None or not user.active or user.session_version != int(version):
+        return None
+    if not municipalities.belongs_here(user):
         return None
     if is_locked(user):
         return None

@@ -58,18 +58,6 @@ def municipality_id_by_code(code: str) -> int | None:
     return found
 
 
-def create_municipality(code: str, name: str) -> Municipality:
-    """A new municipality served by this deployment (the CLI's ``municipality create``)."""
-    if municipality_by_code(code) is not None:
-        raise ValidationFailed(
-            "municipality exists", {"code": [Reason("municipality %(code)r exists", code=code)]}
-        )
-    municipality = Municipality(code=code, name=name)
-    db.session.add(municipality)
-    db.session.commit()
-    return municipality
-
-
 def user_by_email(email: str) -> User | None:
     return db.session.scalar(sa.select(User).filter_by(email=email.strip().lower()))
 
@@ -91,6 +79,7 @@ def create_user(
     role: str,
     password: str | None = None,
     unit_code: str | None = None,
+    platform_admin: bool = False,
 ) -> User:
     errors: dict[str, list[str]] = {}
     if role not in roles.STAFF_ROLES:
@@ -115,6 +104,7 @@ def create_user(
         role=role,
         unit_id=unit.id if unit else None,
         password_hash=hash_password(password) if password else None,
+        platform_admin=platform_admin,
     )
     db.session.add(user)
     db.session.commit()
