@@ -16,7 +16,7 @@ from meldecentral.services.actor import SYSTEM, Actor
 from meldecentral.services.open311 import clients
 from meldecentral.services.reports import notes, transitions
 from meldecentral.services.routing import assign
-from meldecentral.services.staff import users
+from meldecentral.services.staff import platform, users
 from tests.conftest import NORREBRO, create_staff
 
 BASE = "/open311/v2"
@@ -284,7 +284,7 @@ def test_keys_are_per_municipality_and_revocable(client, app, key):
     client_app = clients.list_clients(Actor.for_user(admin))[0]
     assert client_app.name == "Civic app" and client_app.key_hash != key
     assert post(client, key, jurisdiction_id="kbh").status_code == 201
-    other = users.create_municipality("aarhus", "Aarhus")
+    other = platform.create(None, {"code": "aarhus", "name": "Aarhus"})
     foreign = clients.issue_key(None, "Aarhus app", municipality_id=other.id)[1]
     res = post(client, foreign, "json")
     assert errors_of(res, "json")[0][0] == 403
