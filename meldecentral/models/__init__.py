@@ -9,7 +9,7 @@ from meldecentral.models.delivery import (
     InAppNotification,
     InAppRead,
 )
-from meldecentral.models.org import Category, Unit
+from meldecentral.models.org import Category, CategoryGroup, Unit
 from meldecentral.models.outbox import OutboxEvent
 from meldecentral.models.place import District, Municipality
 from meldecentral.models.report import (
@@ -22,7 +22,13 @@ from meldecentral.models.report import (
 )
 from meldecentral.models.retention import ReportTombstone
 from meldecentral.models.routing import RoutingDecision, RoutingRule
-from meldecentral.models.stats import ReportDailyCount
+from meldecentral.models.stats import (
+    DistrictPopulation,
+    PublicFacts,
+    ReportDailyCount,
+    ReportWeeklyCount,
+    SafetySurvey,
+)
 from meldecentral.models.user import ApiToken, User
 from meldecentral.models.views import SavedView, SavedViewDefault
 
@@ -32,6 +38,11 @@ __all__ = [
     "Attachment",
     "Assignment",
     "Category",
+    "CategoryGroup",
+    "DistrictPopulation",
+    "PublicFacts",
+    "ReportWeeklyCount",
+    "SafetySurvey",
     "Delivery",
     "DeliveryAttempt",
     "InAppNotification",
