@@ -52,6 +52,9 @@ from meldecentral.inputs import REASON, unstorable_parameter
 from meldecentral.pages import error_page
 
 NO_STORE_PREFIXES = ("/api/", "/staff/", "/admin/", "/track", "/report", "/login", "/logout")
+# The published public figures, the same for everyone: cacheable (their views set ETag and
+# Cache-Control), unless the request carries a staff session.
+PUBLIC_CACHEABLE_PREFIXES = ("/api/v1/public/",)
 API_MIMETYPES = ("application/json", "application/geo+json")
 PERMISSIONS_POLICY = "geolocation=(self), camera=(self), microphone=()"
 _PLACEHOLDER = re.compile(r"\{[^}]*\}")
@@ -232,7 +235,11 @@ def _set_headers(response):
         # Opened in a browser tab, API JSON is a download, never a page (ASVS 14.4.2).
         headers.setdefault("Content-Disposition", 'attachment; filename="api.json"')
     if request.endpoint != "static" and (
-        request.path.startswith(NO_STORE_PREFIXES) or "_user_id" in session
+        (
+            request.path.startswith(NO_STORE_PREFIXES)
+            and not request.path.startswith(PUBLIC_CACHEABLE_PREFIXES)
+        )
+        or "_user_id" in session
     ):
         headers["Cache-Control"] = "no-store"
     return response

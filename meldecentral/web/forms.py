@@ -15,6 +15,7 @@ from wtforms import (
     Field,
     FloatField,
     HiddenField,
+    IntegerField,
     PasswordField,
     RadioField,
     SelectField,
@@ -256,3 +257,18 @@ class SaveViewForm(PageForm):
         default="private",
     )
     make_default = BooleanField(_l("Open the list on this view"))
+
+
+class PopulationForm(PageForm):
+    district = SelectField(_l("District"), coerce=int, validators=[InputRequired(message=REQUIRED)])
+    year = IntegerField(
+        _l("Year"), validators=[InputRequired(message=REQUIRED), NumberRange(1990, 2100)]
+    )
+    population = IntegerField(
+        _l("Residents"), validators=[InputRequired(message=REQUIRED), NumberRange(1, 9_999_999)]
+    )
+    source = StringField(_l("Source"), validators=[Optional(), Length(max=300)])
+
+
+class SurveyUploadForm(PageForm):
+    file = FileField(_l("Survey results (CSV)"))

@@ -241,6 +241,10 @@ def publish(municipality: Municipality, today: date | None = None) -> str:
     return etag
 
 
+def publish_municipality(municipality_id: int) -> str:
+    return publish(db.session.get(Municipality, municipality_id))
+
+
 def publish_all() -> int:
     """Every municipality's figures (the periodic job); returns how many were published."""
     municipalities = db.session.scalars(sa.select(Municipality)).all()

@@ -4,6 +4,8 @@ process until the ETag changes, so a read never scans the report or count tables
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -70,3 +72,82 @@ def district_facts(municipality_id: int, district_id: int) -> Published | None:
 def weekly(municipality_id: int) -> Published | None:
     """The weekly rows of the open data."""
     return _load(municipality_id, "weekly")
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of a district's table: counts as published (None: suppressed) and what follows
+    from them alone."""
+
+    code: str
+    label: str
+    current: int | None
+    previous: int | None
+    change: float | None  # per cent against the previous period
+    rate: float | None  # per 1,000 residents, current period
+    city_rate: float | None
+    city_change: float | None
+
+
+def _change(current: int | None, previous: int | None) -> float | None:
+    if current is None or not previous:
+        return None
+    return round(100 * (current - previous) / previous, 0)
+
+
+def _rate(count: int | None, population: int | None) -> float | None:
+    if count is None or not population:
+        return None
+    return round(1000 * count / population, 1)
+
+
+def label(labels: dict, language: str) -> str:
+    """A group's label in ``language``; English, then Danish, for a language without one."""
+    return labels.get(language) or labels.get("en") or labels.get("da") or ""
+
+
+def district_rows(document: dict, district: dict, language: str) -> list[Row]:
+    """The district's groups, then its total, against last year and the city."""
+    city = document["city"]
+    rows = []
+    entries = [(g["code"], label(g["label"], language)) for g in document["groups"]]
+    for code, text in [*entries, (None, None)]:
+        mine = district["groups"][code] if code else district["total"]
+        theirs = city["groups"][code] if code else city["total"]
+        rows.append(
+            Row(
+                code=code or "",
+                label=text or "",
+                current=mine["current"],
+                previous=mine["previous"],
+                change=_change(mine["current"], mine["previous"]),
+                rate=_rate(mine["current"], district["population"]),
+                city_rate=_rate(theirs["current"], city["population"]),
+                city_change=_change(theirs["current"], theirs["previous"]),
+            )
+        )
+    return rows
+
+
+UNDER = "under 5"  # how a suppressed count reads in the CSV file
+WEEKLY_COLUMNS = (
+    "week",
+    "week_start",
+    "district_id",
+    "district_number",
+    "district",
+    "group",
+    "count",
+)
+
+
+def weekly_csv(rows: list[dict]) -> str:
+    """The weekly rows as CSV (comma separated, UTF-8); a suppressed count reads "under 5"."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(WEEKLY_COLUMNS)
+    for row in rows:
+        writer.writerow(
+            [UNDER if c == "count" and row[c] is None else row[c] for c in WEEKLY_COLUMNS]
+        )
+    return out.getvalue()
