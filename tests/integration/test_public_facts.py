@@ -165,7 +165,7 @@ def test_pages_show_under_5_and_the_index_with_its_parts(published, client):
     for text in ("Tryghedsindeks", "Meldinger", "Udvikling", "Undersøgelse"):
         assert text in html, text
     assert client.get("/facts").status_code == 200
-    assert client.get("/facts?district=%d" % districts[3].id).status_code == 302
+    assert client.get(f"/facts?district={districts[3].id}").status_code == 302
     assert client.get("/facts/999").status_code == 404
     index = client.get("/open-data/").get_data(as_text=True)
     assert "CC BY 4.0" in index and "weekly-counts.csv" in index and "district_number" in index
@@ -201,7 +201,9 @@ def test_survey_import_and_its_errors(app):
     municipality, districts, _ = _world()
     done = survey.import_csv(
         municipality.id,
-        "district;year;safe_neighbourhood;safe_evening\n3;2026;81,5;66\nVesterbro-Kongens Enghave;2026;85;70\n",
+        "district;year;safe_neighbourhood;safe_evening\n"
+        "3;2026;81,5;66\n"
+        "Vesterbro-Kongens Enghave;2026;85;70\n",
     )
     assert done.rows == 2 and done.years == [2026]
     rows = {(s.district_id, s.year): s for s in survey.latest(municipality.id)}
