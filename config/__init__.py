@@ -90,6 +90,9 @@ class Config:
     STATS_REFRESH_EVERY_SECONDS = 60  # recount today's and yesterday's statistics
     # Rebuild the public figures (services/facts/publish.py): they cover complete weeks.
     FACTS_PUBLISH_EVERY_SECONDS = 3600
+    # A process answers the public figures from memory this long before it asks the database
+    # whether a newer publication exists (the figures change at most once per publishing run).
+    FACTS_CACHE_SECONDS = 30
     # The open data's licence per municipality code ("*": any other).
     OPEN_DATA_LICENCES = {
         "*": {
@@ -155,6 +158,7 @@ class TestingConfig(Config):
     RATELIMIT_ENABLED = False
     CELERY_BROKER_URL = "memory://"
     OUTBOX_RELAY = "off"
+    FACTS_CACHE_SECONDS = 0  # each test has its own database: always ask it
 
 
 class ProductionConfig(Config):
@@ -243,6 +247,7 @@ def load_config(
         "ESCALATION_EVERY_SECONDS",
         "STATS_REFRESH_EVERY_SECONDS",
         "FACTS_PUBLISH_EVERY_SECONDS",
+        "FACTS_CACHE_SECONDS",
         "UPLOAD_MAX_BYTES",
         "UPLOAD_MAX_PIXELS",
         "RETENTION_ANONYMISE_DAYS",

@@ -34,6 +34,7 @@ from meldecentral.models import (
     SafetySurvey,
 )
 from meldecentral.models.stats import NO_DISTRICT
+from meldecentral.services.facts import read
 from meldecentral.services.worklists.stats import local_day, week_of
 
 WEEKS = 52  # a period: the last 52 complete weeks
@@ -238,6 +239,7 @@ def publish(municipality: Municipality, today: date | None = None) -> str:
     if row.etag != etag:
         row.etag, row.document, row.weekly, row.built_at = etag, body, rows, clock.now()
     db.session.commit()
+    read.forget()  # this process shows the new figures at once (the others within a minute)
     return etag
 
 

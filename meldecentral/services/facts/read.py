@@ -1,23 +1,51 @@
 """What the public reads: the stored, already suppressed figures (services/facts/publish.py).
-One small primary-key query per request for the ETag; the parsed document is kept in the
-process until the ETag changes, so a read never scans the report or count tables."""
+The parsed document is kept in the process with its ETag; at most every FACTS_CACHE_SECONDS
+(30) a small primary-key query asks whether a newer publication exists. A read never scans the
+report or count tables, and most reads do not touch the database at all."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from threading import Lock
 
 import sqlalchemy as sa
+from flask import current_app
 
 from meldecentral.extensions import db
 from meldecentral.models import PublicFacts
 
 _cache: dict[tuple[int, str, str], object] = {}
+_heads: dict[int, tuple[float, str, datetime]] = {}  # municipality -> (asked at, etag, built)
 _lock = Lock()
+
+
+def forget() -> None:
+    """Drop what this process keeps (after a publication made here)."""
+    with _lock:
+        _cache.clear()
+        _heads.clear()
+
+
+def _head(municipality_id: int) -> tuple[str, datetime] | None:
+    ttl = float(current_app.config.get("FACTS_CACHE_SECONDS", 30))
+    known = _heads.get(municipality_id)
+    if known is not None and time.monotonic() - known[0] < ttl:
+        return known[1], known[2]
+    head = db.session.execute(
+        sa.select(PublicFacts.etag, PublicFacts.built_at).where(
+            PublicFacts.municipality_id == municipality_id
+        )
+    ).first()
+    if head is None:
+        return None
+    if ttl > 0:
+        _heads[municipality_id] = (time.monotonic(), head.etag, head.built_at)
+    return head.etag, head.built_at
 
 
 @dataclass(frozen=True)
@@ -28,26 +56,27 @@ class Published:
 
 
 def _load(municipality_id: int, part: str) -> Published | None:
-    head = db.session.execute(
-        sa.select(PublicFacts.etag, PublicFacts.built_at).where(
-            PublicFacts.municipality_id == municipality_id
-        )
-    ).first()
+    head = _head(municipality_id)
     if head is None:
         return None
-    key = (municipality_id, part, head.etag)
+    etag, built_at = head
+    key = (municipality_id, part, etag)
     cached = _cache.get(key)
     if cached is None:
         column = PublicFacts.document if part == "document" else PublicFacts.weekly
-        text = db.session.scalar(
-            sa.select(column).where(PublicFacts.municipality_id == municipality_id)
-        )
+        # The ETag read with the text: a publication in between must not pair them wrongly.
+        etag, built_at, text = db.session.execute(
+            sa.select(PublicFacts.etag, PublicFacts.built_at, column).where(
+                PublicFacts.municipality_id == municipality_id
+            )
+        ).one()
+        key = (municipality_id, part, etag)
         cached = json.loads(text)
         with _lock:
             for old in [k for k in _cache if k[:2] == key[:2]]:
                 del _cache[old]
             _cache[key] = cached
-    return Published(head.etag, head.built_at, cached)
+    return Published(etag, built_at, cached)
 
 
 def facts(municipality_id: int) -> Published | None:
