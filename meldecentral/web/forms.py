@@ -238,6 +238,8 @@ class CategoryForm(PageForm):
     )
     emergency_when_now = BooleanField(_l("An emergency (112) when it is happening now"))
     active = BooleanField(_l("Active"), default=True)
+    # Choices: the municipality's groups (set by the view); checked by the service.
+    group = SelectField(_l("Group in the public facts"), validate_choice=False)
 
 
 class RulesForm(PageForm):

@@ -236,3 +236,29 @@ def test_cli_imports_a_survey_file(app, tmp_path):
     )
     result = app.test_cli_runner().invoke(args=["stats", "import-survey", str(path)])
     assert result.exit_code != 0 and "line 2: year" in result.output
+
+
+def test_admin_puts_a_category_in_another_group(app):
+    from meldecentral.models import CategoryGroup
+    from tests.factories import signed_in
+    from tests.webutil import csrf
+
+    admin, _ = signed_in(app, "admin")
+    category = db.session.scalar(sa.select(Category).filter_by(code="NABO"))
+    youth = db.session.scalar(sa.select(CategoryGroup).filter_by(code="YOUTH"))
+    page = f"/admin/categories/{category.id}"
+    shown = admin.get(page).get_data(as_text=True)
+    assert f'<option selected value="{category.group_id}">' in shown
+    form = {
+        "label_da": "Nabokonflikt",
+        "label_en": "Neighbour conflict",
+        "kind": "concern",
+        "default_urgency": "low",
+        "active": "y",
+    }
+    res = admin.post(page, data={**form, "group": "999", "csrf_token": csrf(admin, page)})
+    assert res.status_code == 422 and "no such group" in res.get_data(as_text=True)
+    res = admin.post(page, data={**form, "group": str(youth.id), "csrf_token": csrf(admin, page)})
+    assert res.status_code == 302
+    db.session.refresh(category)
+    assert category.group_id == youth.id
