@@ -257,7 +257,7 @@ def test_admin_puts_a_category_in_another_group(app):
         "active": "y",
     }
     res = admin.post(page, data={**form, "group": "999", "csrf_token": csrf(admin, page)})
-    assert res.status_code == 422 and "no such group" in res.get_data(as_text=True)
+    assert res.status_code == 422 and "gruppen findes ikke" in res.get_data(as_text=True)
     res = admin.post(page, data={**form, "group": str(youth.id), "csrf_token": csrf(admin, page)})
     assert res.status_code == 302
     db.session.refresh(category)
