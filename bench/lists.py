@@ -45,6 +45,7 @@ GROUPS = [
     ("list coordinator", ("coordinator", None), LIST, 1.0),
     ("list POLICE", ("unit_member", "POLICE"), ["/api/v1/reports"], 0.5),
     ("open311 requests", ("coordinator", None), paths.OPEN311, 1.0),
+    ("public facts (no sign-in)", None, paths.FACTS, 1.0),
 ]
 # Not in bench/run.py (--extra): a unit member with the coordinator's filters.
 EXTRA = [("list POLICE, filters", ("unit_member", "POLICE"), LIST, 1.0)]
@@ -61,7 +62,7 @@ def tokens(app) -> dict:
     with app.app_context():
         municipality = users.municipality_by_code(app.config["DEFAULT_MUNICIPALITY"])
         for _name, who, _paths, _share in GROUPS + EXTRA:
-            if who in out:
+            if who in out or who is None:  # None: signed out
                 continue
             role, unit = who
             email = f"bench-{role}-{unit or 'x'}@bench.invalid".lower()
@@ -77,6 +78,7 @@ def tokens(app) -> dict:
                 )
             out[who] = users.create_token(user, "bench-lists")
         db.session.remove()
+    out[None] = None
     return out
 
 
@@ -92,8 +94,8 @@ class Getter:
         else:
             self.client = app.test_client()
 
-    def get(self, path: str, token: str):
-        headers = {"Authorization": f"Bearer {token}"}
+    def get(self, path: str, token: str | None):
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
         if path.startswith("/open311/"):
             headers = {}  # public: asked anonymously, as a civic app would
         if self.http:

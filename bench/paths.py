@@ -45,6 +45,8 @@ OPEN311 = [
 INBOX = "/api/v1/inbox"
 INBOX_100 = "/api/v1/inbox?limit=100"
 STATS = ["/api/v1/stats/districts?days=30", "/api/v1/stats/districts?days=365"]
+# Public facts, no sign-in: every district, and one (Nørrebro's id in the demo's districts).
+FACTS = ["/api/v1/public/facts", "/api/v1/public/facts/3"]
 
 
 def pct(values: list[float], p: float) -> float:

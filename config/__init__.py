@@ -96,6 +96,18 @@ class Config:
     DELIVERY_SEND_LEASE_SECONDS = 60.0
     ESCALATION_EVERY_SECONDS = 60
     STATS_REFRESH_EVERY_SECONDS = 60  # recount today's and yesterday's statistics
+    # Rebuild the public figures (services/facts/publish.py): they cover complete weeks.
+    FACTS_PUBLISH_EVERY_SECONDS = 3600
+    # A process answers the public figures from memory this long before it asks the database
+    # whether a newer publication exists (the figures change at most once per publishing run).
+    FACTS_CACHE_SECONDS = 30
+    # The open data's licence per municipality code ("*": any other).
+    OPEN_DATA_LICENCES = {
+        "*": {
+            "name": "CC BY 4.0",
+            "url": "https://creativecommons.org/licenses/by/4.0/",
+        }
+    }
     # The notification channels' settings (SMTP_HOST, SMS_GATEWAY_URL, HTTP_TIMEOUT, ...) and
     # their defaults are declared by each channel in notifications/; create_app has load_config
     # take them from the environment. Unset means "not configured": such deliveries are
@@ -169,6 +181,7 @@ class TestingConfig(Config):
     RATELIMIT_ENABLED = False
     CELERY_BROKER_URL = "memory://"
     OUTBOX_RELAY = "off"
+    FACTS_CACHE_SECONDS = 0  # each test has its own database: always ask it
 
 
 class ProductionConfig(Config):
@@ -256,6 +269,8 @@ def load_config(
         "DELIVERY_SEND_LEASE_SECONDS",
         "ESCALATION_EVERY_SECONDS",
         "STATS_REFRESH_EVERY_SECONDS",
+        "FACTS_PUBLISH_EVERY_SECONDS",
+        "FACTS_CACHE_SECONDS",
         "UPLOAD_MAX_BYTES",
         "UPLOAD_MAX_PIXELS",
         "RETENTION_ANONYMISE_DAYS",

@@ -151,3 +151,16 @@ def safe_next(target: str | None, default: str) -> str:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return default
     return target
+
+
+def published_response(etag: str, body, mimetype: str, max_age: int = 300, filename: str = ""):
+    """A public figure's answer, cacheable: the figures change at most once per publishing run
+    (services/facts/publish.py), whose ETag answers a conditional GET with 304."""
+    response = make_response(body)
+    response.mimetype = mimetype
+    response.set_etag(etag)
+    response.cache_control.public = True
+    response.cache_control.max_age = max_age
+    if filename:
+        response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response.make_conditional(request)

@@ -63,6 +63,9 @@ NO_STORE_PREFIXES = (
 )
 # Doors that authenticate by token or key, never by the cookie session.
 SESSIONLESS_PREFIXES = ("/api/", "/open311/")
+# The published public figures, the same for everyone: cacheable (their views set ETag and
+# Cache-Control), unless the request carries a staff session.
+PUBLIC_CACHEABLE_PREFIXES = ("/api/v1/public/",)
 API_MIMETYPES = ("application/json", "application/geo+json")
 PERMISSIONS_POLICY = "geolocation=(self), camera=(self), microphone=()"
 _PLACEHOLDER = re.compile(r"\{[^}]*\}")
@@ -243,7 +246,11 @@ def _set_headers(response):
         # Opened in a browser tab, API JSON is a download, never a page (ASVS 14.4.2).
         headers.setdefault("Content-Disposition", 'attachment; filename="api.json"')
     if request.endpoint != "static" and (
-        request.path.startswith(NO_STORE_PREFIXES) or "_user_id" in session
+        (
+            request.path.startswith(NO_STORE_PREFIXES)
+            and not request.path.startswith(PUBLIC_CACHEABLE_PREFIXES)
+        )
+        or "_user_id" in session
     ):
         headers["Cache-Control"] = "no-store"
     return response

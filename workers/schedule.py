@@ -22,6 +22,11 @@ def beat_schedule(config) -> dict:
             "schedule": float(config.get("STATS_REFRESH_EVERY_SECONDS", 60)),
             "options": {"queue": "normal", "expires": 120},
         },
+        "publish-facts": {
+            "task": "workers.tasks.publish_facts",
+            "schedule": float(config.get("FACTS_PUBLISH_EVERY_SECONDS", 3600)),
+            "options": {"queue": "normal", "expires": 1800},
+        },
         "escalate-overdue": {
             "task": "workers.tasks.escalate_overdue",
             "schedule": float(config.get("ESCALATION_EVERY_SECONDS", 60)),

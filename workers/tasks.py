@@ -15,6 +15,7 @@ from meldecentral.extensions import db
 from meldecentral.logs import current_request_id, request_id_var
 from meldecentral.models import Delivery, OutboxEvent
 from meldecentral.services.delivery import plan, send
+from meldecentral.services.facts import publish
 from meldecentral.services.reports import retention
 from meldecentral.services.routing import escalation, rulebook
 from meldecentral.services.worklists import stats
@@ -227,6 +228,12 @@ def apply_retention() -> dict:
 def refresh_stats() -> int:
     """Recount today's and yesterday's statistics (services.worklists.stats)."""
     return stats.refresh_recent()
+
+
+@shared_task
+def publish_facts() -> int:
+    """Rebuild the public figures from the weekly counts (services.facts.publish)."""
+    return publish.publish_all()
 
 
 @shared_task

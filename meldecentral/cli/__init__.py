@@ -239,6 +239,33 @@ def register(app: Flask) -> None:
         cells = stats.rebuild(municipality_for(municipality).id, years=years)
         click.echo(f"statistics rebuilt: {cells} cells")
 
+    @stats_group.command("import-survey")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--municipality", default=None)
+    def stats_import_survey(path: Path, municipality: str | None):
+        """Import safety survey results from CSV: district,year,safe_neighbourhood,safe_evening
+        (docs/safety-index.md)."""
+        from meldecentral.services.errors import ValidationFailed
+        from meldecentral.services.facts import survey
+
+        try:
+            done = survey.import_csv(
+                municipality_for(municipality).id, path.read_text(encoding="utf-8-sig")
+            )
+        except ValidationFailed as exc:
+            problems = "; ".join(f"{k}: {v}" for k, v in (exc.fields or {}).items())
+            raise click.ClickException(problems or str(exc)) from exc
+        click.echo(f"survey: {done.rows} rows imported ({', '.join(map(str, done.years))})")
+
+    @stats_group.command("publish")
+    @click.option("--municipality", default=None)
+    def stats_publish(municipality: str | None):
+        """Rebuild the public figures now (the workers do it hourly)."""
+        from meldecentral.services.facts import publish
+
+        etag = publish.publish(municipality_for(municipality))
+        click.echo(f"public figures published ({etag})")
+
     @app.cli.group("units")
     def units_group():
         """Units and their notification channels."""

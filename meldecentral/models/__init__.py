@@ -11,7 +11,7 @@ from meldecentral.models.delivery import (
     InAppRead,
 )
 from meldecentral.models.open311 import Open311Client
-from meldecentral.models.org import Category, Unit
+from meldecentral.models.org import Category, CategoryGroup, Unit
 from meldecentral.models.outbox import OutboxEvent
 from meldecentral.models.place import District, Municipality
 from meldecentral.models.report import (
@@ -24,7 +24,13 @@ from meldecentral.models.report import (
 )
 from meldecentral.models.retention import ReportTombstone
 from meldecentral.models.routing import RoutingDecision, RoutingRule
-from meldecentral.models.stats import ReportDailyCount
+from meldecentral.models.stats import (
+    DistrictPopulation,
+    PublicFacts,
+    ReportDailyCount,
+    ReportWeeklyCount,
+    SafetySurvey,
+)
 from meldecentral.models.user import ApiToken, User
 from meldecentral.models.views import SavedView, SavedViewDefault
 
@@ -34,6 +40,11 @@ __all__ = [
     "Attachment",
     "Assignment",
     "Category",
+    "CategoryGroup",
+    "DistrictPopulation",
+    "PublicFacts",
+    "ReportWeeklyCount",
+    "SafetySurvey",
     "Delivery",
     "DeliveryAttempt",
     "InAppNotification",

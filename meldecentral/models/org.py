@@ -27,6 +27,27 @@ class Unit(Model):
     active: Mapped[bool] = mapped_column(default=True)
 
 
+class CategoryGroup(Model):
+    """Categories grouped for the public figures (violence and threats, drugs, ...): residents
+    read groups, which are large enough to publish more often than single categories."""
+
+    __tablename__ = "category_group"
+    __table_args__ = (
+        sa.UniqueConstraint("municipality_id", "code", name="uq_category_group_code"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipality.id"))
+    code: Mapped[str] = mapped_column(sa.String(20))
+    label_da: Mapped[str] = mapped_column(sa.String(200))
+    label_en: Mapped[str] = mapped_column(sa.String(200))
+    # The weight of one report of this group in the safety index (docs/safety-index.md).
+    severity: Mapped[float] = mapped_column(default=1.0)
+    position: Mapped[int] = mapped_column(default=0)
+
+    def label(self, language: str) -> str:
+        return self.label_da if language == "da" else self.label_en
+
+
 class Category(Model):
     __tablename__ = "category"
     __table_args__ = (sa.UniqueConstraint("municipality_id", "code", name="uq_category_code"),)
@@ -40,6 +61,8 @@ class Category(Model):
     # Happening now + this category = an emergency: the reporter is sent to 112.
     emergency_when_now: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
+    # The group the public figures count it in; None: counted in no group (left out).
+    group_id: Mapped[int | None] = mapped_column(sa.ForeignKey("category_group.id"))
 
     def label(self, language: str) -> str:
         """The label in ``language``; English for any language without its own."""

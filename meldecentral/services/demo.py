@@ -17,6 +17,7 @@ from meldecentral.extensions import db
 from meldecentral.models import District, OutboxEvent, Report, RoutingDecision, User
 from meldecentral.services import setup
 from meldecentral.services.actor import Actor
+from meldecentral.services.facts import publish
 from meldecentral.services.reference import lookups
 from meldecentral.services.reports import submit, transitions
 from meldecentral.services.routing import route
@@ -117,6 +118,7 @@ def load_demo(count: int, seed: int = 2026) -> int:
         _mark_history_handled()
     _hand_over_the_rest()
     stats.rebuild(municipality.id, years=2)
+    publish.publish(municipality)  # the public facts at once, not at the beat's first hour
     return count
 
 
@@ -133,6 +135,7 @@ def _load(count: int, seed: int):
         _ensure_users(other, OTHER_DEMO_USERS.get(other.code, []))
         _reports(other, max(1, count // 20), rng)
         stats.rebuild(other.id, years=2)
+        publish.publish(other)
     return municipality
 
 

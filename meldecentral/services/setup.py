@@ -12,7 +12,7 @@ import yaml
 from flask import current_app
 
 from meldecentral.extensions import db
-from meldecentral.models import Category, Municipality, Unit
+from meldecentral.models import Category, CategoryGroup, Municipality, Unit
 from meldecentral.services.delivery import channels
 from meldecentral.services.reference import geo, municipalities
 
@@ -56,6 +56,24 @@ def load_reference_data(config: dict | None = None) -> Municipality:
                     channels=u.get("channels", {}),
                 )
             )
+    groups = {
+        g.code: g
+        for g in db.session.scalars(
+            sa.select(CategoryGroup).filter_by(municipality_id=municipality.id)
+        )
+    }
+    for position, g in enumerate(config.get("category_groups") or []):
+        if g["code"] not in groups:
+            groups[g["code"]] = CategoryGroup(
+                municipality_id=municipality.id,
+                code=g["code"],
+                label_da=g["da"],
+                label_en=g["en"],
+                severity=float(g.get("severity", 1)),
+                position=position,
+            )
+            db.session.add(groups[g["code"]])
+    db.session.flush()
     have_cats = set(
         db.session.scalars(sa.select(Category.code).filter_by(municipality_id=municipality.id))
     )
@@ -70,8 +88,17 @@ def load_reference_data(config: dict | None = None) -> Municipality:
                     kind=c["kind"],
                     default_urgency=c["urgency"],
                     emergency_when_now=c.get("emergency", False),
+                    group_id=groups[c["group"]].id if c.get("group") in groups else None,
                 )
             )
+    db.session.flush()
+    # Categories made before groups existed get the configured group (once; an edit stays).
+    wanted = {c["code"]: c.get("group") for c in config["categories"]}
+    for category in db.session.scalars(
+        sa.select(Category).filter_by(municipality_id=municipality.id, group_id=None)
+    ):
+        if wanted.get(category.code) in groups:
+            category.group_id = groups[wanted[category.code]].id
     db.session.commit()
     from meldecentral.models import RoutingRule
     from meldecentral.services.routing import rulebook
@@ -91,12 +118,44 @@ def load_reference_data(config: dict | None = None) -> Municipality:
             municipality,
             geo.enclave(_geojson(districts["enclave_of"]), districts["number"], districts["name"]),
         )
+    _demo_facts_data(municipality, config)
     municipalities.clear()
     return municipality
 
 
 def _geojson(name: str) -> dict:
     return json.loads((DATA / name).read_text(encoding="utf-8"))
+
+
+def _demo_facts_data(municipality: Municipality, config: dict) -> None:
+    """The population and the (illustrative) safety survey, where none is stored yet."""
+    from meldecentral.models import District, DistrictPopulation, SafetySurvey
+    from meldecentral.services.facts import survey
+
+    people = config.get("population")
+    if people and not db.session.scalar(
+        sa.select(DistrictPopulation.district_id).filter_by(municipality_id=municipality.id)
+    ):
+        for district in db.session.scalars(
+            sa.select(District).filter_by(municipality_id=municipality.id)
+        ):
+            residents = people["districts"].get(district.number)
+            if residents:
+                db.session.add(
+                    DistrictPopulation(
+                        district_id=district.id,
+                        municipality_id=municipality.id,
+                        year=people["year"],
+                        population=residents,
+                        source=people.get("source"),
+                    )
+                )
+        db.session.commit()
+    name = config.get("safety_survey")
+    if name and not db.session.scalar(
+        sa.select(SafetySurvey.district_id).filter_by(municipality_id=municipality.id)
+    ):
+        survey.import_csv(municipality.id, (DATA / name).read_text(encoding="utf-8"))
 
 
 def give_demo_addresses(municipality: Municipality, config: dict | None = None) -> int:

@@ -17,6 +17,8 @@ from meldecentral.pages import install_error_handlers
 ROUTE_MODULES = (
     "public",
     "conversation",
+    "facts",
+    "facts_admin",
     "staff",
     "triage",
     "photos",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -51,6 +52,11 @@ CONFIRM = {
         _l("Yes, reset two-factor"),
     ),
 }
+
+
+def _language() -> str:
+    locale = get_locale()
+    return locale.language if locale else "da"
 
 
 def _user_form(who, formdata=None) -> UserForm:
@@ -255,6 +261,11 @@ def category(category_id: int | None):
         if row is None:
             return render_template("error.html", status=404, message=_("No such category.")), 404
     form = CategoryForm(obj=row)
+    form.group.choices = [("", "–")] + [
+        (str(g.id), g.label(_language())) for g in service.list_category_groups(who)
+    ]
+    if request.method == "GET" and row is not None:
+        form.group.data = str(row.group_id or "")
     status = 200
     if request.method == "POST":
         if row is None and not (form.code.data or "").strip():

@@ -15,6 +15,7 @@ from wtforms import (
     Field,
     FloatField,
     HiddenField,
+    IntegerField,
     PasswordField,
     RadioField,
     SelectField,
@@ -258,6 +259,8 @@ class CategoryForm(PageForm):
     )
     emergency_when_now = BooleanField(_l("An emergency (112) when it is happening now"))
     active = BooleanField(_l("Active"), default=True)
+    # Choices: the municipality's groups (set by the view); checked by the service.
+    group = SelectField(_l("Group in the public facts"), validate_choice=False)
 
 
 class Open311ClientForm(PageForm):
@@ -329,3 +332,18 @@ class FeedbackForm(PageForm):
         _l("Anything else? (optional)"),
         validators=[Optional(), Length(max=conversation_rules.MAX_COMMENT)],
     )
+
+
+class PopulationForm(PageForm):
+    district = SelectField(_l("District"), coerce=int, validators=[InputRequired(message=REQUIRED)])
+    year = IntegerField(
+        _l("Year"), validators=[InputRequired(message=REQUIRED), NumberRange(1990, 2100)]
+    )
+    population = IntegerField(
+        _l("Residents"), validators=[InputRequired(message=REQUIRED), NumberRange(1, 9_999_999)]
+    )
+    source = StringField(_l("Source"), validators=[Optional(), Length(max=300)])
+
+
+class SurveyUploadForm(PageForm):
+    file = FileField(_l("Survey results (CSV)"))

@@ -31,6 +31,8 @@ from meldecentral import create_app
 from meldecentral.extensions import db
 from meldecentral.models import ApiToken
 from meldecentral.services import setup
+from meldecentral.services.facts import publish
+from meldecentral.services.staff import users
 from tests.conftest import NORREBRO, auth, create_staff
 
 MAX_EXAMPLES = 100
@@ -71,6 +73,8 @@ def database():
         for category in ("NABO", "UNG", "HAERVAERK"):
             body = {"category": category, "text": "Til schemathesis.", **NORREBRO}
             assert client.post("/api/v1/reports", json=body).status_code == 201
+        # The public figures, so that /public/facts answers 200 and its schema is checked.
+        publish.publish(users.municipality_by_code("kbh"))
         db.session.remove()
     yield
     shutil.rmtree(_FOLDER, ignore_errors=True)

@@ -32,6 +32,8 @@ from meldecentral.domain.routing import rule_to_dict
 from meldecentral.extensions import db
 from meldecentral.models import Assignment, Category, Delivery, InAppNotification, Report, Unit
 from meldecentral.services.actor import SYSTEM, Actor
+from meldecentral.services.facts import publish
+from meldecentral.services.facts import read as facts_read
 from meldecentral.services.reports import attachments, conversation, submit, transitions
 from meldecentral.services.routing import assign, route
 from meldecentral.services.staff import signin
@@ -334,6 +336,25 @@ def sign_in_form(w: World) -> dict:
 
 STAFF_REPORT = {"category": "NABO", "text": "Larm om natten.", "district": "3"}
 
+
+def published(path: str) -> Callable[[World], str]:
+    """The path, once the public figures have been published (once per test: a world does not
+    reset the database)."""
+
+    def make(w: World) -> str:
+        municipality_id = db.session.get(Report, w.report_id).municipality_id
+        if facts_read.facts(municipality_id) is None:
+            publish.publish_municipality(municipality_id)
+        return path
+
+    return make
+
+
+def survey_file(w: World) -> dict:
+    csv = b"district,year,safe_neighbourhood,safe_evening\n3,2026,85,70\n"
+    return {"file": (io.BytesIO(csv), "survey.csv")}
+
+
 # fmt: off
 # (method, rule): (request, expected status per role in ROLES order; LOGIN: to the sign-in page)
 #                                                  anon  sw   sw2  coord unit unit2 admin
@@ -345,6 +366,11 @@ MATRIX: dict[tuple[str, str], tuple[Request | Page, tuple[int | str, ...]]] = {
     ("GET", "/api/v1/openapi.json"): (json_("/api/v1/openapi.json"),
                                                     (200, 200, 200, 200, 200, 200, 200)),
     ("GET", "/api/v1/docs"): (json_("/api/v1/docs"),
+                                                    (200, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/api/v1/public/facts"): (lambda w: (published("/api/v1/public/facts")(w), {}),
+                                                    (200, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/api/v1/public/facts/<int:district_id>"): (
+        lambda w: (published("/api/v1/public/facts/3")(w), {}),
                                                     (200, 200, 200, 200, 200, 200, 200)),
     ("POST", "/api/v1/reports"): (json_("/api/v1/reports", REPORT_BODY),
                                                     (201, 201, 201, 201, 201, 201, 201)),
@@ -501,6 +527,15 @@ MATRIX: dict[tuple[str, str], tuple[Request | Page, tuple[int | str, ...]]] = {
     ("GET", "/vendor/<package>/<path:filename>"): (Page("/vendor/leaflet/leaflet.js"),
                                                     (200, 200, 200, 200, 200, 200, 200)),
     # Signing in: the signed in are sent home; without a password step, no code step.
+    ("GET", "/facts"): (Page(published("/facts")), (200, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/facts/<int:district_id>"): (Page(published("/facts/3")),
+                                                    (200, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/open-data/"): (Page(published("/open-data/")),
+                                                    (200, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/open-data/weekly-counts.csv"): (Page(published("/open-data/weekly-counts.csv")),
+                                                    (200, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/open-data/weekly-counts.json"): (Page(published("/open-data/weekly-counts.json")),
+                                                    (200, 200, 200, 200, 200, 200, 200)),
     ("GET", "/login"): (Page("/login"),             (200, 302, 302, 302, 302, 302, 302)),
     ("POST", "/login"): (Page("/login", form=sign_in_form),
                                                     (302, 302, 302, 302, 302, 302, 302)),
@@ -671,6 +706,15 @@ MATRIX: dict[tuple[str, str], tuple[Request | Page, tuple[int | str, ...]]] = {
                                                     (LOGIN, 403, 403, 403, 403, 403, 302)),
     ("POST", "/admin/rules"): (
         Page("/admin/rules", form=lambda w: {"rules": json.dumps(w.rules)}),
+                                                    (LOGIN, 403, 403, 403, 403, 403, 302)),
+    ("GET", "/admin/facts"): (Page("/admin/facts"), (LOGIN, 403, 403, 403, 403, 403, 200)),
+    ("POST", "/admin/facts/population"): (
+        Page("/admin/facts/population",
+             form={"district": "3", "year": "2026", "population": "80000", "source": ""}),
+                                                    (LOGIN, 403, 403, 403, 403, 403, 302)),
+    ("POST", "/admin/facts/survey"): (Page("/admin/facts/survey", form=survey_file),
+                                                    (LOGIN, 403, 403, 403, 403, 403, 302)),
+    ("POST", "/admin/facts/publish"): (Page("/admin/facts/publish", form={}),
                                                     (LOGIN, 403, 403, 403, 403, 403, 302)),
     # The development inbox: not registered in production (tests/integration/test_dev_inbox.py);
     # its pages for any signed-in staff, its stand-in receivers for the channels (machines).

@@ -11,7 +11,7 @@ import yaml
 from meldecentral.domain import roles
 from meldecentral.domain.reasons import N_, Reason
 from meldecentral.extensions import db
-from meldecentral.models import Category, Municipality, RoutingRule, Unit, User
+from meldecentral.models import Category, CategoryGroup, Municipality, RoutingRule, Unit, User
 from meldecentral.services.actor import Actor
 from meldecentral.services.delivery import channels as declared
 from meldecentral.services.errors import Forbidden, NotFound, ValidationFailed
@@ -234,6 +234,18 @@ def _addresses(unit: Unit, described, data: dict, errors: dict) -> dict[str, str
     return addresses
 
 
+def list_category_groups(actor: Actor) -> list[CategoryGroup]:
+    """The groups the public figures count categories in (services/facts)."""
+    _require_admin(actor)
+    return list(
+        db.session.scalars(
+            sa.select(CategoryGroup)
+            .filter_by(municipality_id=actor.municipality_id)
+            .order_by(CategoryGroup.position, CategoryGroup.code)
+        )
+    )
+
+
 def save_category(actor: Actor, category_id: int | None, data: dict) -> Category:
     """Create (``category_id`` None) or update a category's labels, urgency and state."""
     _require_admin(actor)
@@ -256,6 +268,13 @@ def save_category(actor: Actor, category_id: int | None, data: dict) -> Category
     category.default_urgency = data["default_urgency"]
     category.emergency_when_now = bool(data.get("emergency_when_now"))
     category.active = bool(data.get("active", True))
+    if "group" in data:
+        group = data["group"] or None
+        if group is not None:
+            owned = db.session.get(CategoryGroup, int(group))
+            if owned is None or owned.municipality_id != actor.municipality_id:
+                raise ValidationFailed("invalid category", {"group": [N_("no such group")]})
+        category.group_id = int(group) if group else None
     db.session.commit()
     catalogue.clear()  # submissions in this process see the change at once, others within 30 s
     return category

@@ -6,6 +6,10 @@ current by the workers: ``refresh_recent`` (beat, every minute) recounts today a
 and the outbox handlers call ``refresh_report_day`` when a report's category, place or
 rejected/merged status changes, which recounts that report's whole day. Recounting a day is
 idempotent, so a redelivered event or a second run changes nothing.
+
+The same recounts keep the weekly counts (``ReportWeeklyCount``: local ISO week, district,
+category and the report's kind), recounting every whole week that holds a recounted day; the
+public figures (services/facts) are built from them.
 """
 
 from __future__ import annotations
@@ -23,7 +27,14 @@ from meldecentral import clock
 from meldecentral.db import tx
 from meldecentral.domain import workflow
 from meldecentral.extensions import db
-from meldecentral.models import Category, District, Municipality, Report, ReportDailyCount
+from meldecentral.models import (
+    Category,
+    District,
+    Municipality,
+    Report,
+    ReportDailyCount,
+    ReportWeeklyCount,
+)
 from meldecentral.models.stats import NO_DISTRICT
 
 NOT_COUNTED = (workflow.REJECTED, workflow.MERGED)
@@ -74,6 +85,66 @@ def _counted_rows(municipality_id: int, first: date, last: date) -> list[tuple]:
     return [(*key, n) for key, n in counts.items()]
 
 
+def week_of(day: date) -> date:
+    """The Monday of ``day``'s ISO week."""
+    return day - timedelta(days=day.weekday())
+
+
+def _weekly_rows(municipality_id: int, first_week: date, last_week: date) -> list[tuple]:
+    """(week, district_id, category_id, kind, count) for the reports of those local weeks."""
+    start, end = _day_bounds(first_week, last_week + timedelta(days=6))
+    where = (
+        Report.municipality_id == municipality_id,
+        Report.created_at >= start,
+        Report.created_at < end,
+        Report.status.not_in(NOT_COUNTED),
+    )
+    district = sa.func.coalesce(Report.district_id, NO_DISTRICT)
+    if db.engine.dialect.name == "postgresql":
+        local = sa.func.timezone(_zone().key, Report.created_at)
+        week = sa.cast(sa.func.date_trunc("week", local), sa.Date)
+        query = (
+            sa.select(week, district, Report.category_id, Report.kind, sa.func.count())
+            .where(*where)
+            .group_by(sa.text("1"), sa.text("2"), sa.text("3"), sa.text("4"))
+        )
+        return [tuple(r) for r in db.session.execute(query)]
+    counts: Counter = Counter()
+    rows = db.session.execute(
+        sa.select(Report.created_at, district, Report.category_id, Report.kind).where(*where)
+    )
+    for created_at, district_id, category_id, kind in rows:
+        counts[(week_of(local_day(created_at)), district_id, category_id, kind)] += 1
+    return [(*key, n) for key, n in counts.items()]
+
+
+def _recount_weeks(municipality_id: int, first: date, last: date) -> None:
+    first_week, last_week = week_of(first), week_of(last)
+    rows = _weekly_rows(municipality_id, first_week, last_week)
+    db.session.execute(
+        sa.delete(ReportWeeklyCount).where(
+            ReportWeeklyCount.municipality_id == municipality_id,
+            ReportWeeklyCount.week >= first_week,
+            ReportWeeklyCount.week <= last_week,
+        )
+    )
+    if rows:
+        db.session.execute(
+            sa.insert(ReportWeeklyCount),
+            [
+                {
+                    "municipality_id": municipality_id,
+                    "week": week,
+                    "district_id": district_id,
+                    "category_id": category_id,
+                    "kind": kind,
+                    "count": n,
+                }
+                for week, district_id, category_id, kind, n in rows
+            ],
+        )
+
+
 def refresh_days(municipality_id: int, first: date, last: date | None = None) -> int:
     """Recount the local days ``first``..``last`` from the report table; returns how many
     cells were written. Commits (inside ``tx.one_transaction``, a savepoint instead, so that a
@@ -118,6 +189,7 @@ def _recount(municipality_id: int, first: date, last: date) -> int:
                 for day, district_id, category_id, n in rows
             ],
         )
+    _recount_weeks(municipality_id, first, last)
     db.session.flush()
     return len(rows)
 
@@ -148,6 +220,7 @@ def rebuild(municipality_id: int, years: int = 3) -> int:
     cells = refresh_days(municipality_id, today - timedelta(days=365 * years), today)
     if db.engine.dialect.name == "postgresql":
         db.session.execute(sa.text("ANALYZE report_daily_count"))  # its size just changed
+        db.session.execute(sa.text("ANALYZE report_weekly_count"))
         db.session.commit()
     return cells
 
