@@ -125,6 +125,16 @@ OWN = {
     ("GET", "/admin/open311"),
     ("POST", "/admin/open311"),
     ("GET", "/api/v1/stats/satisfaction"),
+    # the public facts and open data: the request's municipality's figures only
+    ("GET", "/api/v1/public/facts"),
+    ("GET", "/facts"),
+    ("GET", "/open-data/"),
+    ("GET", "/open-data/weekly-counts.csv"),
+    ("GET", "/open-data/weekly-counts.json"),
+    ("GET", "/admin/facts"),
+    ("POST", "/admin/facts/population"),
+    ("POST", "/admin/facts/publish"),
+    ("POST", "/admin/facts/survey"),
     # Open311: the lists and discovery name the request's municipality's only; a POST with
     # another municipality's api_key is refused (403)
     ("GET", "/open311/v2/discovery.<any(xml, json):fmt>"),
