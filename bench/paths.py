@@ -35,6 +35,9 @@ SEARCH = [
 INBOX = "/api/v1/inbox"
 INBOX_100 = "/api/v1/inbox?limit=100"
 STATS = ["/api/v1/stats/districts?days=30", "/api/v1/stats/districts?days=365"]
+# The coordinators' dashboard, both periods (computed on every request: bench/stack.py turns
+# its cache off).
+DASHBOARD = ["/api/v1/dashboard?days=30", "/api/v1/dashboard?days=90"]
 
 
 def pct(values: list[float], p: float) -> float:

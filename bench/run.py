@@ -13,7 +13,8 @@ Phases, in one run against one fresh PostgreSQL database and Redis db 9:
    of the backlog and the urgent alerts' latency (submit -> webhook at bench/receiver.py).
 4. routing: mixed categories at 50 and 200 reports/s for a minute each; submit -> webhook.
 5. scale: 1,000,000 synthetic reports (bench/seed.py), statistics rebuilt, then the triage
-   queue, an inbox, the filtered list and the district statistics over HTTP, one at a time;
+   queue, an inbox, the filtered list, the district statistics and the dashboard (30 and 90
+   days, its cache off) over HTTP, one at a time;
    then exports of 10,000 rows (CSV) of the report list.
 6. memory: sampled every second throughout, per process kind and for the whole stack.
 7. the report form's first load (HTML, CSS, JS, gzip).
@@ -62,6 +63,7 @@ TARGETS = {
     "stats_p95_ms": 100,
     "export_s": 2.0,
     "search_p95_ms": 50,
+    "dashboard_p95_ms": 100,
     "memory_mb": 1024,
 }
 
@@ -463,6 +465,8 @@ def run(args) -> dict:
             q["search"] = timed_gets(stack.base, coord, paths.SEARCH, 100)
             q["stats30"] = timed_gets(stack.base, coord, [paths.STATS[0]], 50)
             q["stats365"] = timed_gets(stack.base, coord, [paths.STATS[1]], 50)
+            q["dashboard30"] = timed_gets(stack.base, coord, [paths.DASHBOARD[0]], 50)
+            q["dashboard90"] = timed_gets(stack.base, coord, [paths.DASHBOARD[1]], 50)
             results["queries"] = q
             results["export"] = timed_exports(stack.base, coord, paths.EXPORT, 6, paths.EXPORT_ROWS)
             plans = subprocess.run(
@@ -575,6 +579,8 @@ def table(r: dict) -> str:
         "search": ("search, two words in a district (list and triage)", "search_p95_ms"),
         "stats30": ("district statistics, 30 days", "stats_p95_ms"),
         "stats365": ("district statistics, 365 days", "stats_p95_ms"),
+        "dashboard30": ("dashboard, 30 days (no cache)", "dashboard_p95_ms"),
+        "dashboard90": ("dashboard, 90 days (no cache)", "dashboard_p95_ms"),
     }
     for key, (label, target) in labels.items() if "queries" in r else ():
         x = r["queries"][key]

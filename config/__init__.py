@@ -43,6 +43,11 @@ class Config:
     # A report list's export (CSV, XLSX) carries at most this many rows, and says so when a
     # filter matched more (docs/security.md, "Exports").
     EXPORT_MAX_ROWS = 50_000
+    # The coordinators' dashboard keeps its figures this long per municipality and period
+    # (the page says as of when); 0 computes them on every request.
+    DASHBOARD_CACHE_SECONDS = 60
+    # The staff map shows at most this many reports (the most urgent), and says when more.
+    MAP_MAX_POINTS = 2000
     PUBLIC_BASE_URL = "http://localhost:5000"
     DEFAULT_MUNICIPALITY = "kbh"
     TIMEZONE = "Europe/Copenhagen"
@@ -146,6 +151,7 @@ class TestingConfig(Config):
     RATELIMIT_ENABLED = False
     CELERY_BROKER_URL = "memory://"
     OUTBOX_RELAY = "off"
+    DASHBOARD_CACHE_SECONDS = 0  # each test sees its own figures
 
 
 class ProductionConfig(Config):
@@ -241,6 +247,8 @@ def load_config(
         "TRUSTED_PROXIES",
         "API_TOKEN_DAYS",
         "EXPORT_MAX_ROWS",
+        "DASHBOARD_CACHE_SECONDS",
+        "MAP_MAX_POINTS",
     ):
         if env.get(key):
             settings[key] = type(settings[key])(float(env[key]))

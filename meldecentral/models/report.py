@@ -147,6 +147,8 @@ class Assignment(Model):
             postgresql_where=sa.text(OPEN_ASSIGNMENT_SQL),
             sqlite_where=sa.text(OPEN_ASSIGNMENT_SQL),
         ),
+        # The dashboard's times to acknowledge and to close: the assignments of a window.
+        sa.Index("ix_assignment_created", "created_at"),
         # Overdue assignments (escalation, the overdue filter, the metrics gauge).
         sa.Index(
             "ix_assignment_routed_deadline",
@@ -213,6 +215,8 @@ class EmergencyRedirect(Model):
     """A submission turned away to 112. Only what is needed to count them: no text, no person."""
 
     __tablename__ = "emergency_redirect"
+    # The dashboard counts a municipality's redirects of a window.
+    __table_args__ = (sa.Index("ix_emergency_redirect_created", "municipality_id", "created_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipality.id"))
     category_id: Mapped[int] = mapped_column(sa.ForeignKey("category.id"))

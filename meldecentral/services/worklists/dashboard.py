@@ -1,0 +1,396 @@
+"""The coordinators' dashboard: volumes, each unit's open and overdue assignments, time to
+acknowledge and to close (median, 90th percentile) per unit and urgency, undelivered
+notifications and the 112 redirects, over the last ``days`` local days (docs/dashboard.md).
+
+Bounded by construction: volumes come from the daily counts (``report_daily_count``), the
+times from the assignments created within the window (``ix_assignment_created``), the open
+and overdue counts from ``ix_assignment_unit_status``, the redirects from
+``ix_emergency_redirect_created``, the undelivered notifications from ``ix_delivery_status_next``.
+The figures are kept per municipality and period for ``DASHBOARD_CACHE_SECONDS`` (the page
+says as of when); no figure names a person or carries a report's text.
+"""
+
+from __future__ import annotations
+
+import threading
+import time as monotonic
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from meldecentral import clock
+from meldecentral.domain import figures, roles, workflow
+from meldecentral.extensions import db
+from meldecentral.models import (
+    Assignment,
+    Category,
+    Delivery,
+    District,
+    EmergencyRedirect,
+    Report,
+    ReportDailyCount,
+    Unit,
+)
+from meldecentral.models.delivery import DEAD
+from meldecentral.models.stats import NO_DISTRICT
+from meldecentral.services.actor import Actor
+from meldecentral.services.errors import Forbidden
+from meldecentral.services.worklists import stats
+
+PERIODS = (30, 90)
+URGENCIES = ("high", "normal", "low")
+READERS = (roles.COORDINATOR, roles.ADMIN)
+
+
+@dataclass
+class UnitLoad:
+    code: str
+    name: str
+    open: int = 0  # assignments routed, acknowledged or in progress
+    overdue: int = 0  # routed (not acknowledged) past their acknowledgement deadline
+    dead_letters: int = 0
+
+
+@dataclass
+class Durations:
+    """Hours from assignment to acknowledgement and to closing, of the assignments created in
+    the window (``acknowledged``/``closed``: how many of them got that far)."""
+
+    unit: str
+    urgency: str
+    assigned: int = 0
+    acknowledged: int = 0
+    ack_median_h: float | None = None
+    ack_p90_h: float | None = None
+    closed: int = 0
+    close_median_h: float | None = None
+    close_p90_h: float | None = None
+
+
+@dataclass
+class Count:
+    key: str | int | None  # a category code, a district number (None: no district), a day
+    name: str
+    count: int
+
+
+@dataclass
+class Dashboard:
+    days: int
+    first_day: date
+    last_day: date
+    as_of: datetime
+    received: int
+    per_day: list[Count]
+    per_category: list[Count]
+    per_district: list[Count]
+    open_by_urgency: dict[str, int]
+    units: list[UnitLoad]
+    times: list[Durations]
+    dead_letters: int
+    redirects: int
+    redirects_by_category: list[Count]
+    redirects_by_district: list[Count]
+    redirect_cells: list[dict] = field(default_factory=list)  # {category, district, count}
+
+
+_cache: dict[tuple, tuple[float, Dashboard]] = {}
+_cache_lock = threading.Lock()
+
+
+def dashboard(actor: Actor, days: int) -> Dashboard:
+    """The figures for ``actor``'s municipality (coordinators and administrators), from the
+    cache when fresh enough."""
+    if actor.role not in READERS:
+        raise Forbidden("only coordinators and administrators see the dashboard")
+    if days not in PERIODS:
+        raise ValueError(f"days must be one of {PERIODS}")
+    ttl = current_app.config.get("DASHBOARD_CACHE_SECONDS", 60)
+    key = (str(db.engine.url), actor.municipality_id, days)
+    with _cache_lock:
+        hit = _cache.get(key)
+    if ttl > 0 and hit is not None and hit[0] > monotonic.monotonic():
+        return hit[1]
+    figures_now = compute(actor.municipality_id, days)
+    if ttl > 0:
+        with _cache_lock:
+            _cache[key] = (monotonic.monotonic() + ttl, figures_now)
+    return figures_now
+
+
+def compute(municipality_id: int, days: int, now: datetime | None = None) -> Dashboard:
+    """Every figure, freshly read (a handful of small, indexed queries)."""
+    now = now or clock.now()
+    last = stats.local_day(now)
+    first = last - timedelta(days=days - 1)
+    since = stats.day_start(first)
+    names = _Names(municipality_id)
+    per_day, per_category, per_district = _volumes(municipality_id, first, last, names)
+    units = _unit_loads(municipality_id, now, names)
+    redirects = _redirects(municipality_id, since, names)
+    return Dashboard(
+        days=days,
+        first_day=first,
+        last_day=last,
+        as_of=now,
+        received=sum(c.count for c in per_day),
+        per_day=per_day,
+        per_category=per_category,
+        per_district=per_district,
+        open_by_urgency=_open_by_urgency(municipality_id),
+        units=units,
+        times=_durations(municipality_id, since, names),
+        dead_letters=sum(u.dead_letters for u in units) + _dead_without_unit(municipality_id),
+        redirects=sum(c.count for c in redirects[0]),
+        redirects_by_category=redirects[0],
+        redirects_by_district=redirects[1],
+        redirect_cells=redirects[2],
+    )
+
+
+class _Names:
+    """The municipality's categories, districts and units by id (codes, numbers, names)."""
+
+    def __init__(self, municipality_id: int):
+        self.categories = {
+            c.id: c
+            for c in db.session.scalars(
+                sa.select(Category).where(Category.municipality_id == municipality_id)
+            )
+        }
+        self.districts = dict(
+            (row.id, (row.number, row.name))
+            for row in db.session.execute(
+                sa.select(District.id, District.number, District.name)
+                .where(District.municipality_id == municipality_id)
+                .order_by(District.number)
+            )
+        )
+        self.units = dict(
+            (row.id, (row.code, row.name))
+            for row in db.session.execute(
+                sa.select(Unit.id, Unit.code, Unit.name)
+                .where(Unit.municipality_id == municipality_id)
+                .order_by(Unit.code)
+            )
+        )
+
+    def category(self, category_id: int) -> Count:
+        c = self.categories.get(category_id)
+        return Count(c.code if c else "?", c.label_en if c else "?", 0)
+
+    def district(self, district_id: int | None) -> Count:
+        number, name = self.districts.get(district_id, (None, ""))
+        return Count(number, name, 0)
+
+
+def _volumes(municipality_id: int, first: date, last: date, names: _Names):
+    """Reports received per day, per category and per district (rejected and merged reports
+    left out, as in the district statistics)."""
+    window = (
+        ReportDailyCount.municipality_id == municipality_id,
+        ReportDailyCount.day >= first,
+        ReportDailyCount.day <= last,
+    )
+    total = sa.func.sum(ReportDailyCount.count)
+    by_day = dict(
+        db.session.execute(
+            sa.select(ReportDailyCount.day, total).where(*window).group_by(ReportDailyCount.day)
+        ).all()
+    )
+    per_day = [
+        Count(day.isoformat(), day.isoformat(), int(by_day.get(day, 0)))
+        for day in (first + timedelta(days=i) for i in range((last - first).days + 1))
+    ]
+    by_category = dict(
+        db.session.execute(
+            sa.select(ReportDailyCount.category_id, total)
+            .where(*window)
+            .group_by(ReportDailyCount.category_id)
+        ).all()
+    )
+    per_category = []
+    for category_id in names.categories:
+        entry = names.category(category_id)
+        entry.count = int(by_category.get(category_id, 0))
+        if entry.count or names.categories[category_id].active:
+            per_category.append(entry)
+    per_category.sort(key=lambda c: (-c.count, str(c.key)))
+    by_district = dict(
+        db.session.execute(
+            sa.select(ReportDailyCount.district_id, total)
+            .where(*window)
+            .group_by(ReportDailyCount.district_id)
+        ).all()
+    )
+    per_district = []
+    for district_id in [*names.districts, NO_DISTRICT]:
+        entry = names.district(district_id)
+        entry.count = int(by_district.get(district_id, 0))
+        if district_id != NO_DISTRICT or entry.count:
+            per_district.append(entry)
+    return per_day, per_category, per_district
+
+
+def _open_by_urgency(municipality_id: int) -> dict[str, int]:
+    """Open reports now, by urgency (an index-only count of ix_report_triage on PostgreSQL)."""
+    rows = db.session.execute(
+        sa.select(Report.urgency, sa.func.count())
+        .where(
+            Report.municipality_id == municipality_id,
+            Report.status.in_(workflow.OPEN_REPORT_STATUSES),
+        )
+        .group_by(Report.urgency)
+    ).all()
+    found = dict(rows)
+    return {u: int(found.get(u, 0)) for u in URGENCIES}
+
+
+def _unit_loads(municipality_id: int, now: datetime, names: _Names) -> list[UnitLoad]:
+    """Each unit's open and overdue assignments now, and its undelivered notifications."""
+    loads = {uid: UnitLoad(code, name) for uid, (code, name) in names.units.items()}
+    overdue = sa.case(
+        (sa.and_(Assignment.status == workflow.ROUTED, Assignment.ack_deadline <= now), 1),
+        else_=0,
+    )
+    for unit_id, n_open, n_overdue in db.session.execute(
+        sa.select(Assignment.unit_id, sa.func.count(), sa.func.sum(overdue))
+        .where(
+            Assignment.unit_id.in_(list(loads)),
+            Assignment.status.in_(workflow.OPEN_ASSIGNMENT_STATUSES),
+        )
+        .group_by(Assignment.unit_id)
+    ):
+        loads[unit_id].open, loads[unit_id].overdue = int(n_open), int(n_overdue or 0)
+    for unit_id, n in db.session.execute(
+        sa.select(Delivery.unit_id, sa.func.count())
+        .where(Delivery.status == DEAD, Delivery.unit_id.in_(list(loads)))
+        .group_by(Delivery.unit_id)
+    ):
+        loads[unit_id].dead_letters = int(n)
+    return list(loads.values())
+
+
+def _dead_without_unit(municipality_id: int) -> int:
+    """Undelivered notifications to reporters (no unit), of this municipality's reports."""
+    return int(
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Delivery)
+            .join(Report, Report.id == Delivery.report_id)
+            .where(
+                Delivery.status == DEAD,
+                Delivery.unit_id.is_(None),
+                Report.municipality_id == municipality_id,
+            )
+        )
+        or 0
+    )
+
+
+def _durations(municipality_id: int, since: datetime, names: _Names) -> list[Durations]:
+    """Per unit and urgency: the median and 90th percentile of the hours from assignment to
+    acknowledgement and to closing, over the assignments created since ``since``."""
+    where = (
+        Assignment.created_at >= since,
+        Assignment.unit_id.in_(list(names.units)),
+        Report.municipality_id == municipality_id,
+    )
+    base = sa.select().select_from(Assignment).join(Report, Report.id == Assignment.report_id)
+    out: dict[tuple[int, str], Durations] = {}
+
+    def entry(unit_id: int, urgency: str) -> Durations:
+        return out.setdefault((unit_id, urgency), Durations(names.units[unit_id][0], urgency))
+
+    if db.engine.dialect.name == "postgresql":
+        ack = sa.extract("epoch", Assignment.acknowledged_at - Assignment.created_at)
+        done = sa.extract("epoch", Assignment.closed_at - Assignment.created_at)
+        pct = sa.func.percentile_cont
+        query = (
+            base.add_columns(
+                Assignment.unit_id,
+                Report.urgency,
+                sa.func.count(),
+                sa.func.count(Assignment.acknowledged_at),
+                pct(0.5).within_group(ack),
+                pct(0.9).within_group(ack),
+                sa.func.count(Assignment.closed_at),
+                pct(0.5).within_group(done),
+                pct(0.9).within_group(done),
+            )
+            .where(*where)
+            .group_by(Assignment.unit_id, Report.urgency)
+        )
+        for unit_id, urgency, n, n_ack, a50, a90, n_closed, c50, c90 in db.session.execute(query):
+            d = entry(unit_id, urgency)
+            d.assigned, d.acknowledged, d.closed = int(n), int(n_ack), int(n_closed)
+            d.ack_median_h, d.ack_p90_h = figures.hours(a50), figures.hours(a90)
+            d.close_median_h, d.close_p90_h = figures.hours(c50), figures.hours(c90)
+    else:
+        # SQLite has no percentile aggregate: the window's durations, computed here.
+        acks: dict[tuple, list[float]] = defaultdict(list)
+        closes: dict[tuple, list[float]] = defaultdict(list)
+        query = base.add_columns(
+            Assignment.unit_id,
+            Report.urgency,
+            Assignment.created_at,
+            Assignment.acknowledged_at,
+            Assignment.closed_at,
+        ).where(*where)
+        for unit_id, urgency, created, acknowledged, closed in db.session.execute(query):
+            entry(unit_id, urgency).assigned += 1
+            if acknowledged is not None:
+                acks[(unit_id, urgency)].append((acknowledged - created).total_seconds())
+            if closed is not None:
+                closes[(unit_id, urgency)].append((closed - created).total_seconds())
+        for key, d in out.items():
+            a, c = acks.get(key, []), closes.get(key, [])
+            d.acknowledged, d.closed = len(a), len(c)
+            d.ack_median_h = figures.hours(figures.percentile(a, 0.5))
+            d.ack_p90_h = figures.hours(figures.percentile(a, 0.9))
+            d.close_median_h = figures.hours(figures.percentile(c, 0.5))
+            d.close_p90_h = figures.hours(figures.percentile(c, 0.9))
+    rank = {u: i for i, u in enumerate(URGENCIES)}
+    return sorted(out.values(), key=lambda d: (d.unit, rank.get(d.urgency, 9)))
+
+
+def _redirects(municipality_id: int, since: datetime, names: _Names):
+    """Submissions sent to 112 since ``since``: by category, by district, and both."""
+    rows = db.session.execute(
+        sa.select(EmergencyRedirect.category_id, EmergencyRedirect.district_id, sa.func.count())
+        .where(
+            EmergencyRedirect.municipality_id == municipality_id,
+            EmergencyRedirect.created_at >= since,
+        )
+        .group_by(EmergencyRedirect.category_id, EmergencyRedirect.district_id)
+    ).all()
+    by_category: dict[int, int] = defaultdict(int)
+    by_district: dict[int | None, int] = defaultdict(int)
+    cells = []
+    for category_id, district_id, n in rows:
+        by_category[category_id] += int(n)
+        by_district[district_id] += int(n)
+        cells.append(
+            {
+                "category": names.category(category_id).key,
+                "district": names.district(district_id).key,
+                "count": int(n),
+            }
+        )
+    per_category = []
+    for category_id, n in by_category.items():
+        entry = names.category(category_id)
+        entry.count = n
+        per_category.append(entry)
+    per_category.sort(key=lambda c: (-c.count, str(c.key)))
+    per_district = []
+    for district_id in [*names.districts, None]:
+        entry = names.district(district_id)
+        entry.count = by_district.get(district_id, 0)
+        if district_id is not None or entry.count:
+            per_district.append(entry)
+    cells.sort(key=lambda c: (c["district"] is None, c["district"] or 0, c["category"]))
+    return per_category, per_district, cells
