@@ -48,7 +48,6 @@ def dashboard():
             "open": _("Open assignments"),
             "overdue": _("Overdue"),
             "ack_median": _("Median hours to acknowledge"),
-            "close_median": _("Median hours to close"),
             "redirects": _("Sent to 112"),
             "no_district": _("No district"),
             "urgency": {k: str(v) for k, v in labels.URGENCY.items()},

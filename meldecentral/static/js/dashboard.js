@@ -12,12 +12,22 @@
   Chart.defaults.font.size = 12;
   Chart.defaults.maintainAspectRatio = false;
   Chart.defaults.animation = false;
+  Chart.defaults.datasets.bar.maxBarThickness = 28;
 
   function chart(id, config) {
     var canvas = document.getElementById(id);
     if (canvas) canvas.chart = new Chart(canvas, config);
   }
   function pluck(list, key) { return list.map(function (x) { return x[key]; }); }
+  // Long category names cut short on the axis (a phone is narrow); the tooltip has them whole.
+  var shortLabels = {
+    ticks: {
+      callback: function (value) {
+        var label = String(this.getLabelForValue(value));
+        return label.length > 20 ? label.slice(0, 19) + "…" : label;
+      }
+    }
+  };
 
   chart("chart-days", {
     type: "bar",
@@ -34,7 +44,7 @@
       labels: pluck(data.per_category, "name"),
       datasets: [{ label: L10N.received, data: pluck(data.per_category, "count"), backgroundColor: BLUE }]
     },
-    options: { indexAxis: "y", plugins: { legend: { display: false } } }
+    options: { indexAxis: "y", plugins: { legend: { display: false } }, scales: { y: shortLabels } }
   });
 
   chart("chart-units", {
@@ -79,7 +89,7 @@
       labels: pluck(data.redirects_by_category, "name"),
       datasets: [{ label: L10N.redirects, data: pluck(data.redirects_by_category, "count"), backgroundColor: RED }]
     },
-    options: { indexAxis: "y", plugins: { legend: { display: false } } }
+    options: { indexAxis: "y", plugins: { legend: { display: false } }, scales: { y: shortLabels } }
   });
 
   // The district map: each district shaded by the reports received, 112 redirects in its tooltip.

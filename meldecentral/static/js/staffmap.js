@@ -21,12 +21,13 @@
     var title = document.createElement("strong");
     title.textContent = p.reference;
     var what = document.createElement("div");
-    what.textContent = (L10N.category[p.category] || p.category) + " · " +
-      (L10N.urgency[p.urgency] || p.urgency) + " · " + (L10N.status[p.status] || p.status);
+    what.textContent = L10N.category[p.category] || p.category;
+    var state = document.createElement("div");
+    state.textContent = (L10N.urgency[p.urgency] || p.urgency) + " · " + (L10N.status[p.status] || p.status);
     var link = document.createElement("a");
     link.href = reportUrl.replace(/0$/, String(p.id));
     link.textContent = L10N.open;
-    box.append(title, what, link);
+    box.append(title, what, state, link);
     return box;
   }
 
@@ -39,7 +40,7 @@
         var m = L.circleMarker([p.lat, p.lon], {
           radius: 8, color: "#fff", weight: 2, fillColor: COLOUR[p.urgency] || COLOUR.low, fillOpacity: 0.95
         });
-        m.bindPopup(function () { return popup(p); });
+        m.bindPopup(function () { return popup(p); }, { maxWidth: 220, autoPanPadding: [12, 12] });
         return m;
       });
       cluster.addLayers(markers);
