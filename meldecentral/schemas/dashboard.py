@@ -62,7 +62,7 @@ class DashboardSchema(Schema):
     per_day = fields.List(fields.Nested(CountSchema))
     per_category = fields.List(fields.Nested(CountSchema))
     per_district = fields.List(fields.Nested(CountSchema))
-    open_by_urgency = fields.Dict(keys=fields.Str(), values=fields.Int())
+    open_reports = fields.Int(metadata={"description": "reports open now"})
     units = fields.List(fields.Nested(UnitLoadSchema))
     times = fields.List(fields.Nested(DurationsSchema))
     dead_letters = fields.Int(metadata={"description": "notifications not delivered, now"})

@@ -108,7 +108,7 @@ def test_dashboard_figures(app, client, make_user):
     by_district = {d["key"]: d["count"] for d in body["redirects_by_district"]}
     assert by_district[3] == 2 and by_district[None] == 1 and by_district[1] == 0
     assert {"category": "VOLD", "district": 3, "count": 2} in body["redirect_cells"]
-    assert body["open_by_urgency"]["high"] == 4
+    assert body["open_reports"] == 5
 
 
 def test_dashboard_access_and_bad_period(app, client, make_user):
