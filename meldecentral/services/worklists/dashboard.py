@@ -197,22 +197,26 @@ def _volumes(municipality_id: int, first: date, last: date, names: _Names):
         ReportDailyCount.day <= last,
     )
     total = sa.func.sum(ReportDailyCount.count)
-    by_day = dict(
-        db.session.execute(
-            sa.select(ReportDailyCount.day, total).where(*window).group_by(ReportDailyCount.day)
-        ).all()
-    )
+    # One round trip: the window's sums by day, by category and by district.
+    parts = [
+        sa.select(sa.literal(kind).label("kind"), sa.cast(column, sa.String), total)
+        .where(*window)
+        .group_by(column)
+        for kind, column in (
+            ("day", ReportDailyCount.day),
+            ("category", ReportDailyCount.category_id),
+            ("district", ReportDailyCount.district_id),
+        )
+    ]
+    sums: dict[str, dict] = {"day": {}, "category": {}, "district": {}}
+    for kind, key, n in db.session.execute(sa.union_all(*parts)):
+        sums[kind][key if kind == "day" else int(key)] = int(n)
+    by_day = {date.fromisoformat(k): n for k, n in sums["day"].items()}
+    by_category, by_district = sums["category"], sums["district"]
     per_day = [
         Count(day.isoformat(), day.isoformat(), int(by_day.get(day, 0)))
         for day in (first + timedelta(days=i) for i in range((last - first).days + 1))
     ]
-    by_category = dict(
-        db.session.execute(
-            sa.select(ReportDailyCount.category_id, total)
-            .where(*window)
-            .group_by(ReportDailyCount.category_id)
-        ).all()
-    )
     per_category = []
     for category_id in names.categories:
         entry = names.category(category_id)
@@ -220,13 +224,6 @@ def _volumes(municipality_id: int, first: date, last: date, names: _Names):
         if entry.count or names.categories[category_id].active:
             per_category.append(entry)
     per_category.sort(key=lambda c: (-c.count, str(c.key)))
-    by_district = dict(
-        db.session.execute(
-            sa.select(ReportDailyCount.district_id, total)
-            .where(*window)
-            .group_by(ReportDailyCount.district_id)
-        ).all()
-    )
     per_district = []
     for district_id in [*names.districts, NO_DISTRICT]:
         entry = names.district(district_id)
