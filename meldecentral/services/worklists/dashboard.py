@@ -196,16 +196,27 @@ def _volumes(municipality_id: int, first: date, last: date, names: _Names):
         ReportDailyCount.day >= first,
         ReportDailyCount.day <= last,
     )
-    total = sa.func.sum(ReportDailyCount.count)
-    # One round trip: the window's sums by day, by category and by district.
-    parts = [
-        sa.select(sa.literal(kind).label("kind"), sa.cast(column, sa.String), total)
+    # One statement, the window's cells read once: their sums by day, category and district.
+    cells = (
+        sa.select(
+            ReportDailyCount.day,
+            ReportDailyCount.category_id,
+            ReportDailyCount.district_id,
+            ReportDailyCount.count,
+        )
         .where(*window)
-        .group_by(column)
+        .cte("cells")
+        .prefix_with("MATERIALIZED")
+    )
+    total = sa.func.sum(cells.c.count)
+    parts = [
+        sa.select(sa.literal(kind).label("kind"), sa.cast(column, sa.String), total).group_by(
+            column
+        )
         for kind, column in (
-            ("day", ReportDailyCount.day),
-            ("category", ReportDailyCount.category_id),
-            ("district", ReportDailyCount.district_id),
+            ("day", cells.c.day),
+            ("category", cells.c.category_id),
+            ("district", cells.c.district_id),
         )
     ]
     sums: dict[str, dict] = {"day": {}, "category": {}, "district": {}}
