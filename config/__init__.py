@@ -46,6 +46,10 @@ class Config:
     # The coordinators' dashboard keeps its figures this long per municipality and period
     # (the page says as of when); 0 computes them on every request.
     DASHBOARD_CACHE_SECONDS = 60
+    # The dashboard's times to acknowledge and to close are computed by the workers this often,
+    # and computed on the spot when the stored ones are older than the maximum age.
+    DASHBOARD_TIMES_EVERY_SECONDS = 300
+    DASHBOARD_TIMES_MAX_AGE_SECONDS = 900
     # The staff map shows at most this many reports (the most urgent), and says when more.
     MAP_MAX_POINTS = 2000
     PUBLIC_BASE_URL = "http://localhost:5000"
@@ -152,6 +156,7 @@ class TestingConfig(Config):
     CELERY_BROKER_URL = "memory://"
     OUTBOX_RELAY = "off"
     DASHBOARD_CACHE_SECONDS = 0  # each test sees its own figures
+    DASHBOARD_TIMES_MAX_AGE_SECONDS = 0  # (times computed on every request)
 
 
 class ProductionConfig(Config):
@@ -248,6 +253,8 @@ def load_config(
         "API_TOKEN_DAYS",
         "EXPORT_MAX_ROWS",
         "DASHBOARD_CACHE_SECONDS",
+        "DASHBOARD_TIMES_EVERY_SECONDS",
+        "DASHBOARD_TIMES_MAX_AGE_SECONDS",
         "MAP_MAX_POINTS",
     ):
         if env.get(key):

@@ -17,7 +17,7 @@ from meldecentral.models import Delivery, OutboxEvent
 from meldecentral.services.delivery import plan, send
 from meldecentral.services.reports import retention
 from meldecentral.services.routing import escalation, rulebook
-from meldecentral.services.worklists import stats
+from meldecentral.services.worklists import dashboard, stats
 from workers import NORMAL_QUEUE, URGENT_QUEUE, broker
 from workers.relay import publish_events, unpublished_ids
 
@@ -227,6 +227,12 @@ def apply_retention() -> dict:
 def refresh_stats() -> int:
     """Recount today's and yesterday's statistics (services.worklists.stats)."""
     return stats.refresh_recent()
+
+
+@shared_task
+def refresh_dashboard() -> int:
+    """Compute the dashboard's times to acknowledge and to close (services.worklists.dashboard)."""
+    return dashboard.refresh_times()
 
 
 @shared_task

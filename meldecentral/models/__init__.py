@@ -22,7 +22,7 @@ from meldecentral.models.report import (
 )
 from meldecentral.models.retention import ReportTombstone
 from meldecentral.models.routing import RoutingDecision, RoutingRule
-from meldecentral.models.stats import ReportDailyCount
+from meldecentral.models.stats import DashboardTimes, ReportDailyCount
 from meldecentral.models.user import ApiToken, User
 from meldecentral.models.views import SavedView, SavedViewDefault
 
@@ -32,6 +32,7 @@ __all__ = [
     "Attachment",
     "Assignment",
     "Category",
+    "DashboardTimes",
     "Delivery",
     "DeliveryAttempt",
     "InAppNotification",

@@ -8,12 +8,12 @@ table, so a year of counts costs a few thousand rows however many reports there 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from meldecentral.models.base import Model
+from meldecentral.models.base import Model, UTCDateTime
 
 NO_DISTRICT = 0  # district_id of reports without a district (0 keeps the primary key NOT NULL)
 
@@ -25,3 +25,15 @@ class ReportDailyCount(Model):
     district_id: Mapped[int] = mapped_column(primary_key=True)
     category_id: Mapped[int] = mapped_column(primary_key=True)
     count: Mapped[int]
+
+
+class DashboardTimes(Model):
+    """The dashboard's times to acknowledge and to close of one municipality and period, as
+    last computed (``services.worklists.dashboard.refresh_times``, beat every few minutes):
+    reading them is one row, where computing them reads every assignment of the window."""
+
+    __tablename__ = "dashboard_times"
+    municipality_id: Mapped[int] = mapped_column(primary_key=True)
+    days: Mapped[int] = mapped_column(primary_key=True)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    times: Mapped[list] = mapped_column(sa.JSON)  # Durations as dicts

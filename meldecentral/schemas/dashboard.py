@@ -65,6 +65,9 @@ class DashboardSchema(Schema):
     open_reports = fields.Int(metadata={"description": "reports open now"})
     units = fields.List(fields.Nested(UnitLoadSchema))
     times = fields.List(fields.Nested(DurationsSchema))
+    times_as_of = fields.AwareDateTime(
+        metadata={"description": "when the times were computed (the workers refresh them)"}
+    )
     dead_letters = fields.Int(metadata={"description": "notifications not delivered, now"})
     redirects = fields.Int(metadata={"description": "submissions sent to 112 in the window"})
     redirects_by_category = fields.List(fields.Nested(CountSchema))

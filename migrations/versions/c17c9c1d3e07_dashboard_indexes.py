@@ -1,5 +1,8 @@
-"""indexes for the coordinators' dashboard: its window of reports and assignments, index-only
-on PostgreSQL, and the 112 redirects by creation time
+"""the coordinators' dashboard: its times as last computed (dashboard_times), indexes for its
+window of reports and assignments (index-only on PostgreSQL) and the 112 redirects by time
+
+dashboard_times: per municipality and period, the times to acknowledge and to close as the
+workers last computed them (JSON), so that the page reads one row.
 
 assignment(created_at), on PostgreSQL INCLUDE (report_id, unit_id, acknowledged_at,
 closed_at): the times to acknowledge and to close are read over the assignments of the
@@ -13,7 +16,10 @@ Revises: a9d3e5f7b2c4
 Create Date: 2026-12-07 05:30:00
 
 """
+import sqlalchemy as sa
 from alembic import op
+
+from meldecentral.models.base import UTCDateTime
 
 
 # revision identifiers, used by Alembic.
@@ -24,6 +30,14 @@ depends_on = None
 
 
 def upgrade():
+    op.create_table(
+        "dashboard_times",
+        sa.Column("municipality_id", sa.Integer(), nullable=False),
+        sa.Column("days", sa.Integer(), nullable=False),
+        sa.Column("computed_at", UTCDateTime(), nullable=False),
+        sa.Column("times", sa.JSON(), nullable=False),
+        sa.PrimaryKeyConstraint("municipality_id", "days", name=op.f("pk_dashboard_times")),
+    )
     op.create_index(
         "ix_assignment_created",
         "assignment",
@@ -49,3 +63,4 @@ def downgrade():
         op.drop_index("ix_report_created", table_name="report")
         op.create_index("ix_report_created", "report", ["created_at", "id"])
     op.drop_index("ix_assignment_created", table_name="assignment")
+    op.drop_table("dashboard_times")

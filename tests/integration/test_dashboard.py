@@ -167,3 +167,29 @@ def test_map_points_follow_the_filters_and_the_readers_access(app, client, make_
     assert [p["id"] for p in ssp_page.get("/staff/map/points").json["points"]] == [late]
     html = ssp_page.get("/staff/map").get_data(as_text=True)
     assert "leaflet.markercluster.js" in html and 'data-points="/staff/map/points' in html
+
+
+def test_the_times_are_read_from_the_workers_snapshot_while_it_is_fresh(app, client, make_user):
+    from workers.schedule import beat_schedule
+    from workers.tasks import refresh_dashboard
+
+    _coord, coord_token = make_user("coordinator")
+    ids, _late = _world(client)
+    assert refresh_dashboard.run() == 2  # one municipality, two periods
+    app.config["DASHBOARD_TIMES_MAX_AGE_SECONDS"] = 900
+    try:
+        # acknowledged sooner now: the stored times still say 2.5 h until the next refresh
+        a = _assignment(ids[3], "POLICE")
+        a.acknowledged_at = a.created_at + timedelta(hours=2)
+        db.session.commit()
+        before = client.get("/api/v1/dashboard", headers=auth(coord_token)).json
+        police = {(t["unit"], t["urgency"]): t for t in before["times"]}[("POLICE", "high")]
+        assert police["ack_p90_h"] == 7.9
+        refresh_dashboard.run()
+        after = client.get("/api/v1/dashboard", headers=auth(coord_token)).json
+        police = {(t["unit"], t["urgency"]): t for t in after["times"]}[("POLICE", "high")]
+        assert police["ack_p90_h"] == 2.7  # 1, 2, 2, 3 h: rank 2.7 between 2 and 3
+        assert after["times_as_of"] > before["times_as_of"]
+    finally:
+        app.config["DASHBOARD_TIMES_MAX_AGE_SECONDS"] = 0
+    assert beat_schedule(app.config)["refresh-dashboard"]["task"] == refresh_dashboard.name

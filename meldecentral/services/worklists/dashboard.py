@@ -12,6 +12,7 @@ says as of when); no figure names a person or carries a report's text.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time as monotonic
 from collections import defaultdict
@@ -20,6 +21,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 
 from meldecentral import clock
 from meldecentral.domain import figures, roles, workflow
@@ -27,9 +29,11 @@ from meldecentral.extensions import db
 from meldecentral.models import (
     Assignment,
     Category,
+    DashboardTimes,
     Delivery,
     District,
     EmergencyRedirect,
+    Municipality,
     Report,
     ReportDailyCount,
     Unit,
@@ -91,6 +95,7 @@ class Dashboard:
     open_reports: int  # now, whatever the window
     units: list[UnitLoad]
     times: list[Durations]
+    times_as_of: datetime  # the times are the workers' (refresh_times), read at this moment
     dead_letters: int
     redirects: int
     redirects_by_category: list[Count]
@@ -132,6 +137,7 @@ def compute(municipality_id: int, days: int, now: datetime | None = None) -> Das
     per_day, per_category, per_district = _volumes(municipality_id, first, last, names)
     units = _unit_loads(municipality_id, now, names)
     redirects = _redirects(municipality_id, since, names)
+    times, times_as_of = _stored_times(municipality_id, days, since, names, now)
     return Dashboard(
         days=days,
         first_day=first,
@@ -143,7 +149,8 @@ def compute(municipality_id: int, days: int, now: datetime | None = None) -> Das
         per_district=per_district,
         open_reports=_open_reports(municipality_id),
         units=units,
-        times=_durations(municipality_id, since, names),
+        times=times,
+        times_as_of=times_as_of,
         dead_letters=sum(u.dead_letters for u in units) + _dead_without_unit(municipality_id),
         redirects=sum(c.count for c in redirects[0]),
         redirects_by_category=redirects[0],
@@ -299,6 +306,49 @@ def _dead_without_unit(municipality_id: int) -> int:
         )
         or 0
     )
+
+
+def refresh_times(now: datetime | None = None) -> int:
+    """Compute and store every municipality's times for each period (beat, every
+    ``DASHBOARD_TIMES_EVERY_SECONDS``); returns how many were stored."""
+    now = now or clock.now()
+    stored = 0
+    for municipality_id in db.session.scalars(sa.select(Municipality.id)).all():
+        names = _Names(municipality_id)
+        for days in PERIODS:
+            since = stats.day_start(stats.local_day(now) - timedelta(days=days - 1))
+            _store_times(municipality_id, days, _durations(municipality_id, since, names), now)
+            stored += 1
+    return stored
+
+
+def _stored_times(
+    municipality_id: int, days: int, since: datetime, names: _Names, now: datetime
+) -> tuple[list[Durations], datetime]:
+    """The times as the workers last stored them, if recent enough
+    (``DASHBOARD_TIMES_MAX_AGE_SECONDS``); else computed now, and stored for the next reader."""
+    max_age = current_app.config.get("DASHBOARD_TIMES_MAX_AGE_SECONDS", 900)
+    row = db.session.get(DashboardTimes, (municipality_id, days))
+    if row is not None and row.computed_at > now - timedelta(seconds=max_age):
+        return [Durations(**t) for t in row.times], row.computed_at
+    times = _durations(municipality_id, since, names)
+    _store_times(municipality_id, days, times, now)
+    return times, now
+
+
+def _store_times(municipality_id: int, days: int, times: list[Durations], now: datetime) -> None:
+    values = {"computed_at": now, "times": [dataclasses.asdict(t) for t in times]}
+    try:
+        updated = db.session.execute(
+            sa.update(DashboardTimes)
+            .where(DashboardTimes.municipality_id == municipality_id, DashboardTimes.days == days)
+            .values(**values)
+        ).rowcount
+        if not updated:
+            db.session.add(DashboardTimes(municipality_id=municipality_id, days=days, **values))
+        db.session.commit()
+    except IntegrityError:  # another reader stored them first: theirs will do
+        db.session.rollback()
 
 
 def _seconds(later, earlier):
