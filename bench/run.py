@@ -579,8 +579,8 @@ def table(r: dict) -> str:
         "search": ("search, two words in a district (list and triage)", "search_p95_ms"),
         "stats30": ("district statistics, 30 days", "stats_p95_ms"),
         "stats365": ("district statistics, 365 days", "stats_p95_ms"),
-        "dashboard30": ("dashboard, 30 days (no cache)", "dashboard_p95_ms"),
-        "dashboard90": ("dashboard, 90 days (no cache)", "dashboard_p95_ms"),
+        "dashboard30": ("dashboard, 30 days (cache off)", "dashboard_p95_ms"),
+        "dashboard90": ("dashboard, 90 days (cache off)", "dashboard_p95_ms"),
     }
     for key, (label, target) in labels.items() if "queries" in r else ():
         x = r["queries"][key]
