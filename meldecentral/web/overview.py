@@ -39,17 +39,18 @@ def dashboard():
         days = figures.PERIODS[0]
     data = figures.dashboard(who, days)
     names = _category_names(who.municipality_id)
-    for entry in (*data.per_category, *data.redirects_by_category):
-        entry.name = names.get(str(entry.key), entry.name)
+    dumped = _dump.dump(data)
+    # The categories in the page's language (a copy: ``data`` may be the cache's, shared).
+    for key in ("per_category", "redirects_by_category"):
+        dumped[key] = [{**c, "name": names.get(str(c["key"]), c["name"])} for c in dumped[key]]
     chart_data = {
-        **_dump.dump(data),
+        **dumped,
         "labels": {
             "received": _("Reports received"),
             "open": _("Open assignments"),
             "overdue": _("Overdue"),
             "ack_median": _("Median hours to acknowledge"),
             "redirects": _("Sent to 112"),
-            "no_district": _("No district"),
             "urgency": {k: str(v) for k, v in labels.URGENCY.items()},
         },
     }

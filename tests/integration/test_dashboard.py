@@ -193,3 +193,21 @@ def test_the_times_are_read_from_the_workers_snapshot_while_it_is_fresh(app, cli
     finally:
         app.config["DASHBOARD_TIMES_MAX_AGE_SECONDS"] = 0
     assert beat_schedule(app.config)["refresh-dashboard"]["task"] == refresh_dashboard.name
+
+
+def test_the_cached_figures_are_shared_not_changed_by_a_page(app, client, make_user):
+    """With the cache on, a Danish page and the API read the same figures: the page's names
+    in Danish must not leak into the API's (which are the categories' English labels)."""
+    _coord, coord_token = make_user("coordinator")
+    _world(client)
+    page, _user = signed_in(app, "coordinator")
+    app.config["DASHBOARD_CACHE_SECONDS"] = 60
+    try:
+        html = page.get("/staff/dashboard").get_data(as_text=True)
+        body = client.get("/api/v1/dashboard", headers=auth(coord_token)).json
+    finally:
+        app.config["DASHBOARD_CACHE_SECONDS"] = 0
+    vold = db.session.scalar(sa.select(Category).where(Category.code == "VOLD"))
+    assert vold.label_da in html
+    assert [c["name"] for c in body["redirects_by_category"]] == [vold.label_en]
+    assert {c["key"]: c["name"] for c in body["per_category"]}["VOLD"] == vold.label_en
