@@ -3,11 +3,13 @@ acknowledge and to close (median, 90th percentile) per unit and urgency, undeliv
 notifications and the 112 redirects, over the last ``days`` local days (docs/dashboard.md).
 
 Bounded by construction: volumes come from the daily counts (``report_daily_count``), the
-times from the assignments created within the window (``ix_assignment_created``), the open
-and overdue counts from ``ix_assignment_unit_status``, the redirects from
-``ix_emergency_redirect_created``, the undelivered notifications from ``ix_delivery_status_next``.
-The figures are kept per municipality and period for ``DASHBOARD_CACHE_SECONDS`` (the page
-says as of when); no figure names a person or carries a report's text.
+times from the window's reports and assignments (``ix_report_created``,
+``ix_assignment_created``: index-only on PostgreSQL), counted in buckets, computed by the
+workers into ``dashboard_times`` (``refresh_times``) and read from there; the open and overdue
+counts from ``ix_assignment_unit_status``, the redirects from ``ix_emergency_redirect_created``,
+the undelivered notifications from ``ix_delivery_status_next``. The figures are kept per
+municipality and period for ``DASHBOARD_CACHE_SECONDS`` (the page says as of when); no figure
+names a person or carries a report's text.
 """
 
 from __future__ import annotations
