@@ -1,4 +1,5 @@
-"""EXPLAIN (ANALYZE, BUFFERS) of the hot queries behind the work lists and statistics.
+"""EXPLAIN (ANALYZE, BUFFERS) of the hot queries behind the work lists, statistics and the
+dashboard.
 
 Each URL is requested in process (the Flask test client, as a coordinator or a POLICE unit
 member); every statement it sends that reads report, assignment or report_daily_count is
@@ -9,6 +10,7 @@ explained with its real parameters.
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 import sys
@@ -24,6 +26,7 @@ URLS = [
     ("unit_member", "/api/v1/reports"),
     *(("coordinator", path) for path in paths.SEARCH),
     *(("coordinator", path) for path in paths.STATS),
+    *(("coordinator", path) for path in paths.DASHBOARD),
 ]
 HOT = re.compile(r"\bFROM (report|assignment|report_daily_count|note)\b")
 
@@ -48,6 +51,10 @@ def tokens(app) -> dict[str, str]:
 
 def main(out=sys.stdout) -> None:
     from meldecentral import create_app
+
+    # The dashboard's every query, its times too (not read from the workers' table).
+    os.environ.setdefault("DASHBOARD_CACHE_SECONDS", "0")
+    os.environ.setdefault("DASHBOARD_TIMES_MAX_AGE_SECONDS", "0")
     from meldecentral.extensions import db
 
     app = create_app()
@@ -59,7 +66,8 @@ def main(out=sys.stdout) -> None:
 
     def capture(conn, cursor, statement, parameters, context, executemany):
         head = statement.lstrip().upper()
-        if head.startswith("SET LOCAL") or (head.startswith("SELECT") and HOT.search(statement)):
+        reads = head.startswith(("SELECT", "WITH"))  # the dashboard's windows are CTEs
+        if head.startswith("SET LOCAL") or (reads and HOT.search(statement)):
             captured.append((statement, parameters))
 
     sa.event.listen(engine, "before_cursor_execute", capture)

@@ -1,5 +1,6 @@
 """The work lists' latency, quickly: the triage queue, two inboxes and the staff list with the
-same paths as bench/run.py's "scale" phase, against an existing (seeded) database.
+same paths as bench/run.py's "scale" phase (and the dashboard, its cache off), against an
+existing (seeded) database.
 
 In process with Flask's test client by default (no gunicorn, no network: the Python cost of a
 request, which is what these endpoints spend their time on), or over HTTP with ``--http``.
@@ -35,6 +36,7 @@ from bench.paths import pct
 os.environ.setdefault("MELDECENTRAL_ENV", "production")
 os.environ.setdefault("SECRET_KEY", "bench-lists-" + "0" * 40)
 os.environ.setdefault("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+os.environ.setdefault("DASHBOARD_CACHE_SECONDS", "0")  # as bench/run.py times it
 
 TRIAGE, LIST = paths.TRIAGE, paths.LIST
 # (name, who, paths, share of --n): as bench/run.py's scale phase.
@@ -46,6 +48,7 @@ GROUPS = [
     ("list POLICE", ("unit_member", "POLICE"), ["/api/v1/reports"], 0.5),
     ("open311 requests", ("coordinator", None), paths.OPEN311, 1.0),
     ("public facts (no sign-in)", None, paths.FACTS, 1.0),
+    ("dashboard", ("coordinator", None), paths.DASHBOARD, 0.5),
 ]
 # Not in bench/run.py (--extra): a unit member with the coordinator's filters.
 EXTRA = [("list POLICE, filters", ("unit_member", "POLICE"), LIST, 1.0)]

@@ -47,6 +47,9 @@ INBOX_100 = "/api/v1/inbox?limit=100"
 STATS = ["/api/v1/stats/districts?days=30", "/api/v1/stats/districts?days=365"]
 # Public facts, no sign-in: every district, and one (Nørrebro's id in the demo's districts).
 FACTS = ["/api/v1/public/facts", "/api/v1/public/facts/3"]
+# The coordinators' dashboard, both periods (computed on every request: bench/stack.py turns
+# its cache off).
+DASHBOARD = ["/api/v1/dashboard?days=30", "/api/v1/dashboard?days=90"]
 
 
 def pct(values: list[float], p: float) -> float:

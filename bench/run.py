@@ -14,8 +14,8 @@ Phases, in one run against one fresh PostgreSQL database and Redis db 9:
 4. routing: mixed categories at 50 and 200 reports/s for a minute each; submit -> webhook.
 5. scale: 1,000,000 synthetic reports (bench/seed.py), statistics rebuilt and the public
    figures published, then the triage queue, an inbox, the filtered list, the district
-   statistics and the public facts (signed out) over HTTP, one at a time; then exports of
-   10,000 rows (CSV) of the report list.
+   statistics, the dashboard (30 and 90 days, its cache off) and the public facts (signed
+   out) over HTTP, one at a time; then exports of 10,000 rows (CSV) of the report list.
 6. memory: sampled every second throughout, per process kind and for the whole stack.
 7. the report form's first load (HTML, CSS, JS, gzip).
 
@@ -65,6 +65,7 @@ TARGETS = {
     "search_p95_ms": 50,
     "open311_p95_ms": 20,
     "facts_p95_ms": 20,
+    "dashboard_p95_ms": 100,
     "memory_mb": 1024,
 }
 
@@ -501,6 +502,8 @@ def run(args) -> dict:
             q["stats30"] = timed_gets(stack.base, coord, [paths.STATS[0]], 50)
             q["stats365"] = timed_gets(stack.base, coord, [paths.STATS[1]], 50)
             q["facts"] = timed_gets(stack.base, None, paths.FACTS, queries_n)
+            q["dashboard30"] = timed_gets(stack.base, coord, [paths.DASHBOARD[0]], 50)
+            q["dashboard90"] = timed_gets(stack.base, coord, [paths.DASHBOARD[1]], 50)
             results["queries"] = q
             results["export"] = timed_exports(stack.base, coord, paths.EXPORT, 6, paths.EXPORT_ROWS)
             plans = subprocess.run(
@@ -616,6 +619,8 @@ def table(r: dict) -> str:
         "stats30": ("district statistics, 30 days", "stats_p95_ms"),
         "stats365": ("district statistics, 365 days", "stats_p95_ms"),
         "facts": ("public facts (all districts, one district; no sign-in)", "facts_p95_ms"),
+        "dashboard30": ("dashboard, 30 days (cache off)", "dashboard_p95_ms"),
+        "dashboard90": ("dashboard, 90 days (cache off)", "dashboard_p95_ms"),
     }
     for key, (label, target) in labels.items() if "queries" in r else ():
         x = r["queries"][key]

@@ -71,6 +71,9 @@ class Stack:
             # A backlog of 20,000 takes minutes: do not republish what is merely queued.
             "OUTBOX_REPUBLISH_AFTER_SECONDS": "3600",
             "PROMETHEUS_MULTIPROC_DIR": str(self.workdir / "metrics"),
+            # The dashboard timed as computed on every request, not as served from the web
+            # process's cache (its times still come from the table the workers keep).
+            "DASHBOARD_CACHE_SECONDS": "0",
             **(extra_env or {}),
         }
         self.web_workers = web_workers

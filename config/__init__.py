@@ -43,6 +43,15 @@ class Config:
     # A report list's export (CSV, XLSX) carries at most this many rows, and says so when a
     # filter matched more (docs/security.md, "Exports").
     EXPORT_MAX_ROWS = 50_000
+    # The coordinators' dashboard keeps its figures this long per municipality and period
+    # (the page says as of when); 0 computes them on every request.
+    DASHBOARD_CACHE_SECONDS = 60
+    # The dashboard's times to acknowledge and to close are computed by the workers this often,
+    # and computed on the spot when the stored ones are older than the maximum age.
+    DASHBOARD_TIMES_EVERY_SECONDS = 300
+    DASHBOARD_TIMES_MAX_AGE_SECONDS = 900
+    # The staff map shows at most this many reports (the most urgent), and says when more.
+    MAP_MAX_POINTS = 2000
     PUBLIC_BASE_URL = "http://localhost:5000"
     # The municipality of a request whose host name no municipality claims: a deployment for
     # one city needs nothing else. Others are reached by host name or by the path prefix
@@ -182,6 +191,8 @@ class TestingConfig(Config):
     CELERY_BROKER_URL = "memory://"
     OUTBOX_RELAY = "off"
     FACTS_CACHE_SECONDS = 0  # each test has its own database: always ask it
+    DASHBOARD_CACHE_SECONDS = 0  # each test sees its own figures
+    DASHBOARD_TIMES_MAX_AGE_SECONDS = 0  # (times computed on every request)
 
 
 class ProductionConfig(Config):
@@ -279,6 +290,10 @@ def load_config(
         "TRUSTED_PROXIES",
         "API_TOKEN_DAYS",
         "EXPORT_MAX_ROWS",
+        "DASHBOARD_CACHE_SECONDS",
+        "DASHBOARD_TIMES_EVERY_SECONDS",
+        "DASHBOARD_TIMES_MAX_AGE_SECONDS",
+        "MAP_MAX_POINTS",
     ):
         if env.get(key):
             settings[key] = type(settings[key])(float(env[key]))

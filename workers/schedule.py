@@ -27,6 +27,11 @@ def beat_schedule(config) -> dict:
             "schedule": float(config.get("FACTS_PUBLISH_EVERY_SECONDS", 3600)),
             "options": {"queue": "normal", "expires": 1800},
         },
+        "refresh-dashboard": {
+            "task": "workers.tasks.refresh_dashboard",
+            "schedule": float(config.get("DASHBOARD_TIMES_EVERY_SECONDS", 300)),
+            "options": {"queue": "normal", "expires": 240},
+        },
         "escalate-overdue": {
             "task": "workers.tasks.escalate_overdue",
             "schedule": float(config.get("ESCALATION_EVERY_SECONDS", 60)),

@@ -18,7 +18,7 @@ from meldecentral.services.delivery import plan, send
 from meldecentral.services.facts import publish
 from meldecentral.services.reports import retention
 from meldecentral.services.routing import escalation, rulebook
-from meldecentral.services.worklists import stats
+from meldecentral.services.worklists import dashboard, stats
 from workers import NORMAL_QUEUE, URGENT_QUEUE, broker
 from workers.relay import publish_events, unpublished_ids
 
@@ -234,6 +234,12 @@ def refresh_stats() -> int:
 def publish_facts() -> int:
     """Rebuild the public figures from the weekly counts (services.facts.publish)."""
     return publish.publish_all()
+
+
+@shared_task
+def refresh_dashboard() -> int:
+    """Compute the dashboard's times to acknowledge and to close (services.worklists.dashboard)."""
+    return dashboard.refresh_times()
 
 
 @shared_task

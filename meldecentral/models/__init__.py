@@ -25,6 +25,7 @@ from meldecentral.models.report import (
 from meldecentral.models.retention import ReportTombstone
 from meldecentral.models.routing import RoutingDecision, RoutingRule
 from meldecentral.models.stats import (
+    DashboardTimes,
     DistrictPopulation,
     PublicFacts,
     ReportDailyCount,
@@ -41,6 +42,7 @@ __all__ = [
     "Assignment",
     "Category",
     "CategoryGroup",
+    "DashboardTimes",
     "DistrictPopulation",
     "PublicFacts",
     "ReportWeeklyCount",

@@ -77,3 +77,15 @@ class PublicFacts(Model):
     document: Mapped[str] = mapped_column(sa.Text)  # JSON: the facts per district and the city
     # JSON: the weekly cells (the open data), loaded only by the open-data files.
     weekly: Mapped[str] = mapped_column(sa.Text, deferred=True)
+
+
+class DashboardTimes(Model):
+    """The dashboard's times to acknowledge and to close of one municipality and period, as
+    last computed (``services.worklists.dashboard.refresh_times``, beat every few minutes):
+    reading them is one row, where computing them reads every assignment of the window."""
+
+    __tablename__ = "dashboard_times"
+    municipality_id: Mapped[int] = mapped_column(primary_key=True)
+    days: Mapped[int] = mapped_column(primary_key=True)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    times: Mapped[list] = mapped_column(sa.JSON)  # Durations as dicts

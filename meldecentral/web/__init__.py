@@ -21,6 +21,7 @@ ROUTE_MODULES = (
     "facts_admin",
     "staff",
     "triage",
+    "overview",
     "photos",
     "inbox",
     "views",

@@ -41,6 +41,7 @@ from meldecentral.web.intake import ALIASES, fill_choices
 # folders are reachable.
 VENDOR = {
     "leaflet": ROOT / "node_modules" / "leaflet" / "dist",
+    "leaflet.markercluster": ROOT / "node_modules" / "leaflet.markercluster" / "dist",
     "chart.js": ROOT / "node_modules" / "chart.js" / "dist",
 }
 

@@ -70,7 +70,7 @@ def queue():
 def render_queue(who, data, applied=None, save_form=None, status: int = 200):
     """The queue page for the filters in ``data`` (a GET form's fields); ``save_form`` a
     refused 'save as view' form to show again."""
-    form, current = _queue_filters(who, data)
+    form, current = queue_filters(who, data)
     page_no = max(1, request.args.get("page", 1, type=int))
     page = queues.triage_queue(who, views.triage_filter(current), page=page_no)
     q = current.get("q")
@@ -97,7 +97,7 @@ def render_queue(who, data, applied=None, save_form=None, status: int = 200):
     )
 
 
-def _queue_filters(who, data) -> tuple[QueueFilterForm, dict]:
+def queue_filters(who, data) -> tuple[QueueFilterForm, dict]:
     """The queue's filter form (with its choices) for ``data``, and the filters it says."""
     form = QueueFilterForm(formdata=data)
     form.district.choices = [("", _("All"))] + [
@@ -193,7 +193,7 @@ def queue_bulk():
 def queue_export(fmt: str):
     """The queue as the page's filters show it, every page of it, as a file."""
     who = actor()
-    _form, current = _queue_filters(who, request.args)
+    _form, current = queue_filters(who, request.args)
     return export_response(who, "queue", fmt, dataclasses.asdict(views.triage_filter(current)))
 
 

@@ -467,6 +467,9 @@ MATRIX: dict[tuple[str, str], tuple[Request | Page, tuple[int | str, ...]]] = {
     ("POST", "/api/v1/track/<reference>/feedback"): (
         reporter_json("feedback", {"satisfied": True}, resolved),
                                                     (201, 201, 201, 201, 201, 201, 201)),
+    # the dashboard's figures: aggregates, no report; coordinators and administrators
+    ("GET", "/api/v1/dashboard"): (json_("/api/v1/dashboard"),
+                                                    (401, 403, 403, 200, 403, 403, 200)),
     ("GET", "/api/v1/tokens"): (json_("/api/v1/tokens"),
                                                     (401, 200, 200, 200, 200, 200, 200)),
     # a token of the report's author: theirs, and their administrator's to revoke
@@ -568,6 +571,13 @@ MATRIX: dict[tuple[str, str], tuple[Request | Page, tuple[int | str, ...]]] = {
     ("GET", "/staff/queue"): (Page("/staff/queue?status=merged"),
                                                     (LOGIN, 403, 403, 200, 403, 403, 403)),
     ("GET", "/staff/inbox"): (Page("/staff/inbox"), (LOGIN, 403, 403, 403, 200, 200, 403)),
+    ("GET", "/staff/dashboard"): (Page("/staff/dashboard"),
+                                                    (LOGIN, 403, 403, 200, 403, 403, 200)),
+    # the staff map: coordinators, and unit members (their unit's reports only: the points
+    # come from access.visible_reports); administrators see no report, so no map
+    ("GET", "/staff/map"): (Page("/staff/map"),     (LOGIN, 403, 403, 200, 200, 200, 403)),
+    ("GET", "/staff/map/points"): (Page("/staff/map/points"),
+                                                    (LOGIN, 403, 403, 200, 200, 200, 403)),
     ("GET", "/staff/queue/export.<any(csv, xlsx):fmt>"): (
         Page("/staff/queue/export.csv?status=merged"),
                                                     (LOGIN, 403, 403, 200, 403, 403, 403)),

@@ -211,7 +211,28 @@ def _triage_query(actor: Actor, f: QueueFilter) -> tuple[sa.Select, tuple, tuple
     """The triage queue's query (of Report), its order, and the order to count it in."""
     if actor.role != roles.COORDINATOR:
         raise Forbidden("only coordinators see the triage queue")
-    query = access.visible_reports(actor)
+    query = filtered(actor, access.visible_reports(actor), f)
+    if f.q:
+        # Best match first, then newest; counted unordered (the matches are few).
+        query, order = search.narrow(actor, query, f.q)
+        return query, order, ()
+    order = TRIAGE_ORDER
+    # Counted in the page's order (see capped_count), except "unrouted": its index is small,
+    # and unordered the count can stop at the cap instead of sorting all candidates.
+    return query, order, () if f.unrouted else order
+
+
+TRIAGE_ORDER = (
+    _URGENCY_RANK,
+    sa.nulls_last(Report.next_deadline.asc()),
+    Report.created_at,
+    Report.id,
+)
+
+
+def filtered(actor: Actor, query: sa.Select, f: QueueFilter) -> sa.Select:
+    """``query`` (a select of Report from ``access.visible_reports``) narrowed by the triage
+    queue's filters, all but the search (``f.q``): the queue and the staff map share them."""
     if f.status:
         query = query.where(Report.status == f.status)
     # The status set as literal SQL, the predicate of the partial index the planner should use.
@@ -242,14 +263,7 @@ def _triage_query(actor: Actor, f: QueueFilter) -> tuple[sa.Select, tuple, tuple
             Report.next_deadline.is_(None),
             ~sa.exists().where(Assignment.report_id == Report.id),
         )
-    if f.q:
-        # Best match first, then newest; counted unordered (the matches are few).
-        query, order = search.narrow(actor, query, f.q)
-        return query, order, ()
-    order = (_URGENCY_RANK, sa.nulls_last(Report.next_deadline.asc()), Report.created_at, Report.id)
-    # Counted in the page's order (see capped_count), except "unrouted": its index is small,
-    # and unordered the count can stop at the cap instead of sorting all candidates.
-    return query, order, () if f.unrouted else order
+    return query
 
 
 def triage_queue(

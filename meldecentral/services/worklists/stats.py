@@ -57,6 +57,11 @@ def _day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
     return start, end
 
 
+def day_start(day: date) -> datetime:
+    """The UTC instant of local midnight at the start of ``day`` (a window's first moment)."""
+    return _day_bounds(day, day)[0]
+
+
 def _counted_rows(municipality_id: int, first: date, last: date) -> list[tuple]:
     """(day, district_id, category_id, count) for the reports of those local days."""
     start, end = _day_bounds(first, last)
