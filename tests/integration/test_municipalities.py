@@ -125,6 +125,11 @@ OWN = {
     ("GET", "/admin/open311"),
     ("POST", "/admin/open311"),
     ("GET", "/api/v1/stats/satisfaction"),
+    # the dashboard and the staff map: the municipality's figures and reports only
+    ("GET", "/api/v1/dashboard"),
+    ("GET", "/staff/dashboard"),
+    ("GET", "/staff/map"),
+    ("GET", "/staff/map/points"),
     # the public facts and open data: the request's municipality's figures only
     ("GET", "/api/v1/public/facts"),
     ("GET", "/facts"),
