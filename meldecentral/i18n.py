@@ -1,23 +1,51 @@
-"""The interface language: chosen by the person (kept in the session), Danish by default.
+"""The interface language: chosen by the person (kept in the session), the municipality's
+default otherwise.
 
 Texts live in the catalogues under ``meldecentral/translations`` (English msgids, a full Danish
-catalogue); ``make install`` compiles them.
+catalogue, and the resident pages' texts in the other configured languages); ``make install``
+compiles them. Which languages a page may speak is configuration (``LANGUAGES``,
+``STAFF_LANGUAGES``) and, for residents, the municipality's choice
+(``services.reference.languages``).
 """
 
 from __future__ import annotations
 
 from babel import Locale
-from flask import current_app, request, session
+from flask import current_app, g, request, session
 
-LANGUAGE_NAMES = {"da": "Dansk", "en": "English"}
+# The blueprints whose pages residents read; every other page (staff, administration, sign-in)
+# speaks the staff languages only. Error pages outside any blueprint are the residents'.
+RESIDENT_BLUEPRINTS = frozenset({"public", None})
+
+
+def language_name(code: str) -> str:
+    """A language's own name for itself ("العربية", "Türkçe"), as a language menu shows it."""
+    name = Locale.parse(code).get_display_name(code) or code
+    return name[:1].upper() + name[1:]
+
+
+def page_languages() -> tuple[str, ...]:
+    """The languages this request's page may be shown in (remembered for the request)."""
+    if "page_languages" not in g:
+        from meldecentral.services.reference import languages
+
+        if request.blueprint in RESIDENT_BLUEPRINTS and not request.path.startswith("/api/"):
+            g.page_languages = languages.resident_languages(
+                current_app.config["DEFAULT_MUNICIPALITY"]
+            )
+        else:
+            g.page_languages = languages.staff_languages()
+    return g.page_languages
 
 
 def select_locale() -> str:
-    languages = current_app.config["LANGUAGES"]
-    chosen = session.get("lang") if request else None
-    if chosen in languages:
+    default = current_app.config["BABEL_DEFAULT_LOCALE"]
+    if not request:
+        return default
+    chosen = session.get("lang")
+    if chosen and chosen in page_languages():
         return chosen
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+    return default
 
 
 def text_direction(locale: Locale | None) -> str:

@@ -17,6 +17,9 @@ class Municipality(Model):
     # compares it (services.routing.rulebook). Random, not a counter or the rules' ids, which a
     # database may hand out again (SQLite reuses ids once the rows are gone).
     rules_version: Mapped[str] = mapped_column(sa.String(32), default="", server_default="")
+    # Resident languages (config LANGUAGES) this municipality does not offer, e.g. until its
+    # catalogue has been reviewed; its administrator switches them on and off.
+    languages_off: Mapped[list | None] = mapped_column(sa.JSON)
 
 
 class District(Model):

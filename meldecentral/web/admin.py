@@ -7,16 +7,19 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from meldecentral.domain import roles
+from meldecentral.i18n import language_name
 from meldecentral.pages import ActionForm
 from meldecentral.services.delivery import channels
 from meldecentral.services.errors import ValidationFailed
 from meldecentral.services.privacy import audit
+from meldecentral.services.reference import languages as resident_languages
 from meldecentral.services.staff import admin as service
 from meldecentral.services.staff import signin, tokens
 from meldecentral.web import admin_bp as bp
 from meldecentral.web.common import actor, apply_errors, roles_required, say
 from meldecentral.web.forms import (
     CategoryForm,
+    LanguagesForm,
     RulesForm,
     UserForm,
     unit_form_class,
@@ -256,6 +259,34 @@ def category(category_id: int | None):
                 return redirect(url_for("admin.categories"))
         status = 422
     return render_template("admin/category.html", form=form, category=row), status
+
+
+@bp.route("/languages", methods=["GET", "POST"])
+@roles_required(ADMIN)
+def languages():
+    """The resident pages' languages: each configured one can be switched off, e.g. until a
+    native speaker has reviewed its texts (docs/translations.md)."""
+    who = actor()
+    form = LanguagesForm()
+    form.languages_off.choices = [
+        (code, language_name(code)) for code in resident_languages.switchable()
+    ]
+    status = 200
+    if request.method == "GET":
+        form.languages_off.data = list(resident_languages.languages_off(who))
+    elif form.validate_on_submit():
+        try:
+            resident_languages.set_languages_off(who, form.languages_off.data or [])
+        except ValidationFailed as exc:
+            apply_errors(form, exc.fields)
+            status = 422
+        else:
+            flash(_("Languages saved."), "ok")
+            return redirect(url_for("admin.languages"))
+    else:
+        status = 422
+    staff = ", ".join(language_name(code) for code in resident_languages.staff_languages())
+    return render_template("admin/languages.html", form=form, staff_languages=staff), status
 
 
 @bp.route("/rules", methods=["GET", "POST"])

@@ -239,6 +239,13 @@ class CategoryForm(PageForm):
     active = BooleanField(_l("Active"), default=True)
 
 
+class LanguagesForm(PageForm):
+    """The resident languages a municipality switches off (the choices are the configured
+    languages but the default, set by the view)."""
+
+    languages_off = MultiCheckboxField(_l("Switched off"), choices=[], validators=[Optional()])
+
+
 class RulesForm(PageForm):
     rules = TextAreaField(_l("Rules (YAML or JSON)"), validators=[InputRequired(message=REQUIRED)])
 
