@@ -11,11 +11,12 @@ compiles them. Which languages a page may speak is configuration (``LANGUAGES``,
 from __future__ import annotations
 
 from babel import Locale
-from flask import current_app, g, request, session
+from flask import current_app, request, session
 
 # The blueprints whose pages residents read; every other page (staff, administration, sign-in)
 # speaks the staff languages only. Error pages outside any blueprint are the residents'.
 RESIDENT_BLUEPRINTS = frozenset({"public", None})
+_CACHE = "meldecentral.page_languages"
 
 
 def language_name(code: str) -> str:
@@ -25,17 +26,19 @@ def language_name(code: str) -> str:
 
 
 def page_languages() -> tuple[str, ...]:
-    """The languages this request's page may be shown in (remembered for the request)."""
-    if "page_languages" not in g:
+    """The languages this request's page may be shown in, looked up once per request (kept in
+    the request's environ: ``g`` outlives a request when an app context is already pushed)."""
+    known = request.environ.get(_CACHE)
+    if known is None:
         from meldecentral.services.reference import languages
 
         if request.blueprint in RESIDENT_BLUEPRINTS and not request.path.startswith("/api/"):
-            g.page_languages = languages.resident_languages(
-                current_app.config["DEFAULT_MUNICIPALITY"]
-            )
+            code = current_app.config["DEFAULT_MUNICIPALITY"]
+            known = languages.resident_languages(code)
         else:
-            g.page_languages = languages.staff_languages()
-    return g.page_languages
+            known = languages.staff_languages()
+        request.environ[_CACHE] = known
+    return known
 
 
 def select_locale() -> str:
