@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -18,10 +19,10 @@ from meldecentral.services.staff import signin, tokens
 from meldecentral.web import admin_bp as bp
 from meldecentral.web.common import actor, apply_errors, roles_required, say
 from meldecentral.web.forms import (
-    CategoryForm,
     LanguagesForm,
     RulesForm,
     UserForm,
+    category_form_class,
     unit_form_class,
 )
 from meldecentral.web.labels import ROLE
@@ -243,7 +244,13 @@ def category(category_id: int | None):
         row = next((c for c in service.list_categories(who) if c.id == category_id), None)
         if row is None:
             return render_template("error.html", status=404, message=_("No such category.")), 404
-    form = CategoryForm(obj=row)
+    # Named in the administrator's language ("arabisk"), as the Danish and English fields are.
+    names = get_locale().languages
+    further = {c: names.get(c, c) for c in resident_languages.labelled_elsewhere()}
+    form = category_form_class(further)(obj=row)
+    if row is not None and request.method == "GET":
+        for code in further:
+            form[f"label_{code}"].data = (row.labels or {}).get(code, "")
     status = 200
     if request.method == "POST":
         if row is None and not (form.code.data or "").strip():
@@ -251,14 +258,16 @@ def category(category_id: int | None):
             form.code.errors = [*form.code.errors, _("Please fill this in.")]
         elif form.validate_on_submit():
             try:
-                service.save_category(who, category_id, form.data)
+                data = {**form.data, "labels": {c: form[f"label_{c}"].data for c in further}}
+                service.save_category(who, category_id, data)
             except ValidationFailed as exc:
                 apply_errors(form, exc.fields)
             else:
                 flash(_("Category saved."), "ok")
                 return redirect(url_for("admin.categories"))
         status = 422
-    return render_template("admin/category.html", form=form, category=row), status
+    extra = [form[f"label_{c}"] for c in further]
+    return render_template("admin/category.html", form=form, category=row, extra=extra), status
 
 
 @bp.route("/languages", methods=["GET", "POST"])

@@ -70,6 +70,32 @@ def test_the_default_language_cannot_be_switched_off(app):
     assert db.session.scalar(sa.select(Municipality.languages_off)) is None
 
 
+def test_an_administrator_names_a_category_in_each_resident_language(app, client):
+    from meldecentral.models import Category
+
+    admin, _ = signed_in(app, "admin")
+    nabo = db.session.scalar(sa.select(Category).filter_by(code="NABO"))
+    url = f"/admin/categories/{nabo.id}"
+    page = text_of(admin.get(url))
+    assert "Betegnelse (arabisk)" in page and 'value="نزاع بين الجيران"' in page
+    form = {
+        "csrf_token": csrf(admin, url),
+        "label_da": nabo.label_da,
+        "label_en": nabo.label_en,
+        "kind": nabo.kind,
+        "default_urgency": nabo.default_urgency,
+        "active": "y",
+        "label_ar": "خلاف بين الجيران",
+        "label_tr": "",  # left out: the English label stands in
+    }
+    assert admin.post(url, data=form).status_code == 302
+    db.session.refresh(nabo)
+    assert nabo.labels["ar"] == "خلاف بين الجيران" and "tr" not in nabo.labels
+    client.get("/lang/tr")
+    flask_babel.refresh()
+    assert "Neighbour conflict" in text_of(client.get("/report"))
+
+
 def test_every_text_residents_read_is_translated():
     wanted = resident_messages()
     assert "Make a report" in wanted and "News on your report %(ref)s" in wanted

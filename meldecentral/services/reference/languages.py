@@ -30,6 +30,12 @@ def switchable() -> tuple[str, ...]:
     return tuple(code for code in configured() if code != default)
 
 
+def labelled_elsewhere() -> tuple[str, ...]:
+    """The configured languages whose category labels are in ``category.labels`` (Danish and
+    English have columns of their own)."""
+    return tuple(code for code in configured() if code not in ("da", "en"))
+
+
 def resident_languages(municipality_code: str) -> tuple[str, ...]:
     """The languages the municipality's resident pages offer, in the configured order."""
     off = db.session.scalar(sa.select(Municipality.languages_off).filter_by(code=municipality_code))
