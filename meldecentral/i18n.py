@@ -1,5 +1,5 @@
-"""The interface language: chosen by the person (kept in the session), the municipality's
-default otherwise.
+"""The interface language: chosen by the person (kept in the session); on a resident's first
+visit, the browser's language if it is offered; the municipality's default otherwise.
 
 Texts live in the catalogues under ``meldecentral/translations`` (English msgids, a full Danish
 catalogue, and the resident pages' texts in the other configured languages); ``make install``
@@ -48,6 +48,10 @@ def select_locale() -> str:
     chosen = session.get("lang")
     if chosen and chosen in page_languages():
         return chosen
+    if request.blueprint in RESIDENT_BLUEPRINTS:
+        # A first visit: the browser's language, if the municipality offers it, so that a
+        # resident who reads no Danish finds the language menu in words they can read.
+        return request.accept_languages.best_match(page_languages()) or default
     return default
 
 

@@ -32,6 +32,16 @@ def test_the_resident_pages_offer_every_configured_language(client):
     assert "العنف والتهديدات" in page  # the category's own Arabic label
 
 
+def test_a_first_visit_reads_the_browsers_language_where_it_is_offered(client):
+    arabic = {"Accept-Language": "ar-DK,ar;q=0.9,da;q=0.5"}
+    assert '<html lang="ar" dir="rtl">' in text_of(client.get("/report", headers=arabic))
+    flask_babel.refresh()
+    pashto = {"Accept-Language": "ps"}  # not offered: the municipality's language
+    assert '<html lang="da"' in text_of(client.get("/report", headers=pashto))
+    flask_babel.refresh()
+    assert '<html lang="da"' in text_of(client.get("/login", headers=arabic))  # staff: never
+
+
 def test_staff_pages_speak_only_the_staff_languages(client):
     client.get("/lang/ur")
     flask_babel.refresh()
