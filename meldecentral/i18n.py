@@ -13,6 +13,8 @@ from __future__ import annotations
 from babel import Locale
 from flask import current_app, request, session
 
+from meldecentral.services.reference import languages
+
 # The blueprints whose pages residents read; every other page (staff, administration, sign-in)
 # speaks the staff languages only. Error pages outside any blueprint are the residents'.
 RESIDENT_BLUEPRINTS = frozenset({"public", None})
@@ -30,15 +32,17 @@ def page_languages() -> tuple[str, ...]:
     the request's environ: ``g`` outlives a request when an app context is already pushed)."""
     known = request.environ.get(_CACHE)
     if known is None:
-        from meldecentral.services.reference import languages
-
-        if request.blueprint in RESIDENT_BLUEPRINTS and not request.path.startswith("/api/"):
+        if _resident_page():
             code = current_app.config["DEFAULT_MUNICIPALITY"]
             known = languages.resident_languages(code)
         else:
             known = languages.staff_languages()
         request.environ[_CACHE] = known
     return known
+
+
+def _resident_page() -> bool:
+    return request.blueprint in RESIDENT_BLUEPRINTS and not request.path.startswith("/api/")
 
 
 def select_locale() -> str:
@@ -48,7 +52,7 @@ def select_locale() -> str:
     chosen = session.get("lang")
     if chosen and chosen in page_languages():
         return chosen
-    if request.blueprint in RESIDENT_BLUEPRINTS:
+    if _resident_page():
         # A first visit: the browser's language, if the municipality offers it, so that a
         # resident who reads no Danish finds the language menu in words they can read.
         return request.accept_languages.best_match(page_languages()) or default
