@@ -42,6 +42,17 @@ def test_a_first_visit_reads_the_browsers_language_where_it_is_offered(client):
     assert '<html lang="da"' in text_of(client.get("/login", headers=arabic))  # staff: never
 
 
+def test_wtforms_own_messages_are_somali_on_a_somali_page(client):
+    """WTForms ships no Somali (nor Urdu): our wtforms.po has what the resident form shows."""
+    from tests.integration.test_web_public import report_form
+
+    client.get("/lang/so")
+    flask_babel.refresh()
+    page = text_of(report_form(client, address_text="x" * 301, district="nope"))
+    assert "Goobtu kama dheeraan karto 300 xaraf." in page
+    assert "Tani ma aha doorasho sax ah." in page and "Not a valid choice" not in page
+
+
 def test_staff_pages_speak_only_the_staff_languages(client):
     client.get("/lang/ur")
     flask_babel.refresh()
