@@ -33,11 +33,13 @@ translations: install
 	$(BIN)/pybabel -q update -i messages.pot -d meldecentral/translations --no-fuzzy-matching
 
 # Debian's Chromium for the browser tests (tests/e2e); never a browser build downloaded by
-# Playwright. Without it (not root, no apt), those tests are skipped and say why.
+# Playwright. Without it (not root, no apt), those tests are skipped and say why. Noto's fonts
+# draw the resident languages' scripts (Arabic, Farsi, Urdu) in the screenshots.
+BROWSER_PACKAGES := chromium fonts-noto-core
 browser:
-	@if [ ! -x /usr/bin/chromium ]; then \
+	@if [ ! -x /usr/bin/chromium ] || [ ! -d /usr/share/fonts/truetype/noto ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    apt-get update -qq && apt-get install -y -qq chromium >/dev/null \
+	    apt-get update -qq && apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null \
 	      || echo "chromium could not be installed: the browser tests will be skipped"; \
 	  else echo "chromium is missing and we are not root: the browser tests will be skipped"; fi; \
 	fi

@@ -64,7 +64,12 @@ class Config:
     MUNICIPALITY_LINKS = "host"
     TIMEZONE = "Europe/Copenhagen"
     BABEL_DEFAULT_LOCALE = "da"
-    LANGUAGES = ("da", "en")
+    # Every language the catalogues speak: the resident pages and the reporter's messages
+    # (docs/translations.md says which texts still await a native speaker's review). Staff
+    # pages speak only STAFF_LANGUAGES; a municipality may switch a resident language off
+    # (municipality.languages_off, on the administrators' Languages page).
+    LANGUAGES = ("da", "en", "ar", "tr", "ur", "so", "fa")
+    STAFF_LANGUAGES = ("da", "en")
     # Map tiles for the report form's map (the form works without them: no tiles, no map).
     MAP_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     MAP_TILE_ATTRIBUTION = "© OpenStreetMap contributors"

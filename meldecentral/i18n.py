@@ -1,7 +1,11 @@
-"""The interface language: chosen by the person (kept in the session), Danish by default.
+"""The interface language: chosen by the person (kept in the session); on a resident's first
+visit, the browser's language if it is offered; the municipality's default otherwise.
 
 Texts live in the catalogues under ``meldecentral/translations`` (English msgids, a full Danish
-catalogue); ``make install`` compiles them.
+catalogue, and the resident pages' texts in the other configured languages); ``make install``
+compiles them. Which languages a page may speak is configuration (``LANGUAGES``,
+``STAFF_LANGUAGES``) and, for residents, the municipality's choice
+(``services.reference.languages``).
 """
 
 from __future__ import annotations
@@ -9,15 +13,50 @@ from __future__ import annotations
 from babel import Locale
 from flask import current_app, request, session
 
-LANGUAGE_NAMES = {"da": "Dansk", "en": "English"}
+from meldecentral.services.reference import languages
+
+# The blueprints whose pages residents read; every other page (staff, administration, sign-in)
+# speaks the staff languages only. Error pages outside any blueprint are the residents'.
+RESIDENT_BLUEPRINTS = frozenset({"public", None})
+_CACHE = "meldecentral.page_languages"
+
+
+def language_name(code: str) -> str:
+    """A language's own name for itself ("العربية", "Türkçe"), as a language menu shows it."""
+    name = Locale.parse(code).get_display_name(code) or code
+    return name[:1].upper() + name[1:]
+
+
+def page_languages() -> tuple[str, ...]:
+    """The languages this request's page may be shown in, looked up once per request (kept in
+    the request's environ: ``g`` outlives a request when an app context is already pushed)."""
+    known = request.environ.get(_CACHE)
+    if known is None:
+        if _resident_page():
+            code = current_app.config["DEFAULT_MUNICIPALITY"]
+            known = languages.resident_languages(code)
+        else:
+            known = languages.staff_languages()
+        request.environ[_CACHE] = known
+    return known
+
+
+def _resident_page() -> bool:
+    return request.blueprint in RESIDENT_BLUEPRINTS and not request.path.startswith("/api/")
 
 
 def select_locale() -> str:
-    languages = current_app.config["LANGUAGES"]
-    chosen = session.get("lang") if request else None
-    if chosen in languages:
+    default = current_app.config["BABEL_DEFAULT_LOCALE"]
+    if not request:
+        return default
+    chosen = session.get("lang")
+    if chosen and chosen in page_languages():
         return chosen
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if _resident_page():
+        # A first visit: the browser's language, if the municipality offers it, so that a
+        # resident who reads no Danish finds the language menu in words they can read.
+        return request.accept_languages.best_match(page_languages()) or default
+    return default
 
 
 def text_direction(locale: Locale | None) -> str:

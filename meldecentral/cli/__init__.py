@@ -324,11 +324,13 @@ def register(app: Flask) -> None:
             click.echo(f"{field.replace('_', ' ')}: {data[field]}")
         click.echo(f"unit {code}: channels {unit.channels}")
 
+    from meldecentral.cli.catalogues import catalogues_group
     from meldecentral.cli.demo import demo_group
     from meldecentral.cli.open311 import open311_group
     from meldecentral.cli.routing import routing_group
     from meldecentral.cli.stack import stack_command
 
+    app.cli.add_command(catalogues_group)
     app.cli.add_command(demo_group)
     app.cli.add_command(open311_group)
     app.cli.add_command(routing_group)

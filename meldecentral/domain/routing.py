@@ -115,6 +115,9 @@ class Rule:
     minor_involved: bool | None = None
     housing_estate: bool | None = None
     person_named: bool | None = None
+    # The reporter needs an interpreter (any language), or one of these languages (ISO 639-1).
+    interpreter_needed: bool | None = None
+    interpreter_languages: tuple[str, ...] | None = None
     urgency: tuple[str, ...] | None = None
     kind: tuple[str, ...] | None = None
     weekdays: tuple[int, ...] | None = None
@@ -261,6 +264,8 @@ _CONVERTERS = {
     "minor_involved": lambda v: _flag(v, "minor_involved"),
     "housing_estate": lambda v: _flag(v, "housing_estate"),
     "person_named": lambda v: _flag(v, "person_named"),
+    "interpreter_needed": lambda v: _flag(v, "interpreter_needed"),
+    "interpreter_languages": lambda v: _strings(v, "interpreter_languages"),
 }
 _KEYS = [f.name for f in fields(Rule) if not f.name.startswith("_")]
 
@@ -388,6 +393,14 @@ def _match(rule: Rule, facts: ReportFacts, local: datetime) -> list[tuple[str, A
             if getattr(facts, flag) != wanted:
                 return None
             met.append((flag, wanted))
+    if rule.interpreter_needed is not None:
+        if (facts.interpreter_language is not None) != rule.interpreter_needed:
+            return None
+        met.append(("interpreter_needed", rule.interpreter_needed))
+    if rule.interpreter_languages is not None:
+        if facts.interpreter_language not in rule.interpreter_languages:
+            return None
+        met.append(("interpreter_language", facts.interpreter_language))
     if rule.urgency is not None:
         if facts.urgency not in rule.urgency:
             return None
@@ -411,6 +424,7 @@ _FLAG_WORDS = {
     "minor_involved": ("a minor involved", "no minor involved"),
     "housing_estate": ("on a housing estate", "not on a housing estate"),
     "person_named": ("a person named", "no person named"),
+    "interpreter_needed": ("an interpreter needed", "no interpreter needed"),
 }
 
 
@@ -421,6 +435,8 @@ def condition_words(condition: str, value: Any) -> str:
         return yes if value else no
     if condition == "area":
         return f"inside area '{value}'"
+    if condition == "interpreter_language":
+        return f"an interpreter for {value} needed"
     if condition == "weekday":
         return f"on a {WEEKDAY_NAMES[value]}"
     if condition == "hours":

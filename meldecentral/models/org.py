@@ -56,6 +56,9 @@ class Category(Model):
     code: Mapped[str] = mapped_column(sa.String(20))
     label_da: Mapped[str] = mapped_column(sa.String(200))
     label_en: Mapped[str] = mapped_column(sa.String(200))
+    # Labels in the other resident languages ({"ar": "...", "tr": "..."}): data like the two
+    # above, so a municipality names its own categories in each language.
+    labels: Mapped[dict | None] = mapped_column(sa.JSON)
     kind: Mapped[str] = mapped_column(sa.String(10))  # crime | concern
     default_urgency: Mapped[str] = mapped_column(sa.String(10))
     # Happening now + this category = an emergency: the reporter is sent to 112.
@@ -66,4 +69,6 @@ class Category(Model):
 
     def label(self, language: str) -> str:
         """The label in ``language``; English for any language without its own."""
-        return self.label_da if language == "da" else self.label_en
+        if language == "da":
+            return self.label_da
+        return (self.labels or {}).get(language) or self.label_en

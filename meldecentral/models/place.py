@@ -24,6 +24,9 @@ class Municipality(Model):
     # A host is in one municipality's list only (checked by the service that saves it).
     hosts: Mapped[list | None] = mapped_column(sa.JSON)
     path_prefix: Mapped[str | None] = mapped_column(sa.String(40), unique=True)
+    # Resident languages (config LANGUAGES) this municipality does not offer, e.g. until its
+    # catalogue has been reviewed; its administrator switches them on and off.
+    languages_off: Mapped[list | None] = mapped_column(sa.JSON)
 
 
 class District(Model):

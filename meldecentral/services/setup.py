@@ -74,17 +74,22 @@ def load_reference_data(config: dict | None = None) -> Municipality:
             )
             db.session.add(groups[g["code"]])
     db.session.flush()
-    have_cats = set(
-        db.session.scalars(sa.select(Category.code).filter_by(municipality_id=municipality.id))
-    )
+    have_cats = {
+        c.code: c
+        for c in db.session.scalars(sa.select(Category).filter_by(municipality_id=municipality.id))
+    }
     for c in config["categories"]:
-        if c["code"] not in have_cats:
+        if c["code"] in have_cats:
+            # Labels in languages added since the category was made; an edited label stays.
+            have_cats[c["code"]].labels = have_cats[c["code"]].labels or c.get("labels")
+        else:
             db.session.add(
                 Category(
                     municipality_id=municipality.id,
                     code=c["code"],
                     label_da=c["da"],
                     label_en=c["en"],
+                    labels=c.get("labels"),
                     kind=c["kind"],
                     default_urgency=c["urgency"],
                     emergency_when_now=c.get("emergency", False),

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import importlib
 
+from babel import Locale
 from flask import Blueprint, Flask
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from meldecentral import clock
-from meldecentral.i18n import LANGUAGE_NAMES, text_direction
+from meldecentral.i18n import language_name, page_languages, text_direction
 from meldecentral.pages import install_error_handlers
 
 ROUTE_MODULES = (
@@ -59,7 +61,9 @@ def register(app: Flask) -> None:
         emergency_notice=emergency_notice,
         channel_label=alerts.channel_label,
         delivery_problem=alerts.delivery_problem,
-        language_names=LANGUAGE_NAMES,
+        language_name=language_name,
+        text_direction_of=direction_of,
+        ltr=ltr,
     )
 
     @app.context_processor
@@ -68,7 +72,7 @@ def register(app: Flask) -> None:
         return {
             "lang": locale.language if locale else "da",
             "text_dir": text_direction(locale),
-            "languages": app.config["LANGUAGES"],
+            "languages": page_languages(),
             "now": clock.now(),
             "map_tiles": app.config["MAP_TILE_URL"],
             "map_attribution": app.config["MAP_TILE_ATTRIBUTION"],
@@ -76,6 +80,16 @@ def register(app: Flask) -> None:
             # when it shows it: an error page does not, so it renders without the database
             "municipality": municipalities.current,
         }
+
+
+def direction_of(code: str) -> str:
+    return text_direction(Locale.parse(code))
+
+
+def ltr(value: object) -> Markup:
+    """A reference, number or address set left to right inside any text, also in a
+    right-to-left sentence ("البلاغ MC-ABCD-1234")."""
+    return Markup('<bdi dir="ltr">{}</bdi>').format(value)
 
 
 def emergency_notice() -> list[tuple[str, str]]:

@@ -8,19 +8,22 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from meldecentral.domain import roles
+from meldecentral.i18n import language_name
 from meldecentral.pages import ActionForm
 from meldecentral.services.delivery import channels
 from meldecentral.services.errors import ValidationFailed
 from meldecentral.services.privacy import audit
+from meldecentral.services.reference import languages as resident_languages
 from meldecentral.services.staff import admin as service
 from meldecentral.services.staff import signin, tokens
 from meldecentral.web import admin_bp as bp
 from meldecentral.web.common import actor, apply_errors, roles_required, say
 from meldecentral.web.forms import (
-    CategoryForm,
+    LanguagesForm,
     NewUnitForm,
     RulesForm,
     UserForm,
+    category_form_class,
     unit_form_class,
 )
 from meldecentral.web.labels import ROLE
@@ -260,12 +263,17 @@ def category(category_id: int | None):
         row = next((c for c in service.list_categories(who) if c.id == category_id), None)
         if row is None:
             return render_template("error.html", status=404, message=_("No such category.")), 404
-    form = CategoryForm(obj=row)
+    # Named in the administrator's language ("arabisk"), as the Danish and English fields are.
+    names = get_locale().languages
+    further = {c: names.get(c, c) for c in resident_languages.labelled_elsewhere()}
+    form = category_form_class(further)(obj=row)
     form.group.choices = [("", "–")] + [
         (str(g.id), g.label(_language())) for g in service.list_category_groups(who)
     ]
-    if request.method == "GET" and row is not None:
+    if row is not None and request.method == "GET":
         form.group.data = str(row.group_id or "")
+        for code in further:
+            form[f"label_{code}"].data = (row.labels or {}).get(code, "")
     status = 200
     if request.method == "POST":
         if row is None and not (form.code.data or "").strip():
@@ -273,14 +281,44 @@ def category(category_id: int | None):
             form.code.errors = [*form.code.errors, _("Please fill this in.")]
         elif form.validate_on_submit():
             try:
-                service.save_category(who, category_id, form.data)
+                data = {**form.data, "labels": {c: form[f"label_{c}"].data for c in further}}
+                service.save_category(who, category_id, data)
             except ValidationFailed as exc:
                 apply_errors(form, exc.fields)
             else:
                 flash(_("Category saved."), "ok")
                 return redirect(url_for("admin.categories"))
         status = 422
-    return render_template("admin/category.html", form=form, category=row), status
+    extra = [form[f"label_{c}"] for c in further]
+    return render_template("admin/category.html", form=form, category=row, extra=extra), status
+
+
+@bp.route("/languages", methods=["GET", "POST"])
+@roles_required(ADMIN)
+def languages():
+    """The resident pages' languages: each configured one can be switched off, e.g. until a
+    native speaker has reviewed its texts (docs/translations.md)."""
+    who = actor()
+    form = LanguagesForm()
+    form.languages_off.choices = [
+        (code, language_name(code)) for code in resident_languages.switchable()
+    ]
+    status = 200
+    if request.method == "GET":
+        form.languages_off.data = list(resident_languages.languages_off(who))
+    elif form.validate_on_submit():
+        try:
+            resident_languages.set_languages_off(who, form.languages_off.data or [])
+        except ValidationFailed as exc:
+            apply_errors(form, exc.fields)
+            status = 422
+        else:
+            flash(_("Languages saved."), "ok")
+            return redirect(url_for("admin.languages"))
+    else:
+        status = 422
+    staff = ", ".join(language_name(code) for code in resident_languages.staff_languages())
+    return render_template("admin/languages.html", form=form, staff_languages=staff), status
 
 
 @bp.route("/rules", methods=["GET", "POST"])

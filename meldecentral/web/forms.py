@@ -270,6 +270,26 @@ class Open311ClientForm(PageForm):
     )
 
 
+def category_form_class(languages: Mapping[str, str]) -> type[CategoryForm]:
+    """CategoryForm with a label field for each further resident language (code: its name):
+    ``label_ar``, ``label_tr``..., optional (the English label stands in for a missing one)."""
+    fields: dict[str, Field] = {
+        f"label_{code}": StringField(
+            _l("Label (%(language)s)", language=name),
+            validators=[Optional(), Length(max=200)],
+        )
+        for code, name in languages.items()
+    }
+    return type("LanguagesCategoryForm", (CategoryForm,), fields)
+
+
+class LanguagesForm(PageForm):
+    """The resident languages a municipality switches off (the choices are the configured
+    languages but the default, set by the view)."""
+
+    languages_off = MultiCheckboxField(_l("Switched off"), choices=[], validators=[Optional()])
+
+
 class RulesForm(PageForm):
     rules = TextAreaField(_l("Rules (YAML or JSON)"), validators=[InputRequired(message=REQUIRED)])
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import (
     abort,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -21,6 +20,7 @@ from werkzeug.exceptions import TooManyRequests
 
 from config import ROOT
 from meldecentral.domain.reference import normalise_reference
+from meldecentral.i18n import page_languages
 from meldecentral.pages import safe_next
 from meldecentral.security import count_request
 from meldecentral.services.errors import (
@@ -59,7 +59,7 @@ def home():
 
 @bp.get("/lang/<code>")
 def set_language(code: str):
-    if code in current_app.config["LANGUAGES"]:
+    if code in page_languages():  # the municipality's resident languages
         session["lang"] = code
     return redirect(safe_next(request.args.get("next"), url_for("public.home")))
 

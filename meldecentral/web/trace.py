@@ -63,6 +63,11 @@ def _condition(names: Names, condition: str, value: Any) -> str:
         return _("on a housing estate") if value else _("not on a housing estate")
     if condition == "person_named":
         return _("a person named") if value else _("no person named")
+    if condition == "interpreter_needed":
+        return _("an interpreter needed") if value else _("no interpreter needed")
+    if condition == "interpreter_language":
+        language = labels.label(labels.INTERPRETER_LANGUAGES, value)
+        return _("an interpreter for %(language)s needed", language=language)
     if condition == "urgency":
         return _("urgency %(name)s", name=labels.label(labels.URGENCY, value).lower())
     if condition == "kind":

@@ -705,6 +705,11 @@ MATRIX: dict[tuple[str, str], tuple[Request | Page, tuple[int | str, ...]]] = {
             "default_urgency": "low"}),
                                                     (LOGIN, 403, 403, 403, 403, 403, 302)),
     ("GET", "/admin/rules"): (Page("/admin/rules"), (LOGIN, 403, 403, 403, 403, 403, 200)),
+    ("GET", "/admin/languages"): (Page("/admin/languages"),
+                                                    (LOGIN, 403, 403, 403, 403, 403, 200)),
+    # (nothing switched off: the resident pages do not change)
+    ("POST", "/admin/languages"): (Page("/admin/languages", form={}),
+                                                    (LOGIN, 403, 403, 403, 403, 403, 302)),
     ("GET", "/admin/access-log"): (Page("/admin/access-log"),
                                                     (LOGIN, 403, 403, 403, 403, 403, 200)),
     ("GET", "/admin/open311"): (Page("/admin/open311"),

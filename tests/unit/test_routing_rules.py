@@ -21,7 +21,7 @@ from meldecentral.domain.routing import (
 
 DATA = Path(meldecentral.__file__).parent / "data"
 CPH = ZoneInfo("Europe/Copenhagen")
-UNITS = ["POLICE", "SSP", "HOUSING", "VINK", "BBU", "COORD"]
+UNITS = ["POLICE", "SSP", "HOUSING", "VINK", "BBU", "MEDIATION", "COORD"]
 INSIDE_MJOLNERPARKEN = {"lat": 55.702, "lon": 12.544}
 OUTSIDE_MJOLNERPARKEN = {"lat": 55.676, "lon": 12.568}  # Rådhuspladsen
 
@@ -93,6 +93,9 @@ DEMO_TABLE = [
     ("DISKRIM", {}, ("COORD",), 140),
     ("NABO", {}, ("HOUSING",), 150),
     ("NABO", {"housing_estate": True}, ("HOUSING",), 150),
+    ("KONFLIKT", {}, ("MEDIATION",), 161),
+    ("KONFLIKT", {"housing_estate": True}, ("MEDIATION", "HOUSING"), 160),
+    ("KONFLIKT", {"minor_involved": True}, ("MEDIATION",), 161),
 ]
 
 
@@ -118,6 +121,44 @@ def test_demo_table_covers_every_category_of_the_demo_configuration():
     # Without flags, the rules give the plain default units of the demo configuration.
     for code, default_units in demo["default_units"].items():
         assert decide(DEMO, facts(code)).units == tuple(default_units), code
+
+
+# (rule conditions, the report's interpreter language, matches?)
+INTERPRETER_TABLE = [
+    ({"interpreter_needed": True}, "ar", True),
+    ({"interpreter_needed": True}, None, False),
+    ({"interpreter_needed": False}, None, True),
+    ({"interpreter_needed": False}, "so", False),
+    ({"interpreter_languages": ["ar", "so"]}, "so", True),
+    ({"interpreter_languages": ["ar", "so"]}, "tr", False),
+    ({"interpreter_languages": ["ar"]}, None, False),
+]
+
+
+@pytest.mark.parametrize(("conditions", "language", "matches"), INTERPRETER_TABLE)
+def test_the_interpreter_need_is_a_condition(conditions, language, matches):
+    rules = parse_rules([rule(1, units=("COORD",), **conditions)])
+    decision = decide(rules, facts(interpreter_language=language))
+    assert decision.unrouted is not matches
+
+
+def test_the_demo_tells_the_coordinators_when_an_interpreter_is_needed():
+    """A rule that lets the category's own rule add its units (stop: false)."""
+    decision = decide(DEMO, facts("NABO", interpreter_language="ar"))
+    assert decision.units == ("COORD", "HOUSING")
+    assert decision.matched[0].facts == ("an interpreter needed",)
+    assert decision.matched[0].conditions == (("interpreter_needed", True),)
+    one = decide(
+        parse_rules([rule(1, interpreter_languages=["so"])]), facts(interpreter_language="so")
+    )
+    assert one.matched[0].facts == ("an interpreter for so needed",)
+
+
+def test_interpreter_conditions_are_checked():
+    with pytest.raises(RuleError, match="interpreter_needed"):
+        parse_rules([rule(1, interpreter_needed="yes")])
+    with pytest.raises(RuleError, match="interpreter_languages"):
+        parse_rules([rule(1, interpreter_languages=[])])
 
 
 def test_explain_names_the_conditions():

@@ -39,6 +39,8 @@ def thin_payload(report: Report, event: str, **extra) -> dict:
         "category": report.category.code,
         "district": report.district.number if report.district else None,
         "urgency": report.urgency,
+        # A routing fact the receiving unit acts on (book an interpreter before calling back).
+        "interpreter_language": report.interpreter_language,
         "link": _link(report, f"/staff/reports/{report.id}"),
         **extra,
     }

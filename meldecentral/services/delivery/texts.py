@@ -4,6 +4,7 @@ the municipality's own. Texts stay thin (reference, category, district, urgency,
 
 from __future__ import annotations
 
+from babel import Locale
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -31,10 +32,22 @@ def _facts(report: Report, language: str) -> dict:
 def new_report_subject(report: Report) -> str:
     language = staff_language()
     with force_locale(language):
-        return _(
+        subject = _(
             "[%(urgency)s] New report %(ref)s: %(category)s, %(district)s",
             **_facts(report, language),
         )
+        if report.interpreter_language:
+            subject = _(
+                "%(subject)s; interpreter needed: %(language)s",
+                subject=subject,
+                language=interpreter_name(report.interpreter_language, language),
+            )
+        return subject
+
+
+def interpreter_name(code: str, language: str) -> str:
+    """The interpreter's language as the reader's language calls it ("arabisk", "Arabic")."""
+    return Locale.parse(language).languages.get(code, code)
 
 
 def overdue_subject(report: Report, unit_name: str) -> str:

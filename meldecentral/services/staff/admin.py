@@ -264,6 +264,9 @@ def save_category(actor: Actor, category_id: int | None, data: dict) -> Category
         category = _own(actor, Category, category_id)
     category.label_da = data["label_da"]
     category.label_en = data["label_en"]
+    if "labels" in data:  # the further languages' labels; an empty one is left out
+        labels = {code: (text or "").strip() for code, text in data["labels"].items()}
+        category.labels = {code: text for code, text in labels.items() if text} or None
     category.kind = data["kind"]
     category.default_urgency = data["default_urgency"]
     category.emergency_when_now = bool(data.get("emergency_when_now"))
