@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from babel import Locale
 from flask import current_app, request, session
+from flask_babel import get_locale
 
-from meldecentral.services.reference import languages
+from meldecentral.services.reference import languages, municipalities
 
 # The blueprints whose pages residents read; every other page (staff, administration, sign-in)
 # speaks the staff languages only. Error pages outside any blueprint are the residents'.
@@ -27,14 +28,19 @@ def language_name(code: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+def language_label(code: str) -> str:
+    """A language named in the page's language ("arabisk" on a Danish page), as staff read it."""
+    locale = get_locale()
+    return locale.languages.get(code, code) if locale is not None else code
+
+
 def page_languages() -> tuple[str, ...]:
     """The languages this request's page may be shown in, looked up once per request (kept in
     the request's environ: ``g`` outlives a request when an app context is already pushed)."""
     known = request.environ.get(_CACHE)
     if known is None:
         if _resident_page():
-            code = current_app.config["DEFAULT_MUNICIPALITY"]
-            known = languages.resident_languages(code)
+            known = languages.resident_languages(municipalities.current().code)
         else:
             known = languages.staff_languages()
         request.environ[_CACHE] = known

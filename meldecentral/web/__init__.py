@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from meldecentral import clock
-from meldecentral.i18n import language_name, page_languages, text_direction
+from meldecentral.i18n import language_label, language_name, page_languages, text_direction
 from meldecentral.pages import install_error_handlers
 
 ROUTE_MODULES = (
@@ -62,6 +62,7 @@ def register(app: Flask) -> None:
         channel_label=alerts.channel_label,
         delivery_problem=alerts.delivery_problem,
         language_name=language_name,
+        language_label=language_label,
         text_direction_of=direction_of,
         ltr=ltr,
     )
