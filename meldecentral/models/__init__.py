@@ -9,6 +9,7 @@ from meldecentral.models.delivery import (
     InAppNotification,
     InAppRead,
 )
+from meldecentral.models.hotspot import DetectedHotspot, Hotspot, HotspotReport
 from meldecentral.models.org import Category, Unit
 from meldecentral.models.outbox import OutboxEvent
 from meldecentral.models.place import District, Municipality
@@ -34,6 +35,9 @@ __all__ = [
     "Category",
     "Delivery",
     "DeliveryAttempt",
+    "DetectedHotspot",
+    "Hotspot",
+    "HotspotReport",
     "InAppNotification",
     "InAppRead",
     "RoutingDecision",
