@@ -28,6 +28,7 @@ from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 from meldecentral.domain import stemming
 from meldecentral.pages import REQUIRED, PageForm
 from meldecentral.schemas.reports import SEARCH_MAX, TEXT_MAX
+from meldecentral.web import labels
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -231,7 +232,8 @@ class CategoryForm(PageForm):
     label_en = StringField(
         _l("Label (English)"), validators=[InputRequired(message=REQUIRED), Length(max=200)]
     )
-    kind = SelectField(_l("Kind"), choices=[("crime", _l("Crime")), ("concern", _l("Concern"))])
+    # The kinds with a label (web.labels.KIND); a category's kind is data.
+    kind = SelectField(_l("Kind"), choices=lambda: list(labels.KIND.items()))
     default_urgency = SelectField(
         _l("Urgency"), choices=[("high", _l("High")), ("normal", _l("Normal")), ("low", _l("Low"))]
     )

@@ -55,7 +55,7 @@ HISTORY_ACTION = {
     "attachment_added": _l("Photo added"),
 }
 
-KIND = {"crime": _l("Crime"), "concern": _l("Concern")}
+KIND = {"crime": _l("Crime"), "concern": _l("Concern"), "need": _l("Need (what is needed here)")}
 
 # The access log: what was done with a report, and through which door.
 ACCESS_ACTION = {
