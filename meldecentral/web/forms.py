@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
+    DateField,
     Field,
     FloatField,
     HiddenField,
@@ -258,3 +259,17 @@ class SaveViewForm(PageForm):
         default="private",
     )
     make_default = BooleanField(_l("Open the list on this view"))
+
+
+class HotspotForm(PageForm):
+    """A temporary hotspot: the area drawn on the map lands in ``area`` (GeoJSON) through
+    hotspot.js; without JavaScript the GeoJSON can be pasted."""
+
+    name = StringField(_l("Name"), validators=[InputRequired(message=REQUIRED), Length(max=100)])
+    area = TextAreaField(
+        _l("Area (draw it on the map)"), validators=[InputRequired(message=REQUIRED)]
+    )
+    starts_on = DateField(_l("First day"), validators=[InputRequired(message=REQUIRED)])
+    ends_on = DateField(_l("Last day"), validators=[InputRequired(message=REQUIRED)])
+    chief = SelectField(_l("Hotspot chief"), coerce=int, validate_choice=True)
+    detection = HiddenField()

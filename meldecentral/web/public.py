@@ -39,7 +39,11 @@ from meldecentral.web.intake import ALIASES, fill_choices
 
 # Front-end packages installed by npm (package.json), served from node_modules. Only these
 # folders are reachable.
-VENDOR = {"leaflet": ROOT / "node_modules" / "leaflet" / "dist"}
+VENDOR = {
+    "leaflet": ROOT / "node_modules" / "leaflet" / "dist",
+    # Drawing a hotspot's area (staff pages).
+    "geoman": ROOT / "node_modules" / "@geoman-io" / "leaflet-geoman-free" / "dist",
+}
 
 
 @bp.get("/favicon.ico")

@@ -136,6 +136,8 @@ class Item:
     # The report, only where the actor may see it: the page says what it is about in the
     # reader's language rather than the subject as it was sent.
     report: Report | None = None
+    # Where a notification without a report leads (a detected hotspot, a hotspot's page).
+    link: str | None = None
 
 
 def notifications(actor: Actor, limit: int = 100) -> list[Item]:
@@ -181,6 +183,7 @@ def notifications(actor: Actor, limit: int = 100) -> list[Item]:
             report_id=n.report_id if n.report_id in visible else None,
             reference=visible[n.report_id].reference if n.report_id in visible else None,
             report=visible.get(n.report_id),
+            link=n.link if n.report_id is None and (n.link or "").startswith("/staff/") else None,
         )
         for n, was_read in rows
     ]

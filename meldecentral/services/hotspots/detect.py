@@ -114,7 +114,7 @@ def detect(
                     unit_id=coordinators,
                     kind=KIND,
                     subject=_subject(row)[:200],
-                    link=f"/staff/hotspots/detections/{row.id}",
+                    link=f"/staff/hotspots/detections#detection-{row.id}",
                     urgent=False,
                     created_at=now,
                 )
