@@ -20,8 +20,8 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable
-from datetime import timedelta
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
