@@ -212,3 +212,43 @@ def test_the_scan_finds_a_planted_hotspot_and_tells_the_coordinators(app, make_u
         assert any(i.kind == detect.KIND for i in told)
         # The next day's run does not announce the same area again.
         assert detect.detect(m, replicas=99, seed=4) == []
+
+
+def test_the_pages_show_the_trace_the_hotspot_and_log_the_reports_seen(app, client, hotspot):
+    from meldecentral.models import AccessLog
+    from tests.factories import signed_in
+
+    row, chief, _ = hotspot
+    rid = _report_at(client, local(FIRST, 12), category="UTRYG", text="Mørk sti ved stationen.")
+    coordinator, _user = signed_in(app, "coordinator")
+    report_page = coordinator.get(f"/staff/reports/{rid}").get_data(as_text=True)
+    assert "Nørrebro station" in report_page and chief.name in report_page  # the trace
+    with clock.at(local(FIRST, 13)):
+        res = coordinator.get(f"/staff/hotspots/{row.id}")
+    html = res.get_data(as_text=True)
+    assert res.status_code == 200 and db.session.get(Report, rid).reference in html
+    assert chief.name in html and "data-trend" in html
+    logged = db.session.scalar(
+        sa.select(sa.func.count()).where(AccessLog.report_id == rid, AccessLog.action == "list")
+    )
+    assert logged == 1
+    # A form without an area or a chief says what to fix.
+    from tests.webutil import csrf
+
+    token = csrf(coordinator, "/staff/hotspots/new")
+    bad = coordinator.post(
+        "/staff/hotspots/new",
+        data={
+            "csrf_token": token,
+            "name": "X",
+            "area": "{}",
+            "starts_on": "2030-01-02",
+            "ends_on": "2030-01-01",
+            "chief": str(chief.id),
+        },
+    )
+    text = bad.get_data(as_text=True)
+    assert bad.status_code == 422
+    assert "polygon" in text and "before the first" in text.replace(
+        "før den første", "before the first"
+    )

@@ -43,14 +43,13 @@ def hotspot_page(actor: Actor, hotspot_id: int, channel: str = "web") -> Hotspot
         .join(HotspotReport, HotspotReport.report_id == Report.id)
         .where(HotspotReport.hotspot_id == hotspot.id)
     )
-    counts = dict(
-        db.session.execute(
-            sa.select(Report.kind == hotspots.NEED, sa.func.count())
-            .join(HotspotReport, HotspotReport.report_id == Report.id)
-            .where(HotspotReport.hotspot_id == hotspot.id)
-            .group_by(Report.kind == hotspots.NEED)
-        ).all()
-    )
+    is_need = Report.kind == hotspots.NEED
+    need_count, total = db.session.execute(
+        sa.select(sa.func.coalesce(sa.func.sum(sa.case((is_need, 1), else_=0)), 0), sa.func.count())
+        .select_from(Report)
+        .join(HotspotReport, HotspotReport.report_id == Report.id)
+        .where(HotspotReport.hotspot_id == hotspot.id)
+    ).one()
     reports: list[Report] = []
     needs: list[Report] = []
     if may_see:
@@ -68,8 +67,8 @@ def hotspot_page(actor: Actor, hotspot_id: int, channel: str = "web") -> Hotspot
         active=hotspots.is_active(now, hotspot.starts_at, hotspot.ends_at, hotspot.status),
         reports=reports,
         needs=needs,
-        report_count=int(counts.get(False, 0)),
-        need_count=int(counts.get(True, 0)),
+        report_count=int(total) - int(need_count),
+        need_count=int(need_count),
         trend=trend(hotspot, now),
         may_see_reports=may_see,
     )
