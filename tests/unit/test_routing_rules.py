@@ -93,6 +93,7 @@ DEMO_TABLE = [
     ("DISKRIM", {}, ("COORD",), 140),
     ("NABO", {}, ("HOUSING",), 150),
     ("NABO", {"housing_estate": True}, ("HOUSING",), 150),
+    ("BEHOV", {}, ("COORD",), 160),
 ]
 
 
