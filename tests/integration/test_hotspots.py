@@ -252,3 +252,51 @@ def test_the_pages_show_the_trace_the_hotspot_and_log_the_reports_seen(app, clie
     assert "polygon" in text and "before the first" in text.replace(
         "før den første", "before the first"
     )
+
+
+def test_a_detection_made_into_a_hotspot_brings_its_hexagons(app, make_user):
+    from tests.factories import signed_in
+
+    coordinator, _ = make_user("coordinator")
+    chief, _ = make_user("unit_member", "SSP")
+    centre = h3.latlng_to_cell(NORREBRO["lat"], NORREBRO["lon"], hotspots.RESOLUTION)
+    cells = sorted(h3.grid_disk(centre, 1))
+    now = clock.now()
+    detection = DetectedHotspot(
+        municipality_id=coordinator.municipality_id,
+        centre_cell=centre,
+        radius=1,
+        cells=cells,
+        resolution=hotspots.RESOLUTION,
+        window_start=now - timedelta(weeks=8),
+        window_end=now,
+        baseline_weeks=52,
+        observed=30,
+        expected=9.5,
+        statistic=14.2,
+        p_value=0.001,
+        alpha=0.01,
+        replicas=999,
+    )
+    db.session.add(detection)
+    db.session.commit()
+    page, _user = signed_in(app, "coordinator")
+    form = page.get(f"/staff/hotspots/new?detection={detection.id}").get_data(as_text=True)
+    assert "MultiPolygon" in form or "Polygon" in form  # the hexagons, as the area
+    area = hotspots.cells_geojson(cells)
+    today = areas.today()
+    hid = areas.create_hotspot(
+        Actor.for_user(coordinator),
+        areas.NewHotspot("Fra fund", area, today, today, chief.id, detection.id),
+    )
+    db.session.expire_all()
+    got = db.session.get(DetectedHotspot, detection.id)
+    assert got.status == hotspots.ACCEPTED and got.hotspot_id == hid
+    # The hexagons' union holds the centre cell's middle.
+    lat, lon = h3.cell_to_latlng(centre)
+    from meldecentral.services.hotspots import chiefs
+
+    found = chiefs.OpenHotspots({coordinator.municipality_id}).containing(
+        coordinator.municipality_id, lat, lon, clock.now()
+    )
+    assert [h.id for h in found] == [hid]
