@@ -160,9 +160,14 @@ def _decide(
             "unknown unit", {"units": [Reason("unknown unit %(code)r", code=c) for c in unknown]}
         )
     chosen = [units.active[report.municipality_id, code] for code in added]
-    why = "; ".join([decision.explain(), *(match.explain() for match in found)])
+    why = decision.explain()  # the assignments' reason: the rules'
     store_decision(
-        report, decision, why, trigger, [unit.code for unit in chosen], [m.trace() for m in found]
+        report,
+        decision,
+        "; ".join([why, *(match.explain() for match in found)]),
+        trigger,
+        [unit.code for unit in chosen],
+        [m.trace() for m in found],
     )
     if not chosen and decision.unrouted:
         history.append(report.id, SYSTEM, "unrouted", data={"why": why})
