@@ -123,7 +123,10 @@ def test_the_job_closes_expired_hotspots(app, hotspot):
     from workers.tasks import close_hotspots
 
     row, _, _ = hotspot
-    assert beat_schedule(app.config)["close-hotspots"]["task"] == "workers.tasks.close_hotspots"
+    schedule = beat_schedule(app.config)
+    assert schedule["close-hotspots"]["task"] == "workers.tasks.close_hotspots"
+    assert schedule["detect-hotspots"]["task"] == "workers.tasks.detect_hotspots"
+    assert schedule["detect-hotspots"]["schedule"] == 86400  # daily: alpha per day
     with clock.at(local(LAST, 23, 59)):
         assert close_hotspots.run() == 0
     with clock.at(local(LAST, 0, 0) + timedelta(days=1)):
