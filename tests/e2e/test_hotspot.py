@@ -1,13 +1,18 @@
 """Issue 17 in a phone-sized Chromium: a coordinator draws a temporary hotspot on the map (Leaflet
 and Geoman from node_modules, under the site's CSP), names the police member its chief, and the
 hotspot page shows the report made inside it. Screenshots under test-artifacts/screenshots/
-(82-84)."""
+(82-85)."""
 
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
+import h3
+
+from meldecentral import clock
 from meldecentral.extensions import db
+from meldecentral.models import DetectedHotspot
 from meldecentral.services.actor import Actor
 from meldecentral.services.hotspots import areas
 from meldecentral.services.reports import submit
@@ -61,6 +66,36 @@ def test_a_hotspot_drawn_on_a_phone_gets_its_reports(phone, live):
     shot(page, "83-hotspot-page")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page is {width}px wide on a phone"
+
+    # A detection, as the daily scan stores it, on the coordinator's list with its hexagons.
+    def detected():
+        cells = sorted(h3.grid_disk(h3.latlng_to_cell(point["lat"], point["lon"], 8), 1))
+        now = clock.now()
+        db.session.add(
+            DetectedHotspot(
+                municipality_id=live.users["coordinator"].municipality_id,
+                centre_cell=cells[0],
+                radius=1,
+                cells=cells,
+                resolution=8,
+                window_start=now - timedelta(weeks=8),
+                window_end=now,
+                baseline_weeks=52,
+                observed=31,
+                expected=9.4,
+                statistic=15.2,
+                p_value=0.001,
+                alpha=0.01,
+                replicas=999,
+            )
+        )
+        db.session.commit()
+
+    in_live(live, detected)
+    page.goto(live.url + "/staff/hotspots/detections")
+    page.wait_for_selector(".leaflet-overlay-pane path")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, "85-hotspot-detections")
 
     # The chief sees the hotspot and its need on their own phone.
     page.click("nav.staffnav button[type=submit]")
