@@ -37,6 +37,17 @@ def beat_schedule(config) -> dict:
             "schedule": float(config.get("ESCALATION_EVERY_SECONDS", 60)),
             "options": {"queue": "normal", "expires": 120},
         },
+        # Daily: each run may raise a false alarm with probability alpha (docs/hotspots.md).
+        "detect-hotspots": {
+            "task": "workers.tasks.detect_hotspots",
+            "schedule": float(config.get("HOTSPOT_SCAN_EVERY_SECONDS", 86400)),
+            "options": {"queue": "normal", "expires": 3600},
+        },
+        "close-hotspots": {
+            "task": "workers.tasks.close_hotspots",
+            "schedule": float(config.get("HOTSPOT_CLOSE_EVERY_SECONDS", 600)),
+            "options": {"queue": "normal", "expires": 600},
+        },
         "apply-retention": {
             "task": "workers.tasks.apply_retention",
             "schedule": float(config.get("RETENTION_EVERY_SECONDS", 3600)),

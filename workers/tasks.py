@@ -16,6 +16,7 @@ from meldecentral.logs import current_request_id, request_id_var
 from meldecentral.models import Delivery, OutboxEvent
 from meldecentral.services.delivery import plan, send
 from meldecentral.services.facts import publish
+from meldecentral.services.hotspots import areas, detect
 from meldecentral.services.reports import retention
 from meldecentral.services.routing import escalation, rulebook
 from meldecentral.services.worklists import dashboard, stats
@@ -222,6 +223,19 @@ def apply_retention() -> dict:
     """Anonymise and delete what has been closed long enough (services.reports.retention)."""
     result = retention.apply_retention()
     return {"anonymised": len(result.anonymised), "deleted": len(result.deleted)}
+
+
+@shared_task
+def detect_hotspots() -> dict:
+    """The hotspot scan for every municipality (services.hotspots.detect)."""
+    found = detect.detect_all()
+    return {str(m): len(ids) for m, ids in found.items()}
+
+
+@shared_task
+def close_hotspots() -> int:
+    """Close the temporary hotspots past their last day (services.hotspots.areas)."""
+    return areas.close_expired()
 
 
 @shared_task

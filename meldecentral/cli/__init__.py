@@ -266,6 +266,26 @@ def register(app: Flask) -> None:
         etag = publish.publish(municipality_for(municipality))
         click.echo(f"public figures published ({etag})")
 
+    @app.cli.group("hotspots")
+    def hotspots_group():
+        """The hotspot scan (services.hotspots.detect, docs/hotspots.md)."""
+
+    @hotspots_group.command("detect")
+    @click.option("--municipality", default=None)
+    @click.option("--replicas", default=999, show_default=True)
+    @click.option("--seed", default=None, type=int, help="fix the Monte Carlo draws")
+    def hotspots_detect(municipality: str | None, replicas: int, seed: int | None):
+        """Run the scan now, as the daily job does; prints what it found and how long it took
+        (JSON)."""
+        import time
+
+        from meldecentral.services.hotspots import detect
+
+        t0 = time.perf_counter()
+        found = detect.detect(municipality_for(municipality).id, replicas=replicas, seed=seed)
+        seconds = time.perf_counter() - t0
+        click.echo(json.dumps({"detections": len(found), "seconds": round(seconds, 3)}))
+
     @app.cli.group("units")
     def units_group():
         """Units and their notification channels."""

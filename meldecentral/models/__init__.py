@@ -10,6 +10,7 @@ from meldecentral.models.delivery import (
     InAppNotification,
     InAppRead,
 )
+from meldecentral.models.hotspot import DetectedHotspot, Hotspot, HotspotReport
 from meldecentral.models.open311 import Open311Client
 from meldecentral.models.org import Category, CategoryGroup, Unit
 from meldecentral.models.outbox import OutboxEvent
@@ -49,6 +50,9 @@ __all__ = [
     "SafetySurvey",
     "Delivery",
     "DeliveryAttempt",
+    "DetectedHotspot",
+    "Hotspot",
+    "HotspotReport",
     "InAppNotification",
     "InAppRead",
     "RoutingDecision",

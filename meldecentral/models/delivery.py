@@ -68,9 +68,16 @@ class InAppNotification(Model):
 
     __tablename__ = "in_app_notification"
     # The unread count and the list: a unit's notifications, newest first.
-    __table_args__ = (sa.Index("ix_in_app_unit", "unit_id", "id"),)
+    __table_args__ = (
+        sa.Index("ix_in_app_unit", "unit_id", "id"),
+        sa.Index("ix_in_app_user", "user_id", "id"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
-    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"))
+    # A unit's alert; or (unit None) one for a single user, e.g. a hotspot's chief.
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"))
+    user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE")
+    )
     delivery_id: Mapped[int | None] = mapped_column(sa.ForeignKey("delivery.id"), unique=True)
     report_id: Mapped[int | None] = mapped_column(sa.ForeignKey("report.id", ondelete="SET NULL"))
     # A high-urgency report's alert, or an overdue assignment's: shown apart.

@@ -33,6 +33,9 @@ class Report(Model):
             "id",
             postgresql_include=["municipality_id", "urgency"],
         ),
+        # The hotspot scan's one aggregate query: counts per H3 cell over a period (an
+        # index-only scan on PostgreSQL).
+        sa.Index("ix_report_cell_created", "municipality_id", "created_at", "h3_cell"),
         # The triage queue: open reports by urgency, nearest deadline, age (the municipality
         # first, so that counting the queue can be an index-only scan).
         sa.Index(
@@ -82,12 +85,14 @@ class Report(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipality.id"))
     reference: Mapped[str] = mapped_column(sa.String(16), unique=True)
-    kind: Mapped[str] = mapped_column(sa.String(10))  # crime | concern
+    kind: Mapped[str] = mapped_column(sa.String(10))  # the category's kind, e.g. crime | concern
     category_id: Mapped[int] = mapped_column(sa.ForeignKey("category.id"))
     text: Mapped[str] = mapped_column(sa.Text)  # never changes after submission
     occurred_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     lat: Mapped[float | None]
     lon: Mapped[float | None]
+    # The point's H3 cell at domain.hotspots.RESOLUTION (set on intake), what the scan counts.
+    h3_cell: Mapped[str | None] = mapped_column(sa.String(16))
     district_id: Mapped[int | None] = mapped_column(sa.ForeignKey("district.id"))
     address_text: Mapped[str | None] = mapped_column(sa.String(300))
     minor_involved: Mapped[bool] = mapped_column(default=False)

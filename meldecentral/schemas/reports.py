@@ -16,7 +16,10 @@ from meldecentral.schemas.conversation import (
 from meldecentral.schemas.delivery import RoutingDecisionOutSchema
 
 URGENCIES = ("low", "normal", "high")
-KINDS = ("crime", "concern")
+# The kinds the API's contract names (an enum in the published document may only grow); which
+# of them a municipality uses is its categories' data, checked by services.reports.submit.
+# "need" ("what is needed here") is filed by staff only.
+KINDS = ("crime", "concern", "need")
 TEXT_MAX = 5000
 MAX_ID = 2**31 - 1  # ids fit PostgreSQL's integer
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")

@@ -14,10 +14,11 @@ from meldecentral import clock
 from meldecentral.db import outbox, tx
 from meldecentral.domain import roles, workflow
 from meldecentral.extensions import db
-from meldecentral.models import District, OutboxEvent, Report, RoutingDecision, User
+from meldecentral.models import District, Hotspot, OutboxEvent, Report, RoutingDecision, User
 from meldecentral.services import setup
 from meldecentral.services.actor import Actor
 from meldecentral.services.facts import publish
+from meldecentral.services.hotspots import areas
 from meldecentral.services.reference import lookups
 from meldecentral.services.reports import submit, transitions
 from meldecentral.services.routing import route
@@ -117,6 +118,7 @@ def load_demo(count: int, seed: int = 2026) -> int:
         municipality = _load(count, seed)
         _mark_history_handled()
     _hand_over_the_rest()
+    _demo_hotspot(municipality)
     stats.rebuild(municipality.id, years=2)
     publish.publish(municipality)  # the public facts at once, not at the beat's first hour
     return count
@@ -193,6 +195,32 @@ def _reports(municipality, count: int, rng: random.Random) -> None:
                         transitions.transition_assignment(
                             c, a.id, workflow.CLOSED, outcome=rng.choice(OUTCOMES)
                         )
+
+
+# A temporary hotspot for the demo: Mjølnerparken for two weeks from today, the police's demo
+# member its chief (the reports made there from now on go to Poul Politi as well).
+DEMO_HOTSPOT_AREA = {
+    "type": "Polygon",
+    "coordinates": [
+        [[12.540, 55.700], [12.548, 55.700], [12.548, 55.704], [12.540, 55.704], [12.540, 55.700]]
+    ],
+}
+
+
+def _demo_hotspot(municipality) -> None:
+    if db.session.scalar(sa.select(Hotspot.id).filter_by(municipality_id=municipality.id)):
+        return
+    coordinator = db.session.scalar(sa.select(User).filter_by(email=DEMO_USERS[0][0]))
+    chief = db.session.scalar(sa.select(User).filter_by(email=DEMO_USERS[2][0]))
+    if coordinator is None or chief is None:
+        return
+    today = areas.today()
+    areas.create_hotspot(
+        Actor.for_user(coordinator),
+        areas.NewHotspot(
+            "Mjølnerparken", DEMO_HOTSPOT_AREA, today, today + timedelta(days=13), chief.id
+        ),
+    )
 
 
 def _mark_history_handled() -> None:

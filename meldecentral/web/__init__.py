@@ -28,6 +28,7 @@ ROUTE_MODULES = (
     "inbox",
     "views",
     "notices",
+    "hotspots",
     "admin",
     "open311_keys",
     "platform",

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
+    DateField,
     Field,
     FloatField,
     HiddenField,
@@ -30,6 +31,7 @@ from meldecentral.domain import conversation as conversation_rules
 from meldecentral.domain import stemming
 from meldecentral.pages import REQUIRED, PageForm
 from meldecentral.schemas.reports import SEARCH_MAX, TEXT_MAX
+from meldecentral.web import labels
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -253,7 +255,8 @@ class CategoryForm(PageForm):
     label_en = StringField(
         _l("Label (English)"), validators=[InputRequired(message=REQUIRED), Length(max=200)]
     )
-    kind = SelectField(_l("Kind"), choices=[("crime", _l("Crime")), ("concern", _l("Concern"))])
+    # The kinds with a label (web.labels.KIND); a category's kind is data.
+    kind = SelectField(_l("Kind"), choices=lambda: list(labels.KIND.items()))
     default_urgency = SelectField(
         _l("Urgency"), choices=[("high", _l("High")), ("normal", _l("Normal")), ("low", _l("Low"))]
     )
@@ -367,3 +370,17 @@ class PopulationForm(PageForm):
 
 class SurveyUploadForm(PageForm):
     file = FileField(_l("Survey results (CSV)"))
+
+
+class HotspotForm(PageForm):
+    """A temporary hotspot: the area drawn on the map lands in ``area`` (GeoJSON) through
+    hotspot.js; without JavaScript the GeoJSON can be pasted."""
+
+    name = StringField(_l("Name"), validators=[InputRequired(message=REQUIRED), Length(max=100)])
+    area = TextAreaField(
+        _l("Area (draw it on the map)"), validators=[InputRequired(message=REQUIRED)]
+    )
+    starts_on = DateField(_l("First day"), validators=[InputRequired(message=REQUIRED)])
+    ends_on = DateField(_l("Last day"), validators=[InputRequired(message=REQUIRED)])
+    chief = SelectField(_l("Hotspot chief"), coerce=int, validate_choice=True)
+    detection = HiddenField()

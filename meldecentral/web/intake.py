@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
+from meldecentral.domain import hotspots
 from meldecentral.schemas.reports import ReportInSchema
 from meldecentral.services.actor import Actor
 from meldecentral.services.errors import ValidationFailed
@@ -35,6 +36,8 @@ def fill_choices(form, actor: Actor) -> dict:
     """Set the form's choices and its one-time token; returns what the template needs besides
     the form."""
     categories = lookups.active_categories(actor.municipality_id)
+    if not actor.is_staff:  # needs are the staff's
+        categories = [c for c in categories if c.kind != hotspots.NEED]
     form.category.choices = [(c.code, category_label(c)) for c in categories]
     districts = lookups.districts(actor.municipality_id)
     form.district.choices = [("", _("Choose a district"))] + [

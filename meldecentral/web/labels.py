@@ -49,6 +49,7 @@ HISTORY_ACTION = {
     "changed": _l("Category or place corrected"),
     "escalated": _l("Deadline passed: escalated"),
     "unrouted": _l("No rule matched: for the coordinators"),
+    "hotspot": _l("Inside a hotspot: sent to its chief as well"),
     "alert_fallback": _l("Urgent alert not delivered: coordinators told"),
     "contact_shared": _l("The reporter's contact details given to the unit"),
     "contact_unshared": _l("The reporter's contact details taken back from the unit"),
@@ -87,7 +88,7 @@ FEEDBACK_REASON = {
     "not_taken_seriously": _l("I was not taken seriously"),
 }
 
-KIND = {"crime": _l("Crime"), "concern": _l("Concern")}
+KIND = {"crime": _l("Crime"), "concern": _l("Concern"), "need": _l("Need (what is needed here)")}
 
 # The access log: what was done with a report, and through which door.
 ACCESS_ACTION = {
@@ -136,6 +137,16 @@ NOTIFICATION_KIND = {
     "assignment.routed": _l("New report for your unit"),
     "assignment.overdue": _l("Deadline passed: not acknowledged"),
     "alert.undelivered": _l("Urgent alert not delivered: coordinators told"),
+    "hotspot.detected": _l("Possible hotspot detected"),
+    "hotspot.chief": _l("You are a hotspot's chief"),
+    "hotspot.report": _l("New report in your hotspot"),
+}
+
+HOTSPOT_STATUS = {"open": _l("Open"), "closed": _l("Closed")}
+DETECTION_STATUS = {
+    "new": _l("New"),
+    "accepted": _l("Made a hotspot"),
+    "dismissed": _l("Dismissed"),
 }
 
 

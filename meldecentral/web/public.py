@@ -43,6 +43,8 @@ VENDOR = {
     "leaflet": ROOT / "node_modules" / "leaflet" / "dist",
     "leaflet.markercluster": ROOT / "node_modules" / "leaflet.markercluster" / "dist",
     "chart.js": ROOT / "node_modules" / "chart.js" / "dist",
+    # Drawing a hotspot's area (staff pages).
+    "geoman": ROOT / "node_modules" / "@geoman-io" / "leaflet-geoman-free" / "dist",
 }
 
 

@@ -105,7 +105,17 @@ def routing_trace(names: Names, decisions: Iterable) -> list[TraceLine]:
     for d in decisions:
         units = [names.units.get(code, code) for code in d.units or []]
         added = [names.units.get(code, code) for code in d.added_units or []]
-        rules = [_rule(names, m) for m in d.matched or []]
+        matched = [m for m in d.matched or [] if "hotspot_id" not in m]
+        chiefs = [
+            _(
+                "Inside the hotspot “%(name)s”: also to its chief, %(chief)s",
+                name=m.get("hotspot_name", ""),
+                chief=m.get("chief", ""),
+            )
+            for m in d.matched or []
+            if "hotspot_id" in m
+        ]
+        rules = [_rule(names, m) for m in matched]
         if d.unrouted:
             text, rules = _("No rule matched: the report goes to the coordinators' queue."), []
         elif any(r is None for r in rules):
@@ -117,7 +127,7 @@ def routing_trace(names: Names, decisions: Iterable) -> list[TraceLine]:
                 when=d.created_at,
                 trigger=labels.label(TRIGGER, d.trigger),
                 text=text,
-                rules=[r for r in rules if r],
+                rules=[r for r in rules if r] + chiefs,
                 units=added,
             )
         )

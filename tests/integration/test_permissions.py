@@ -21,6 +21,7 @@ import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -28,12 +29,22 @@ import sqlalchemy as sa
 from PIL import Image
 from werkzeug.datastructures import FileStorage
 
+from meldecentral import clock
 from meldecentral.domain.routing import rule_to_dict
 from meldecentral.extensions import db
-from meldecentral.models import Assignment, Category, Delivery, InAppNotification, Report, Unit
+from meldecentral.models import (
+    Assignment,
+    Category,
+    Delivery,
+    DetectedHotspot,
+    InAppNotification,
+    Report,
+    Unit,
+)
 from meldecentral.services.actor import SYSTEM, Actor
 from meldecentral.services.facts import publish
 from meldecentral.services.facts import read as facts_read
+from meldecentral.services.hotspots import areas
 from meldecentral.services.reports import attachments, conversation, submit, transitions
 from meldecentral.services.routing import assign, route
 from meldecentral.services.staff import signin
@@ -73,6 +84,9 @@ class World:
     notification_id: int  # in-app, for the report's unit (POLICE)
     author_id: int = 0  # the street worker who wrote the report
     municipality_id: int = 0  # the report's
+    hotspot_id: int = 0  # its chief: the unit member (POLICE)
+    chief_id: int = 0
+    detection_id: int = 0
 
 
 def jpeg() -> bytes:
@@ -123,7 +137,56 @@ def build_world(users: dict) -> World:
         notification.id,
         author.user_id,
         report.municipality_id,
+        *_hotspot(users),
     )
+
+
+HOTSPOT_AREA = {
+    "type": "Polygon",
+    "coordinates": [[[12.54, 55.69], [12.55, 55.69], [12.55, 55.70], [12.54, 55.69]]],
+}
+
+
+def _hotspot(users: dict) -> tuple[int, int, int]:
+    """A hotspot whose chief is the unit member, and a detection (new)."""
+    chief = users["unit_member"]
+    today = areas.today()
+    hid = areas.create_hotspot(
+        Actor.for_user(users["coordinator"]),
+        areas.NewHotspot("Matrix", HOTSPOT_AREA, today, today + timedelta(days=7), chief.id),
+    )
+    now = clock.now()
+    detection = DetectedHotspot(
+        municipality_id=chief.municipality_id,
+        centre_cell="881f05a4a1fffff",
+        radius=0,
+        cells=["881f05a4a1fffff"],
+        resolution=8,
+        window_start=now - timedelta(weeks=8),
+        window_end=now,
+        baseline_weeks=52,
+        observed=20,
+        expected=5.0,
+        statistic=12.0,
+        p_value=0.001,
+        alpha=0.01,
+        replicas=999,
+        status="new",
+    )
+    db.session.add(detection)
+    db.session.commit()
+    return hid, chief.id, detection.id
+
+
+def hotspot_form(w: World) -> dict:
+    today = areas.today()
+    return {
+        "name": "Ny hotspot",
+        "area": json.dumps(HOTSPOT_AREA),
+        "starts_on": today.isoformat(),
+        "ends_on": (today + timedelta(days=3)).isoformat(),
+        "chief": str(w.chief_id),
+    }
 
 
 Request = Callable[[World], tuple[str, dict]]
@@ -654,6 +717,20 @@ MATRIX: dict[tuple[str, str], tuple[Request | Page, tuple[int | str, ...]]] = {
                                                     (LOGIN, 403, 403, 404, 302, 404, 403)),
     ("POST", "/staff/notifications/read"): (Page("/staff/notifications/read", form={}),
                                                     (LOGIN, 403, 403, 302, 302, 302, 403)),
+    # Hotspots: coordinators and admins manage them; a chief (the unit member) sees theirs.
+    ("GET", "/staff/hotspots"): (Page("/staff/hotspots"),
+                                                    (LOGIN, 403, 403, 200, 200, 200, 200)),
+    ("GET", "/staff/hotspots/new"): (Page("/staff/hotspots/new"),
+                                                    (LOGIN, 403, 403, 200, 403, 403, 200)),
+    ("POST", "/staff/hotspots/new"): (Page("/staff/hotspots/new", form=hotspot_form),
+                                                    (LOGIN, 403, 403, 302, 403, 403, 302)),
+    ("GET", "/staff/hotspots/<int:hotspot_id>"): (Page("/staff/hotspots/{w.hotspot_id}"),
+                                                    (LOGIN, 403, 403, 200, 200, 404, 200)),
+    ("GET", "/staff/hotspots/detections"): (Page("/staff/hotspots/detections"),
+                                                    (LOGIN, 403, 403, 200, 403, 403, 200)),
+    ("POST", "/staff/hotspots/detections/<int:detection_id>/dismiss"): (
+        Page("/staff/hotspots/detections/{w.detection_id}/dismiss", form={}),
+                                                    (LOGIN, 403, 403, 302, 403, 403, 302)),
     # Administration
     ("GET", "/admin/"): (Page("/admin/"),           (LOGIN, 403, 403, 403, 403, 403, 200)),
     ("POST", "/admin/"): (Page("/admin/", form=new_user),

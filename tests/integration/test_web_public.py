@@ -46,6 +46,7 @@ def test_language_switch_keeps_the_page_and_the_danish_notice_first(client):
 def test_categories_come_from_the_database_in_the_ui_language(client):
     html = text_of(client.get("/report"))
     assert "Vold og trusler" in html and "Nabokonflikt" in html
+    assert "Behov her" not in html  # a need is the staff's to file
 
 
 def test_anonymous_report_receipt_and_tracking(client):

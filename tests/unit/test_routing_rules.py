@@ -96,6 +96,7 @@ DEMO_TABLE = [
     ("KONFLIKT", {}, ("MEDIATION",), 161),
     ("KONFLIKT", {"housing_estate": True}, ("MEDIATION", "HOUSING"), 160),
     ("KONFLIKT", {"minor_involved": True}, ("MEDIATION",), 161),
+    ("BEHOV", {}, ("COORD",), 170),
 ]
 
 

@@ -71,6 +71,13 @@ def _units(actor: Actor) -> sa.Select | list[int]:
     return []
 
 
+def _mine(actor: Actor) -> sa.ColumnElement[bool]:
+    """The actor's units' notifications, and those for the actor alone (a hotspot's chief)."""
+    return sa.or_(
+        InAppNotification.unit_id.in_(_units(actor)), InAppNotification.user_id == actor.user_id
+    )
+
+
 def _unread(actor: Actor) -> sa.ColumnElement[bool]:
     return ~sa.exists().where(
         InAppRead.user_id == actor.user_id, InAppRead.notification_id == InAppNotification.id
@@ -93,7 +100,7 @@ def unread(actor: Actor) -> Unread:
         return Unread(0, 0)
     recent = (
         sa.select(InAppNotification.id, InAppNotification.urgent)
-        .where(InAppNotification.unit_id.in_(_units(actor)))
+        .where(_mine(actor))
         .order_by(InAppNotification.id.desc())
         .limit(COUNT_WINDOW)
         .cte("recent")
@@ -129,6 +136,8 @@ class Item:
     # The report, only where the actor may see it: the page says what it is about in the
     # reader's language rather than the subject as it was sent.
     report: Report | None = None
+    # Where a notification without a report leads (a detected hotspot, a hotspot's page).
+    link: str | None = None
 
 
 def notifications(actor: Actor, limit: int = 100) -> list[Item]:
@@ -146,7 +155,7 @@ def notifications(actor: Actor, limit: int = 100) -> list[Item]:
     )
     rows = db.session.execute(
         sa.select(InAppNotification, read)
-        .where(InAppNotification.unit_id.in_(_units(actor)))
+        .where(_mine(actor))
         .order_by(InAppNotification.id.desc())
         .limit(limit)
     ).all()
@@ -174,6 +183,7 @@ def notifications(actor: Actor, limit: int = 100) -> list[Item]:
             report_id=n.report_id if n.report_id in visible else None,
             reference=visible[n.report_id].reference if n.report_id in visible else None,
             report=visible.get(n.report_id),
+            link=n.link if n.report_id is None and (n.link or "").startswith("/staff/") else None,
         )
         for n, was_read in rows
     ]
@@ -185,7 +195,7 @@ def mark_read(actor: Actor, notification_id: int) -> None:
         db.session.scalar(
             sa.select(InAppNotification.id).where(
                 InAppNotification.id == notification_id,
-                InAppNotification.unit_id.in_(_units(actor)),
+                _mine(actor),
             )
         )
         if receives(actor)
@@ -200,9 +210,7 @@ def mark_all_read(actor: Actor) -> None:
     """Every unread notification of the actor's units read by this user."""
     if not receives(actor):
         return
-    unread = sa.select(InAppNotification.id).where(
-        InAppNotification.unit_id.in_(_units(actor)), _unread(actor)
-    )
+    unread = sa.select(InAppNotification.id).where(_mine(actor), _unread(actor))
     _insert_reads(actor, unread)
 
 

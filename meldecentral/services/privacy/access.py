@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from meldecentral.domain import roles
 from meldecentral.extensions import db
-from meldecentral.models import Assignment, Note, Report
+from meldecentral.models import Assignment, Hotspot, HotspotReport, Note, Report
 from meldecentral.services.actor import Actor
 from meldecentral.services.errors import NotFound
 
@@ -17,10 +17,26 @@ def visible_reports(actor: Actor) -> sa.Select:
         return query
     if actor.role == roles.UNIT_MEMBER and actor.unit_id is not None:
         assigned = sa.select(Assignment.report_id).where(Assignment.unit_id == actor.unit_id)
-        return query.where(Report.id.in_(assigned))
+        if not _is_chief(actor):  # the lists' plain query for everyone else
+            return query.where(Report.id.in_(assigned))
+        # A hotspot's chief also sees the reports routed to the hotspot.
+        chief_of = (
+            sa.select(HotspotReport.report_id)
+            .join(Hotspot, Hotspot.id == HotspotReport.hotspot_id)
+            .where(Hotspot.chief_user_id == actor.user_id)
+        )
+        return query.where(sa.or_(Report.id.in_(assigned), Report.id.in_(chief_of)))
     if actor.role == roles.STREET_WORKER:
         return query.where(Report.reporter_user_id == actor.user_id)
     return query.where(sa.false())
+
+
+def _is_chief(actor: Actor) -> bool:
+    return actor.user_id is not None and bool(
+        db.session.scalar(
+            sa.select(sa.literal(1)).where(Hotspot.chief_user_id == actor.user_id).limit(1)
+        )
+    )
 
 
 def get_visible_report(actor: Actor, report_id: int) -> Report:

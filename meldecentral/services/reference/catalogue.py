@@ -76,6 +76,11 @@ def _entry(municipality_id: int) -> _Entry:
     return entry
 
 
+def kinds(municipality_id: int) -> set[str]:
+    """The report kinds the municipality's categories carry (crime, concern, need, ...)."""
+    return {c.kind for c in _entry(municipality_id).categories.values()}
+
+
 def active_category(municipality_id: int, code: str) -> CategoryInfo | None:
     return _entry(municipality_id).categories.get(code)
 

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from meldecentral import clock, metrics
 from meldecentral.db import outbox
-from meldecentral.domain import emergency, events, roles, workflow
+from meldecentral.domain import emergency, events, hotspots, roles, workflow
 from meldecentral.domain.reasons import N_, Reason
 from meldecentral.domain.reference import new_reference
 from meldecentral.extensions import db
@@ -84,6 +84,20 @@ def active_category(municipality_id: int, code: str) -> catalogue.CategoryInfo:
             "invalid report", {"category": [Reason("unknown category %(code)r", code=code)]}
         )
     return category
+
+
+def _check_kind(actor: Actor, category: catalogue.CategoryInfo, kind: str | None) -> None:
+    """The kind is one the municipality's categories carry (data, not a list in code); a need
+    ("what is needed here") is filed by staff in the field, never by a resident."""
+    if kind is not None and kind not in catalogue.kinds(actor.municipality_id):
+        raise ValidationFailed(
+            "invalid report", {"kind": [Reason("unknown kind %(kind)r", kind=kind)]}
+        )
+    if not actor.is_staff and hotspots.NEED in (category.kind, kind):
+        raise ValidationFailed(
+            "invalid report",
+            {"category": [Reason(N_("needs are filed by staff; choose another category"))]},
+        )
 
 
 def resolve_category(municipality_id: int, code: str) -> Category:
@@ -246,6 +260,7 @@ def submit_report(actor: Actor, data: dict, *, idempotency_key: str | None = Non
             return _replay(existing, fingerprint)
 
     category = active_category(municipality_id, data["category"])
+    _check_kind(actor, category, data.get("kind"))
     district_id = resolve_district(municipality_id, data)
 
     guard = emergency.assess(
@@ -296,6 +311,7 @@ def submit_report(actor: Actor, data: dict, *, idempotency_key: str | None = Non
         "occurred_at": data.get("occurred_at"),
         "lat": data.get("lat"),
         "lon": data.get("lon"),
+        "h3_cell": hotspots.cell_of(data.get("lat"), data.get("lon")),
         "district_id": district_id,
         "address_text": data.get("address_text"),
         "minor_involved": data.get("minor_involved", False),

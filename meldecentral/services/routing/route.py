@@ -33,6 +33,7 @@ from meldecentral.models import Assignment, Delivery, Report, RoutingDecision, U
 from meldecentral.services.actor import SYSTEM
 from meldecentral.services.delivery import plan
 from meldecentral.services.errors import ValidationFailed
+from meldecentral.services.hotspots import chiefs
 from meldecentral.services.reports import history, status
 from meldecentral.services.routing import assign
 from meldecentral.services.routing.rulebook import facts_of, load_rules
@@ -76,6 +77,7 @@ def route_reports(
     # objects weakly, and an alert's webhook secret is its unit's (no query per delivery).
     db.session.info.setdefault(plan.PLANNED_KEY, []).extend(units.active.values())
     now = clock.now()
+    open_hotspots = chiefs.OpenHotspots({report.municipality_id for report, _ in locked.values()})
     rows: list[dict] = []  # the new assignments, in order
     routed: list[tuple[Report, list[Unit], str]] = []
     for report_id in sorted(locked):
@@ -84,7 +86,10 @@ def route_reports(
             continue
         if trigger == CREATED and routed_before:
             continue
-        chosen, why, contact = _decide(report, trigger, units)
+        # Inside an active temporary hotspot: to its chief as well, whatever the rules say.
+        found = chiefs.matches(report, open_hotspots, again=routed_before)
+        chosen, why, contact = _decide(report, trigger, units, found)
+        chiefs.route_to_chiefs(report, found)
         if chosen:
             rows += [
                 assign.plan_row(report, unit, why, now, contact=unit.code in contact)
@@ -140,9 +145,12 @@ def route_reports(
     return planned
 
 
-def _decide(report: Report, trigger: str, units: _Units) -> tuple[list[Unit], str, tuple[str, ...]]:
-    """The report's decision, stored with its trace; the units it adds, and the codes of those
-    given the reporter's contact."""
+def _decide(
+    report: Report, trigger: str, units: _Units, found: list[chiefs.ChiefMatch] = ()
+) -> tuple[list[Unit], str, tuple[str, ...]]:
+    """The report's decision, stored with its trace (and the hotspots ``found``, whose chiefs
+    it goes to as well); the units it adds, and the codes of those given the reporter's
+    contact."""
     decision = decide(load_rules(report.municipality_id), facts_of(report))
     assigned = {units.code_of.get(a.unit_id) for a in report.assignments}
     added = [code for code in decision.units if code not in assigned]
@@ -152,8 +160,15 @@ def _decide(report: Report, trigger: str, units: _Units) -> tuple[list[Unit], st
             "unknown unit", {"units": [Reason("unknown unit %(code)r", code=c) for c in unknown]}
         )
     chosen = [units.active[report.municipality_id, code] for code in added]
-    why = decision.explain()
-    store_decision(report, decision, why, trigger, [unit.code for unit in chosen])
+    why = decision.explain()  # the assignments' reason: the rules'
+    store_decision(
+        report,
+        decision,
+        "; ".join([why, *(match.explain() for match in found)]),
+        trigger,
+        [unit.code for unit in chosen],
+        [m.trace() for m in found],
+    )
     if not chosen and decision.unrouted:
         history.append(report.id, SYSTEM, "unrouted", data={"why": why})
     return chosen, why, decision.contact_units
@@ -232,7 +247,12 @@ def _insert_from_arrays(columns: tuple[str, ...]) -> sa.Insert:
 
 
 def store_decision(
-    report: Report, decision: Decision, why: str, trigger: str, added: list[str]
+    report: Report,
+    decision: Decision,
+    why: str,
+    trigger: str,
+    added: list[str],
+    hotspots: list[dict] = (),
 ) -> None:
     """The decision with its trace, a Core row written with the unit of work."""
     tx.defer_insert(
@@ -242,7 +262,7 @@ def store_decision(
             "trigger": trigger,
             "units": list(decision.units),
             "added_units": added,
-            "matched": [asdict(m) for m in decision.matched],
+            "matched": [asdict(m) for m in decision.matched] + list(hotspots),
             "unrouted": decision.unrouted,
             "explanation": why,
         },
