@@ -40,7 +40,10 @@ def page_languages() -> tuple[str, ...]:
     known = request.environ.get(_CACHE)
     if known is None:
         if _resident_page():
-            known = languages.resident_languages(municipalities.current().code)
+            # (no municipality: an unknown path prefix, answered with the site's 404 page)
+            served = municipalities.current()
+            code = served.code if served else current_app.config["DEFAULT_MUNICIPALITY"]
+            known = languages.resident_languages(code)
         else:
             known = languages.staff_languages()
         request.environ[_CACHE] = known

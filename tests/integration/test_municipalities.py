@@ -130,6 +130,14 @@ OWN = {
     ("GET", "/staff/dashboard"),
     ("GET", "/staff/map"),
     ("GET", "/staff/map/points"),
+    # hotspots and detections: the municipality's own (a hotspot or detection id is an object)
+    ("GET", "/staff/hotspots"),
+    ("GET", "/staff/hotspots/detections"),
+    ("GET", "/staff/hotspots/new"),
+    ("POST", "/staff/hotspots/new"),
+    # the municipality's resident languages
+    ("GET", "/admin/languages"),
+    ("POST", "/admin/languages"),
     # the public facts and open data: the request's municipality's figures only
     ("GET", "/api/v1/public/facts"),
     ("GET", "/facts"),
