@@ -12,6 +12,7 @@ from meldecentral.models.delivery import (
 from meldecentral.models.org import Category, Unit
 from meldecentral.models.outbox import OutboxEvent
 from meldecentral.models.place import District, Municipality
+from meldecentral.models.push import PushSubscription
 from meldecentral.models.report import (
     Assignment,
     EmergencyRedirect,
@@ -45,6 +46,7 @@ __all__ = [
     "Municipality",
     "Note",
     "OutboxEvent",
+    "PushSubscription",
     "Report",
     "ReportEvent",
     "ReportDailyCount",

@@ -14,7 +14,7 @@ from meldecentral import clock
 from meldecentral.i18n import LANGUAGE_NAMES, text_direction
 from meldecentral.pages import install_error_handlers
 
-ROUTE_MODULES = ("public", "staff", "triage", "photos", "inbox", "views", "notices", "admin")
+ROUTE_MODULES = ("public", "staff", "triage", "photos", "inbox", "views", "notices", "admin", "pwa")
 
 public_bp = Blueprint("public", __name__)
 staff_bp = Blueprint("staff", __name__, url_prefix="/staff")
