@@ -134,12 +134,12 @@ def api_submit():
         fields = {name: [say(r) for r in reasons] for name, reasons in exc.fields.items()}
         return _json_error(exc.status, exc.code, _("Please check the report."), fields)
     report = submission.report
-    # A replay stores the photo only if the first send did not get that far (its answer lost
-    # after the report was made): still one photo per queued report.
+    # A replay stores the photo too if the first send did not get that far (its answer lost
+    # after the report was made); the service keeps it to one photo per queued report.
     photo_problem = None
-    if photo and (not submission.replayed or not attachments.list_attachments(report.id)):
+    if photo:
         try:
-            attachments.store_attachment(who, report.id, photo)
+            attachments.store_attachment(who, report.id, photo, first_only=True)
         except ValidationFailed as exc:
             photo_problem = "; ".join(say(m) for ms in exc.fields.values() for m in ms)
     out = {

@@ -113,9 +113,14 @@
   // Sends what waits, oldest first; one round at a time in this context. The answer says how
   // it went: {sent: [...], offline, relogin, emergency}. A network failure ends the round: the
   // rest waits for the next one (online, Background Sync, the next page load).
+  // The page and the service worker may both start a round (online, Background Sync): the
+  // Web Locks API makes them take turns, so the second finds the first's reports gone.
   function flush(opts) {
     if (flushing) return flushing;
-    flushing = round(opts).finally(function () { flushing = null; });
+    var locks = root.navigator && root.navigator.locks;
+    var go = function () { return round(opts); };
+    flushing = (locks ? locks.request("mc-outbox", go) : go())
+      .finally(function () { flushing = null; });
     return flushing;
   }
 
