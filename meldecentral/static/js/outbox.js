@@ -126,6 +126,11 @@
 
   async function round(opts) {
     var result = { sent: [], refused: 0, offline: false, relogin: false, emergency: null };
+    // Nothing waiting (for this user, where the page knows it): no request at all.
+    var waiting = await run("outbox", "readonly", function (s) { return s.getAll(); });
+    if (!waiting.some(function (x) { return !x.error && (!opts.user || x.user === opts.user); })) {
+      return result;
+    }
     var who;
     try { who = await session(opts.csrfUrl); } catch (e) { result.offline = true; return result; }
     if (!who) { result.relogin = true; return result; }

@@ -169,7 +169,7 @@
   if (!user || !box || !window.indexedDB) return;
   user = String(user);
   var queueForm = form && d.queueEndpoint ? form : null;
-  var queue = queueForm ? { endpoint: d.queueEndpoint, csrfUrl: d.csrfUrl } : null;
+  var queue = queueForm ? { endpoint: d.queueEndpoint, csrfUrl: d.csrfUrl, user: user } : null;
 
   function newKey() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
