@@ -62,12 +62,13 @@ def service_worker():
     body = render_template(
         "pwa/sw.js",
         version=app_version(),
-        shell=shell_urls(),
+        kept=shell_urls(),
         form_url=url_for("staff.new_report"),
         queue_endpoint=url_for("staff.api_submit"),
         csrf_url=url_for("staff.csrf_token"),
         outbox_js=url_for("static", filename="js/outbox.js"),
         texts=_notification_texts(),
+        icon=url_for("static", filename="img/icon-192.png"),
     )
     headers = {
         "Content-Type": "text/javascript; charset=utf-8",

@@ -108,10 +108,11 @@ def test_a_units_alert_is_pushed_and_shown_on_the_phone(browser, live):
         shown = poll(
             page,
             "navigator.serviceWorker.ready.then(r => r.getNotifications())"
-            ".then(list => list.map(n => n.title + ' | ' + n.body))"
+            ".then(list => list.map(n => n.title + ' | ' + n.body + ' | ' + n.data.url))"
             ".then(texts => texts.length ? texts : null)",
         )
-        assert shown == [f"Meldecentral | Ny melding {reference}"]
+        # A click opens the report, on this site (the link's path, whatever PUBLIC_BASE_URL).
+        assert shown == [f"Meldecentral | Ny melding {reference} | {live.url}/staff/reports/{rid}"]
     finally:
         context.close()
         service.close()

@@ -11,10 +11,11 @@ importScripts({{ outbox_js|tojson }});
 
 var VERSION = {{ version|tojson }};
 var CACHE = "mc-shell-" + VERSION;
-var SHELL = {{ shell|tojson }};
+var SHELL = {{ kept|tojson }};
 var FORM = {{ form_url|tojson }};
 var QUEUE = { endpoint: {{ queue_endpoint|tojson }}, csrfUrl: {{ csrf_url|tojson }} };
 var TEXTS = {{ texts|tojson }};
+var ICON = {{ icon|tojson }};
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(CACHE).then(function (cache) {
@@ -75,10 +76,12 @@ self.addEventListener("message", function (event) {
   if (event.data === "mc-outbox-flush") event.waitUntil(self.MCOutbox.flush(QUEUE));
 });
 
-function sameOrigin(link) {
+// The link's path on this site: a push never opens another origin (and PUBLIC_BASE_URL may name
+// this site differently from the address the phone uses).
+function onThisSite(link) {
   try {
     var url = new URL(link, self.location.origin);
-    return url.origin === self.location.origin ? url.href : self.location.origin + "/";
+    return new URL(url.pathname + url.search, self.location.origin).href;
   } catch (e) {
     return self.location.origin + "/";
   }
@@ -91,8 +94,8 @@ self.addEventListener("push", function (event) {
   event.waitUntil(self.registration.showNotification(TEXTS.title, {
     body: text,
     tag: data.message_id || data.reference || "mc",
-    icon: SHELL[5],
-    data: { url: sameOrigin(data.link || "/") },
+    icon: ICON,
+    data: { url: onThisSite(data.link || "/") },
     requireInteraction: data.urgency === "high"
   }));
 });
