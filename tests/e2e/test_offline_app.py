@@ -2,6 +2,7 @@
 that installed the service worker, the network is cut BEFORE the form is loaded: the form
 opens from the worker's cache, is filled with a photo and queued (IndexedDB), the page is
 closed and opened again, the network returns, and exactly one report (with its photo) is made.
+A form closed half way, before Send, is there again, photo included, when the form reopens.
 The bytes the page takes over the network are recorded for docs/offline.md (first load, and a
 load with the worker's cache), and the cached load must take less: the cache is what serves
 it."""
@@ -87,6 +88,18 @@ def test_the_form_opens_offline_and_its_report_is_sent_once(browser, live, tmp_p
         page.fill("#text", TEXT)
         page.select_option("#district", "3")
         page.set_input_files("#photo", str(photo))
+        # Closed before sending: the form as filled, photo included, is there when it reopens.
+        poll(
+            page,
+            "MCOutbox.draft(document.querySelector('form[data-report-form]').dataset.user)"
+            ".then(d => !!(d && d.photo && d.body.district === 3))",
+        )
+        page.close()
+        page = context.new_page()
+        page.goto(live.url + "/staff/report")
+        poll(page, "document.querySelector('#photo').files.length === 1")
+        assert page.input_value("#text") == TEXT
+        assert page.input_value("#district") == "3"
         page.click("main form[data-report-form] button[type=submit]")
         page.wait_for_selector("[data-outbox]:not([hidden]) [data-outbox-list] li")
         assert page.input_value("#text") == ""  # queued: the form is ready for the next one

@@ -6,7 +6,7 @@
    signed-in user): only that user's reports are sent, nothing is sent for someone else. */
 (function (root) {
   "use strict";
-  var DB = "meldecentral", DB_VERSION = 1, KEEP_SENT = 20;
+  var DB = "meldecentral", DB_VERSION = 2, KEEP_SENT = 20;
   var opening = null, flushing = null;
 
   function open() {
@@ -18,6 +18,10 @@
         ["outbox", "sent"].forEach(function (name) {
           if (!db.objectStoreNames.contains(name)) db.createObjectStore(name, { keyPath: "key" });
         });
+        // The form being filled, one per user, saved as it is typed (photo included).
+        if (!db.objectStoreNames.contains("draft")) {
+          db.createObjectStore("draft", { keyPath: "user" });
+        }
       };
       req.onsuccess = function () { resolve(req.result); };
       req.onerror = function () { opening = null; reject(req.error); };
@@ -66,6 +70,15 @@
           return run("sent", "readwrite", function (s) { return s.delete(x.key); });
         }));
       });
+    },
+    draft: function (user) {
+      return run("draft", "readonly", function (s) { return s.get(String(user)); });
+    },
+    saveDraft: function (draft) {
+      return run("draft", "readwrite", function (s) { return s.put(draft); });
+    },
+    dropDraft: function (user) {
+      return run("draft", "readwrite", function (s) { return s.delete(String(user)); });
     },
     flush: flush
   };

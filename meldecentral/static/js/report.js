@@ -430,7 +430,45 @@
     return !!(photo && photo.files && photo.files.length);
   }
 
+  /* ---------- the form being filled survives a closed browser ---------- */
+  var draftTimer = null;
+
+  function saveDraft() {
+    clearTimeout(draftTimer);
+    draftTimer = setTimeout(function () {
+      var body = collect(), photo = hasPhoto() ? form.elements.photo.files[0] : null;
+      var started = body.category || body.text || photo || body.address_text ||
+        body.lat !== undefined || body.district !== undefined;
+      (started ? box.saveDraft({ user: user, body: body, photo: photo,
+                                 photoName: photo ? photo.name : null,
+                                 savedAt: new Date().toISOString() })
+               : box.dropDraft(user)).catch(function () {});
+    }, 300);
+  }
+
+  // Only into an empty form: a page the server sent back with problems keeps what it shows.
+  function restoreDraft() {
+    if (document.querySelector("[data-error-summary]") || form.elements.text.value) {
+      return Promise.resolve();
+    }
+    return box.draft(user).then(function (draft) {
+      if (!draft) return;
+      fill(draft.body);
+      if (draft.photo && window.DataTransfer) {
+        var files = new DataTransfer();
+        files.items.add(new File([draft.photo], draft.photoName || "photo",
+                                 { type: draft.photo.type }));
+        form.elements.photo.files = files.files;
+      }
+    }).catch(function () {});
+  }
+
+  form.addEventListener("input", saveDraft);
+  form.addEventListener("change", saveDraft);
+  restoreDraft();
+
   form.addEventListener("submit", function (event) {
+    clearTimeout(draftTimer);
     var body = collect();
     if (!body.category || !body.text || (body.lat === undefined && body.district === undefined)) {
       if (!navigator.onLine) {  // no network to ask the server: say it here, all at once
@@ -460,6 +498,8 @@
       if (used) key = newKey();
       return box.put({ key: key, user: user, createdAt: new Date().toISOString(), label: label,
                        body: body, photo: photo, photoName: photo ? photo.name : null });
+    }).then(function () {
+      return box.dropDraft(user);
     }).then(function () {
       form.reset();
       form.elements.submission_token.value = newKey();  // the next report is a new one
