@@ -26,8 +26,9 @@ HERE = ROOT / "meldecentral"
 
 @functools.cache
 def app_version() -> str:
-    """The project's version (pyproject.toml) and a short hash of the static files and the
-    templates: what the worker keeps changes only with these."""
+    """The project's version (pyproject.toml) and a short hash of the static files, the
+    templates and the npm lock file (Leaflet's version): what the worker keeps changes only
+    with these."""
     with open(ROOT / "pyproject.toml", "rb") as f:
         version = tomllib.load(f)["project"]["version"]
     digest = hashlib.sha256()
@@ -35,6 +36,9 @@ def app_version() -> str:
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
             digest.update(path.relative_to(HERE).as_posix().encode())
             digest.update(path.read_bytes())
+    lock = ROOT / "package-lock.json"
+    if lock.is_file():
+        digest.update(lock.read_bytes())
     return f"{version}-{digest.hexdigest()[:10]}"
 
 

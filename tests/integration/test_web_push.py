@@ -142,3 +142,19 @@ def test_a_subscription_is_checked_and_kept_once_per_browser(app):
         db.session.scalar(sa.select(sa.func.count(Delivery.id)).where(Delivery.audience == "staff"))
         == 0
     )
+
+
+def test_the_service_worker_is_served_from_the_root_with_the_apps_version(client):
+    from meldecentral.web.pwa import app_version
+
+    res = client.get("/sw.js")
+    assert res.status_code == 200
+    assert res.headers["Service-Worker-Allowed"] == "/"
+    assert res.headers["Cache-Control"] == "no-cache"
+    assert res.mimetype == "text/javascript"
+    body = res.get_data(as_text=True)
+    assert f'var VERSION = "{app_version()}";' in body  # the cache's name: mc-shell-<version>
+    assert '"/vendor/leaflet/leaflet.js"' in body and '"/staff/report"' in body
+    manifest = client.get("/manifest.webmanifest")
+    assert manifest.mimetype == "application/manifest+json"
+    assert manifest.json["scope"] == "/" and manifest.json["icons"]
