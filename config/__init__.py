@@ -168,6 +168,10 @@ class Config:
     # Security headers (security.py): HSTS only where every visitor arrives over HTTPS.
     HSTS_ENABLED = False
     HSTS_MAX_AGE = 365 * 24 * 3600
+    # Web Push (notifications/webpush.py): the VAPID key pair (`flask push keys` makes one;
+    # development makes one into instance/vapid.json). The public key goes to the pages, the
+    # private key (WEBPUSH_VAPID_PRIVATE_KEY, a channel setting) signs the pushes.
+    WEBPUSH_VAPID_PUBLIC_KEY: str | None = None
     TESTING = False
     DEBUG = False
 
@@ -267,6 +271,7 @@ def load_config(
         "METRICS_TOKEN",
         "MAP_TILE_URL",
         "MAP_TILE_ATTRIBUTION",
+        "WEBPUSH_VAPID_PUBLIC_KEY",
         *declared,
     ):
         if env.get(key):

@@ -21,6 +21,8 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
         INSTANCE.mkdir(exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _development_secret()
+    if app.config["ENV_NAME"] == "development":
+        _development_vapid(app)
     register_extensions(app)
     register_channels(app)
     register_request_hooks(app)
@@ -41,6 +43,18 @@ def _development_secret() -> str:
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def _development_vapid(app: Flask) -> None:
+    """Web Push keys kept in instance/ (vapid.json), so that `make run` has push alerts;
+    production sets WEBPUSH_VAPID_PUBLIC_KEY and WEBPUSH_VAPID_PRIVATE_KEY (`flask push keys`)."""
+    from meldecentral import vapid
+
+    if app.config.get("WEBPUSH_VAPID_PUBLIC_KEY") or app.config.get("WEBPUSH_VAPID_PRIVATE_KEY"):
+        return  # the operator's own pair
+    keys = vapid.development_keys(INSTANCE)
+    app.config["WEBPUSH_VAPID_PUBLIC_KEY"] = keys["public"]
+    app.config["WEBPUSH_VAPID_PRIVATE_KEY"] = keys["private"]
 
 
 def register_extensions(app: Flask) -> None:
@@ -82,11 +96,16 @@ def register_channels(app: Flask) -> None:
     from collections import ChainMap
 
     import notifications
-    from meldecentral.services.delivery import channels
+    from meldecentral.services.delivery import channels, push
     from meldecentral.services.delivery.in_app import store_in_app
     from workers.channels import send_message
 
-    notifications.configure(ChainMap({"IN_APP_STORE": store_in_app}, app.config))
+    handed_over = {
+        "IN_APP_STORE": store_in_app,
+        "WEBPUSH_SUBSCRIPTIONS": push.subscriptions_for,
+        "WEBPUSH_OUTCOME": push.record_outcome,
+    }
+    notifications.configure(ChainMap(handed_over, app.config))
     app.extensions[channels.DESCRIBED] = notifications.discover()
     app.extensions[channels.SENDER] = send_message
 

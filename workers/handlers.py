@@ -137,9 +137,11 @@ def _status_changed(payload: dict) -> list[int]:
     # Rejected and merged reports are left out of the statistics: recount when that changes.
     if {payload.get("from"), payload.get("to")} & set(stats.NOT_COUNTED):
         stats.refresh_report_day(payload["report_id"])
+    planned = []
     if payload.get("to") == "merged":
-        return plan.plan_reporter_merged(payload["report_id"])
-    return []
+        planned += plan.plan_reporter_merged(payload["report_id"])
+    # A street worker is told when their report is routed and when it is closed.
+    return planned + plan.plan_street_worker_update(payload["report_id"], payload.get("to"))
 
 
 @handles(events.ASSIGNMENT_STATUS_CHANGED)

@@ -351,6 +351,20 @@ def register(app: Flask) -> None:
     from meldecentral.cli.stack import stack_command
 
     app.cli.add_command(catalogues_group)
+
+    @app.cli.group("push")
+    def push_group():
+        """Web Push (VAPID) keys."""
+
+    @push_group.command("keys")
+    def push_keys():
+        """Print a new VAPID key pair as environment settings (keep the private one secret)."""
+        from meldecentral import vapid
+
+        keys = vapid.generate()
+        click.echo(f"WEBPUSH_VAPID_PUBLIC_KEY={keys['public']}")
+        click.echo(f"WEBPUSH_VAPID_PRIVATE_KEY={keys['private']}")
+
     app.cli.add_command(demo_group)
     app.cli.add_command(open311_group)
     app.cli.add_command(routing_group)

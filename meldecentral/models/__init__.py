@@ -15,6 +15,7 @@ from meldecentral.models.open311 import Open311Client
 from meldecentral.models.org import Category, CategoryGroup, Unit
 from meldecentral.models.outbox import OutboxEvent
 from meldecentral.models.place import District, Municipality
+from meldecentral.models.push import PushSubscription
 from meldecentral.models.report import (
     Assignment,
     EmergencyRedirect,
@@ -65,6 +66,7 @@ __all__ = [
     "Note",
     "Open311Client",
     "OutboxEvent",
+    "PushSubscription",
     "Report",
     "ReportEvent",
     "ReportDailyCount",

@@ -32,6 +32,7 @@ ROUTE_MODULES = (
     "admin",
     "open311_keys",
     "platform",
+    "pwa",
 )
 
 public_bp = Blueprint("public", __name__)

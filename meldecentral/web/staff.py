@@ -4,6 +4,8 @@ once when the signal returns) and "my reports"."""
 
 from __future__ import annotations
 
+import json
+
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -86,14 +88,16 @@ def sent(report_id: int):
 @bp.get("/api/csrf")
 @login_required
 def csrf_token():
-    """A fresh token for a queued report whose page token expired while the phone was offline."""
-    return jsonify({"token": generate_csrf()})
+    """A fresh token for the reports waiting on the phone (outbox.js), and who is signed in:
+    the phone sends only that user's reports."""
+    return jsonify({"token": generate_csrf(), "user": str(current_user.id)})
 
 
 @bp.post("/api/reports")
 def api_submit():
-    """Same-origin JSON for the form's on-phone queue: the session authenticates, the
-    X-CSRFToken header protects, the Idempotency-Key makes a resend return the same report."""
+    """Same-origin JSON for the form's on-phone outbox: the session authenticates, the
+    X-CSRFToken header protects, the Idempotency-Key makes a resend return the same report.
+    A report with a photo comes as multipart (``report``: the JSON, ``photo``: the file)."""
     if not current_user.is_authenticated:
         return _json_error(401, "unauthorized", _("Sign in again to send the waiting reports."))
     if current_user.role != roles.STREET_WORKER:
@@ -101,7 +105,7 @@ def api_submit():
     key = request.headers.get("Idempotency-Key", "")
     if not 8 <= len(key) <= 100:
         return _json_error(422, "validation_error", "Idempotency-Key: 8 to 100 characters")
-    body = request.get_json(silent=True)
+    body, photo = _queued_body()
     if not isinstance(body, dict):
         return _json_error(400, "invalid_json", "the body must be a JSON object")
     # The page's own checks, so that a refused report names its problems per form field in
@@ -130,14 +134,35 @@ def api_submit():
         fields = {name: [say(r) for r in reasons] for name, reasons in exc.fields.items()}
         return _json_error(exc.status, exc.code, _("Please check the report."), fields)
     report = submission.report
+    # A replay stores the photo too if the first send did not get that far (its answer lost
+    # after the report was made); the service keeps it to one photo per queued report.
+    photo_problem = None
+    if photo:
+        try:
+            attachments.store_attachment(who, report.id, photo, first_only=True)
+        except ValidationFailed as exc:
+            photo_problem = "; ".join(say(m) for ms in exc.fields.values() for m in ms)
     out = {
         "id": report.id,
         "reference": report.reference,
         "status": report.status,
         "replayed": submission.replayed,
         "url": url_for("staff.sent", report_id=report.id),
+        "photo_problem": photo_problem,
     }
     return jsonify(out), 200 if submission.replayed else 201
+
+
+def _queued_body():
+    """The queued report: a JSON body, or, with a photo, a multipart body whose ``report`` part
+    is that JSON and whose ``photo`` part is the photo."""
+    if request.mimetype != "multipart/form-data":
+        return request.get_json(silent=True), None
+    try:
+        body = json.loads(request.form.get("report", ""))
+    except ValueError:
+        return None, None
+    return body, request.files.get("photo") or None
 
 
 def _json_error(status: int, code: str, message: str, fields=None, **extra):

@@ -80,10 +80,8 @@ def test_without_network_the_report_waits_and_is_sent_once(phone, live):
     page.reload()
     page.wait_for_load_state("networkidle")
     assert count(live, Report) == before + 1
-    assert page.evaluate(
-        "Object.keys(localStorage).filter(k => k.startsWith('mc-outbox'))"
-        ".map(k => JSON.parse(localStorage[k]).length)"
-    ) == [0]
+    user = str(live.users["street_worker"].id)
+    assert page.evaluate(f"MCOutbox.waiting('{user}').then(items => items.length)") == 0
 
 
 def test_resident_reports_anonymously_and_follows_it(phone, live):

@@ -1,7 +1,7 @@
 """Issue 16, items 9, 10 and 12 on a phone: one report per form however often Send is
 pressed, every problem named at once in a summary on top, and a street worker's report that
-neither a photo without network nor a refusal by the server loses. Screenshots under
-test-artifacts/screenshots/ (the 5x ones)."""
+a refusal by the server does not lose (a photo without network waits with its report:
+test_offline_app.py). Screenshots under test-artifacts/screenshots/ (the 5x ones)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import time
 from contextlib import contextmanager
 
 import sqlalchemy as sa
-from PIL import Image
 
 from meldecentral.models import Report
 from tests.e2e.conftest import SHOTS, count, focused_on, shot, sign_in
@@ -133,37 +132,6 @@ def test_without_network_every_missing_field_is_named_at_once(phone, live):
     assert page.input_value("#address_text") == "Under broen"
     view_shot(page, "58-offline-missing-fields")
     phone.set_offline(False)
-
-
-def test_a_photo_without_network_is_said_before_sending_and_loses_nothing(phone, live, tmp_path):
-    """Item 12: a report with a photo, no network."""
-    photo = tmp_path / "wall.png"
-    Image.new("RGB", (60, 40), "red").save(photo)
-    page = phone.new_page()
-    sign_in(page, live, "street_worker")
-    page.goto(live.url + "/staff/report")
-    before = count(live, Report)
-    phone.set_offline(True)
-    choose_category(page, "HAERVAERK")
-    page.fill("#text", "Graffiti på muren, med billede, uden signal.")
-    page.select_option("#district", "4")
-    page.set_input_files("#photo", str(photo))
-    # Said as soon as the photo is chosen, before any Send.
-    page.wait_for_selector("[data-photo-problem]:not([hidden])")
-    page.click(SEND)
-    # Still here (no browser offline page), with everything typed.
-    assert page.url.endswith("/staff/report")
-    assert page.input_value("#text") == "Graffiti på muren, med billede, uden signal."
-    assert page.is_visible("[data-photo-problem]")
-    shot(page, "54-photo-needs-network")
-    # Without the photo, the report waits on the phone and is sent when the network returns.
-    page.click("[data-photo-remove]")
-    page.click(SEND)
-    page.wait_for_selector("[data-outbox]:not([hidden]) [data-outbox-list] li")
-    assert count(live, Report) == before
-    phone.set_offline(False)
-    page.wait_for_selector("[data-sent-reference]", timeout=15_000)
-    assert count(live, Report) == before + 1
 
 
 def test_a_queued_report_the_server_refuses_can_be_corrected_and_resent(phone, live):

@@ -312,6 +312,11 @@ def reporter_page(action: str, before=None) -> Callable[[World], str]:
 
 REPORT_BODY = {"category": "NABO", "text": "Larm om natten.", **NORREBRO}
 
+# A browser's Web Push subscription, as PushSubscription.toJSON() gives it.
+PUSH_SUBSCRIPTION = {
+    "endpoint": "https://push.example.org/send/matrix",
+    "keys": {"p256dh": "B" + "A" * 86, "auth": "c2VjcmV0LWF1dGg"},
+}
 LOGIN = "302 to /login"  # a page's answer to the signed out: go and sign in
 
 Body = dict | Callable[[World], dict] | None
@@ -563,6 +568,9 @@ MATRIX: dict[tuple[str, str], tuple[Request | Page, tuple[int | str, ...]]] = {
                                                     (200, 200, 200, 200, 200, 200, 200)),
     # Pages: the session cookie of a sign-in through /login; POSTs with a valid CSRF token.
     ("GET", "/"): (Page("/"),                       (200, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/sw.js"): (Page("/sw.js"),             (200, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/manifest.webmanifest"): (Page("/manifest.webmanifest"),
+                                                    (200, 200, 200, 200, 200, 200, 200)),
     ("GET", "/emergency"): (Page("/emergency"),     (200, 200, 200, 200, 200, 200, 200)),
     ("GET", "/favicon.ico"): (Page("/favicon.ico"), (301, 301, 301, 301, 301, 301, 301)),
     ("GET", "/lang/<code>"): (Page("/lang/en"),     (302, 302, 302, 302, 302, 302, 302)),
@@ -627,6 +635,11 @@ MATRIX: dict[tuple[str, str], tuple[Request | Page, tuple[int | str, ...]]] = {
         Page("/staff/api/reports", json=REPORT_BODY,
              headers=lambda w: {"Idempotency-Key": f"matrix-{w.report_id}"}),
                                                     (401, 201, 201, 403, 403, 403, 403)),
+    ("POST", "/staff/push/subscribe"): (Page("/staff/push/subscribe", json=PUSH_SUBSCRIPTION),
+                                                    (LOGIN, 201, 201, 201, 201, 201, 403)),
+    ("POST", "/staff/push/unsubscribe"): (
+        Page("/staff/push/unsubscribe", json={"endpoint": PUSH_SUBSCRIPTION["endpoint"]}),
+                                                    (LOGIN, 200, 200, 200, 200, 200, 200)),
     ("GET", "/staff/report/sent/<int:report_id>"): (Page("/staff/report/sent/{w.report_id}"),
                                                     (LOGIN, 200, 404, 403, 403, 403, 403)),
     ("GET", "/staff/mine"): (Page("/staff/mine"),   (LOGIN, 200, 200, 403, 403, 403, 403)),

@@ -499,7 +499,7 @@ def test_configure_builds_every_declared_channel_from_its_settings(empty_registr
         }
     )
 
-    assert sorted(channels) == ["email", "in_app", "sms", "webhook"]
+    assert sorted(channels) == ["email", "in_app", "sms", "webhook", "webpush"]
     assert notifications.get("in_app").store == stored.append
     mail = notifications.get("email")
     assert isinstance(mail, EmailChannel) and isinstance(mail, notifications.Channel)
@@ -533,12 +533,13 @@ def test_declared_defaults_apply_where_a_setting_is_missing(empty_registry):
 
 def test_each_channel_declares_its_label_settings_and_address():
     described = notifications.discover()
-    assert list(described) == ["email", "in_app", "sms", "webhook"]
+    assert list(described) == ["email", "in_app", "sms", "webhook", "webpush"]
     assert {name: d.label for name, d in described.items()} == {
         "email": "E-mail",
         "in_app": "In-app",
         "sms": "SMS",
         "webhook": "Webhook",
+        "webpush": "Web Push",
     }
     fields = {name: d.address and d.address.field for name, d in described.items()}
     assert fields == {
@@ -546,6 +547,7 @@ def test_each_channel_declares_its_label_settings_and_address():
         "in_app": None,  # the unit itself is the recipient
         "sms": "sms_number",
         "webhook": "webhook_url",
+        "webpush": None,  # the unit's members' (or a user's) browsers that subscribed
     }
     assert described["webhook"].address.secret.field == "webhook_secret"
     assert described["webhook"].address.secret.generate().startswith("whsec_")
@@ -561,7 +563,9 @@ def test_each_channel_declares_its_label_settings_and_address():
         "SMTP_PORT",
         "SMTP_STARTTLS",
         "SMTP_USER",
-    ]  # not IN_APP_STORE: the app hands that over, no operator sets it
+        "WEBPUSH_VAPID_PRIVATE_KEY",
+        "WEBPUSH_VAPID_SUBJECT",
+    ]  # not IN_APP_STORE nor WEBPUSH_SUBSCRIPTIONS: the app hands those over
     with pytest.raises(TypeError):
         described["fax"] = described["email"]  # read-only
 
@@ -610,7 +614,7 @@ def test_a_new_channel_is_one_declaration(empty_registry, monkeypatch):
 
 def test_get_unknown_channel_names_what_exists(empty_registry):
     notifications.configure({})
-    with pytest.raises(KeyError, match=r"'nope'.*email, in_app, sms, webhook"):
+    with pytest.raises(KeyError, match=r"'nope'.*email, in_app, sms, webhook, webpush"):
         notifications.get("nope")
 
 

@@ -20,7 +20,7 @@ from meldecentral.db import bulk, tx
 from meldecentral.extensions import db
 from meldecentral.models import Assignment, Delivery, Report, Unit
 from meldecentral.models.delivery import SENDING
-from meldecentral.services.delivery import channels, send, texts
+from meldecentral.services.delivery import channels, push, send, texts
 from meldecentral.services.reference import municipalities
 
 PLANNED_KEY = "mc_planned_deliveries"
@@ -265,6 +265,40 @@ def _reporter_row(report: Report, dedupe_key: str, text=None) -> dict | None:
         "status": "pending",
         "attempts": 0,
     }
+
+
+# A street worker's own report: the statuses they are told of, and the kind their push names.
+STREET_WORKER_NEWS = {"routed": "report.routed", "resolved": "report.resolved"}
+PUSH = "webpush"
+
+
+def plan_street_worker_update(report_id: int, status: str) -> list[int]:
+    """A street worker's report was routed or closed: a push to their phones, if they turned
+    push alerts on (no subscription, no delivery: nothing to dead-letter)."""
+    kind = STREET_WORKER_NEWS.get(status)
+    report = db.session.get(Report, report_id) if kind else None
+    if report is None or report.reporter_user_id is None:
+        return []
+    if not push.has_subscriptions(report.reporter_user_id):
+        return []
+    payload = thin_payload(report, kind)
+    subject = texts.street_worker_update(report, status)
+    row = {
+        "dedupe_key": f"staff:{status}:{report.id}",
+        "report_id": report.id,
+        "assignment_id": None,
+        "unit_id": None,
+        "audience": "staff",
+        "channel": PUSH,
+        "recipient": push.user_recipient(report.reporter_user_id),
+        "subject": subject,
+        "body": f"{subject}\n{payload['link']}",
+        "payload": payload,
+        "urgent": False,
+        "status": "pending",
+        "attempts": 0,
+    }
+    return _insert_ignoring_duplicates([row])
 
 
 def plan_undelivered_fallback(

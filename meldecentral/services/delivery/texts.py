@@ -110,3 +110,12 @@ def reporter_merged(report: Report, link: str) -> tuple[str, str]:
                 link=link,
             ),
         )
+
+
+def street_worker_update(report: Report, status: str) -> str:
+    """A street worker's own report was routed or closed (their push: the words on the phone
+    are the service worker's; this subject is what the delivery list shows)."""
+    with force_locale(staff_language()):
+        if status == "routed":
+            return _("Your report %(ref)s has been routed", ref=report.reference)
+        return _("Your report %(ref)s has been closed", ref=report.reference)

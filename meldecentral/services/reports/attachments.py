@@ -28,7 +28,7 @@ from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from meldecentral.domain.reasons import N_, Reason
 from meldecentral.extensions import db
-from meldecentral.models import Attachment
+from meldecentral.models import Attachment, Report
 from meldecentral.services.actor import RESIDENT, Actor
 from meldecentral.services.errors import Forbidden, NotFound, TooLarge, ValidationFailed
 from meldecentral.services.privacy import access, audit
@@ -169,11 +169,27 @@ def delete_files(storage_names: list[str]) -> None:
             log.warning("could not delete attachment file %s", name, exc_info=True)
 
 
-def store_attachment(actor: Actor, report_id: int, file_storage) -> Attachment:
-    """Staff who may see the report add a photo to it; returns the stored attachment."""
+def store_attachment(
+    actor: Actor, report_id: int, file_storage, *, first_only: bool = False
+) -> Attachment | None:
+    """Staff who may see the report add a photo to it; returns the stored attachment.
+
+    ``first_only``: the photo of a queued report, which the phone may send more than once (a
+    lost answer, two rounds at once): stored only if the report has none yet, checked with
+    the report's row locked (PostgreSQL), so two sends store one photo. None if it had one."""
     report = access.get_visible_report(actor, report_id)
     if not actor.is_staff:
         raise Forbidden("only staff add attachments")
+    if first_only:
+        db.session.execute(
+            sa.select(Report.id).where(Report.id == report.id).with_for_update(of=Report)
+        )
+        has_one = db.session.scalar(
+            sa.select(sa.func.count(Attachment.id)).where(Attachment.report_id == report.id)
+        )
+        if has_one:
+            db.session.rollback()
+            return None
     attachment = _store(report.id, actor, file_storage)
     try:
         db.session.commit()

@@ -1,13 +1,13 @@
 /* The report forms' script. Everything here is an extra: without it the form posts as usual.
    - "Use my position": browser geolocation, the district named by the server (/place), and a
      Leaflet map (loaded only now, so the form's first load stays small) to move the pin.
-   - Street workers: a report is put in a queue on the phone (localStorage) first and sent from
-     there with an Idempotency-Key, so a report made without network is sent once, when the
-     network returns, and never twice. Its key is the page's one-time token, as a plain POST's.
+   - Street workers: a report, photo included, is put in the outbox on the phone (outbox.js,
+     IndexedDB) first and sent from there with an Idempotency-Key, so a report made without
+     network is sent once, when the network returns (this page, or the service worker with the
+     page closed), and never twice. Its key is the page's one-time token, as a plain POST's.
    - One press, one report: the button is disabled once pressed; Back then Send reuses the
      token of the report just sent. A refused submit's summary gets the focus.
-   - A refused queued report can be put back into the form with its reasons, and resent; a
-     report with a photo asks for the network before it goes, and says so without it. */
+   - A refused queued report can be put back into the form with its reasons, and resent. */
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
@@ -163,23 +163,30 @@
     window.addEventListener("pageshow", function () { busy(false); keepSentToken(); });
   }
 
-  /* ---------- the on-phone queue (street workers) ---------- */
+  /* ---------- the on-phone outbox (street workers; outbox.js) ---------- */
   var user = (form && d.user) || (outboxEl && outboxEl.dataset.user);
-  if (!user) return;
-  var KEY = "mc-outbox-" + user;
+  var box = window.MCOutbox;
+  if (!user || !box || !window.indexedDB) return;
+  user = String(user);
   var queueForm = form && d.queueEndpoint ? form : null;
-  var flushing = false;
-
-  function load() {
-    try { return JSON.parse(localStorage.getItem(KEY) || "[]"); } catch (e) { return []; }
-  }
-  function save(items) { localStorage.setItem(KEY, JSON.stringify(items)); }
+  var queue = queueForm ? { endpoint: d.queueEndpoint, csrfUrl: d.csrfUrl, user: user } : null;
 
   function newKey() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
     var b = new Uint8Array(16);
     crypto.getRandomValues(b);
     return Array.prototype.map.call(b, function (x) { return ("0" + x.toString(16)).slice(-2); }).join("");
+  }
+
+  // Reports queued by the earlier version of this page (localStorage, no photos) move over.
+  function adoptOldQueue() {
+    var old = "mc-outbox-" + user, items;
+    try { items = JSON.parse(localStorage.getItem(old) || "[]"); } catch (e) { items = []; }
+    if (!items.length) return Promise.resolve();
+    return Promise.all(items.map(function (x) {
+      x.user = user;
+      return box.put(x);
+    })).then(function () { localStorage.removeItem(old); });
   }
 
   // What the server said, in the page's language: each field's reasons, or its message.
@@ -189,56 +196,76 @@
     return all.length ? all.join("; ") : item.error;
   }
 
-  function render() {
-    if (!outboxEl) return;
-    var items = load();
-    outboxEl.hidden = items.length === 0;
-    outboxEl.querySelector("[data-outbox-count]").textContent = String(items.length);
-    var list = outboxEl.querySelector("[data-outbox-list]");
-    list.textContent = "";
-    items.forEach(function (item) {
-      var li = document.createElement("li");
-      var when = new Date(item.createdAt);
-      li.textContent = when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) +
-        " · " + item.label;
-      li.dataset.key = item.key;
-      if (item.error) {
-        li.className = "failed";
-        li.textContent += " · " + msg("msgFailed", reasons(item));
-        if (queueForm && item.fields) {
-          var fix = document.createElement("button");
-          fix.type = "button";
-          fix.className = "button small";
-          fix.textContent = msg("msgCorrect");
-          fix.dataset.outboxCorrect = item.key;
-          fix.addEventListener("click", function () { correct(item); });
-          li.appendChild(document.createTextNode(" "));
-          li.appendChild(fix);
-        }
-        if (queueForm) {
-          var b = document.createElement("button");
-          b.type = "button";
-          b.className = "button small secondary";
-          b.textContent = msg("msgDiscard");
-          b.addEventListener("click", function () {
-            save(load().filter(function (x) { return x.key !== item.key; }));
-            render();
-          });
-          li.appendChild(document.createTextNode(" "));
-          li.appendChild(b);
-        }
-      }
-      list.appendChild(li);
+  function timeOf(iso) {
+    return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  }
+
+  function renderSent(items) {
+    var sentBox = document.querySelector("[data-sent]");
+    if (!sentBox) return;
+    sentBox.textContent = "";
+    items.slice().reverse().forEach(function (item) {
+      var p = document.createElement("p");
+      p.className = "flash ok";
+      var a = document.createElement("a");
+      a.href = item.url;
+      a.textContent = msg("msgSent", item.reference);
+      a.dataset.sentReference = item.reference;
+      p.appendChild(a);
+      p.appendChild(document.createTextNode(" · " + timeOf(item.createdAt) + " · " + item.label));
+      sentBox.appendChild(p);
     });
   }
 
-  if (!queueForm) {  // "My reports": show what is waiting; the form page sends it
-    render();
-    window.addEventListener("storage", render);
-    return;
+  function render() {
+    if (!outboxEl) return Promise.resolve();
+    return Promise.all([box.waiting(user), box.sent(user)]).then(function (both) {
+      var items = both[0];
+      renderSent(both[1]);
+      outboxEl.hidden = items.length === 0;
+      outboxEl.querySelector("[data-outbox-count]").textContent = String(items.length);
+      var list = outboxEl.querySelector("[data-outbox-list]");
+      list.textContent = "";
+      items.forEach(function (item) { list.appendChild(row(item)); });
+    });
   }
 
-  var csrf = (document.querySelector("meta[name=csrf-token]") || {}).content || "";
+  function row(item) {
+    var li = document.createElement("li");
+    li.textContent = timeOf(item.createdAt) + " · " + item.label;
+    if (item.photo) li.textContent += " · " + msg("msgWithPhoto");
+    li.dataset.key = item.key;
+    if (!item.error) return li;
+    li.className = "failed";
+    li.textContent += " · " + msg("msgFailed", reasons(item));
+    if (queueForm && item.fields) {
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(button(msg("msgCorrect"), "button small", function () { correct(item); }))
+        .dataset.outboxCorrect = item.key;
+    }
+    if (queueForm) {
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(button(msg("msgDiscard"), "button small secondary", function () {
+        box.remove(item.key).then(render);
+      }));
+    }
+    return li;
+  }
+
+  function button(text, cls, onClick) {
+    var b = document.createElement("button");
+    b.type = "button";
+    b.className = cls;
+    b.textContent = text;
+    b.addEventListener("click", onClick);
+    return b;
+  }
+
+  adoptOldQueue().then(render);
+  if (!queueForm) {  // "My reports": show what is waiting; the form page sends it
+    window.addEventListener("focus", render);
+    return;
+  }
 
   function collect() {
     var f = form.elements, body = {
@@ -268,90 +295,24 @@
     el.hidden = !text;
   }
 
-  function sentNotice(reference, url) {
-    var box = document.querySelector("[data-sent]");
-    var p = document.createElement("p");
-    p.className = "flash ok";
-    var a = document.createElement("a");
-    a.href = url;
-    a.textContent = msg("msgSent", reference);
-    a.dataset.sentReference = reference;
-    p.appendChild(a);
-    box.insertBefore(p, box.firstChild);
+  // One round of sending; what it found is said on the page.
+  function flush() {
+    return box.flush(queue).then(function (result) {
+      if (result.emergency) { window.location.href = result.emergency; return; }
+      if (result.relogin) problem(msg("msgRelogin"));
+      else if (result.offline) problem(msg("msgWaiting"));
+      else problem("");
+      return render();
+    }, function () { problem(msg("msgWaiting")); });
   }
 
-  function refreshToken() {
-    return fetch(d.csrfUrl, { credentials: "same-origin" })
-      .then(function (r) { if (!r.ok) throw new Error("csrf"); return r.json(); })
-      .then(function (j) { csrf = j.token; });
-  }
-
-  function post(item) {
-    return fetch(d.queueEndpoint, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: {
-        "Content-Type": "application/json",
-        "Accept": "application/json",
-        "X-CSRFToken": csrf,
-        "Idempotency-Key": item.key
-      },
-      body: JSON.stringify(item.body)
-    });
-  }
-
-  function forget(key) { save(load().filter(function (x) { return x.key !== key; })); }
-  function mark(key, error, fields) {
-    save(load().map(function (x) {
-      if (x.key === key) { x.error = error; x.fields = fields || null; }
-      return x;
-    }));
-  }
-
-  // Sends what waits, oldest first. A network failure stops the round; the rest waits for
-  // the next one (the "online" event, a timer, the next page load).
-  async function flush() {
-    if (flushing) return;
-    flushing = true;
-    try {
-      for (var item of load()) {
-        if (item.error) continue;
-        var res;
-        try {
-          res = await post(item);
-          if (res.status === 400) {  // the page's CSRF token expired while offline
-            await refreshToken();
-            res = await post(item);
-          }
-        } catch (e) {
-          problem(msg("msgWaiting"));
-          break;
-        }
-        if (res.status < 500) problem("");  // the network is back, whatever the answer
-        var json = await res.json().catch(function () { return {}; });
-        if (res.status === 200 || res.status === 201) {
-          forget(item.key);
-          sentNotice(json.reference, json.url);
-          problem("");
-        } else if (res.status === 401) {
-          problem(msg("msgRelogin"));
-          break;
-        } else if (res.status === 422 && json.error && json.error.code === "emergency") {
-          forget(item.key);
-          window.location.href = json.error.redirect;
-          return;
-        } else if (res.status >= 400 && res.status < 500) {
-          mark(item.key, (json.error && json.error.message) || String(res.status),
-               json.error && json.error.fields);
-        } else {
-          break;  // server trouble: try again later
-        }
-        render();
-      }
-    } finally {
-      flushing = false;
-      render();
-    }
+  // With the page closed, the service worker sends them when the network returns, where the
+  // browser has Background Sync; otherwise the next visit or the "online" event does.
+  function syncLater() {
+    if (!("serviceWorker" in navigator)) return;
+    navigator.serviceWorker.ready.then(function (reg) {
+      if (reg.sync) return reg.sync.register("mc-outbox");
+    }).catch(function () {});
   }
 
   /* ---------- a refused report, corrected here ---------- */
@@ -453,61 +414,61 @@
   // Back into the form, with the reasons; sent again under the same key, so it is still one
   // report whatever happens to the first attempt.
   function correct(item) {
-    forget(item.key);
-    fill(item.body);
-    form.elements.submission_token.value = item.key;
-    showErrors(item.fields || {}, msg("msgFailed", item.error));
-    render();
+    box.remove(item.key).then(function () {
+      fill(item.body);
+      form.elements.submission_token.value = item.key;
+      delete form.dataset.queued;
+      showErrors(item.fields || {}, msg("msgFailed", item.error));
+      return render();
+    });
   }
 
-  /* ---------- a photo needs network now ---------- */
-  var photoBox = form.querySelector("[data-photo-problem]");
 
-  function photoProblem(on) {
-    if (photoBox) photoBox.hidden = !on;
-  }
-
+  /* ---------- sending: everything goes through the outbox, photos included ---------- */
   function hasPhoto() {
     var photo = form.elements.photo;
     return !!(photo && photo.files && photo.files.length);
   }
 
-  // Said before sending: a photo chosen, or the network gone, while offline.
-  function photoCheck() { photoProblem(hasPhoto() && !navigator.onLine); }
-  if (form.elements.photo) form.elements.photo.addEventListener("change", photoCheck);
-  window.addEventListener("offline", photoCheck);
-  window.addEventListener("online", photoCheck);
-  var removePhoto = form.querySelector("[data-photo-remove]");
-  if (removePhoto) {
-    removePhoto.addEventListener("click", function () {
-      form.elements.photo.value = "";
-      photoProblem(false);
-      form.elements.photo.focus();
-    });
+  /* ---------- the form being filled survives a closed browser ---------- */
+  var draftTimer = null;
+
+  function saveDraft() {
+    clearTimeout(draftTimer);
+    draftTimer = setTimeout(function () {
+      var body = collect(), photo = hasPhoto() ? form.elements.photo.files[0] : null;
+      var started = body.category || body.text || photo || body.address_text ||
+        body.lat !== undefined || body.district !== undefined;
+      (started ? box.saveDraft({ user: user, body: body, photo: photo,
+                                 photoName: photo ? photo.name : null,
+                                 savedAt: new Date().toISOString() })
+               : box.dropDraft(user)).catch(function () {});
+    }, 300);
   }
 
-  // A report with a photo goes as a plain POST, which needs the network now. Asked first, so
-  // that without it the report stays here (and says so) instead of the browser's offline page.
-  function sendWithPhoto() {
-    busy(true);
-    fetch(d.csrfUrl, { credentials: "same-origin", cache: "no-store" })
-      .then(function (r) {
-        if (r.ok) return r.json().then(function (j) { form.elements.csrf_token.value = j.token; });
-      })
-      .then(function () { photoProblem(false); form.submit(); })
-      .catch(function () {
-        busy(false);
-        photoProblem(true);
-        photoBox.scrollIntoView({ block: "center" });
-      });
+  // Only into an empty form: a page the server sent back with problems keeps what it shows.
+  function restoreDraft() {
+    if (document.querySelector("[data-error-summary]") || form.elements.text.value) {
+      return Promise.resolve();
+    }
+    return box.draft(user).then(function (draft) {
+      if (!draft) return;
+      fill(draft.body);
+      if (draft.photo && window.DataTransfer) {
+        var files = new DataTransfer();
+        files.items.add(new File([draft.photo], draft.photoName || "photo",
+                                 { type: draft.photo.type }));
+        form.elements.photo.files = files.files;
+      }
+    }).catch(function () {});
   }
+
+  form.addEventListener("input", saveDraft);
+  form.addEventListener("change", saveDraft);
+  restoreDraft();
 
   form.addEventListener("submit", function (event) {
-    if (hasPhoto()) {
-      event.preventDefault();
-      sendWithPhoto();
-      return;
-    }
+    clearTimeout(draftTimer);
     var body = collect();
     if (!body.category || !body.text || (body.lat === undefined && body.district === undefined)) {
       if (!navigator.onLine) {  // no network to ask the server: say it here, all at once
@@ -523,30 +484,42 @@
       return;  // otherwise the server answers with the form and its problems named
     }
     event.preventDefault();
+    busy(true);
     var checked = form.querySelector("input[name=category]:checked");
     var label = checked ? checked.parentNode.textContent.trim() : body.category;
-    // The page's one-time token is the queue's key: a second tap finds it already waiting.
-    var key = form.elements.submission_token.value || newKey();
-    var items = load();
-    if (items.some(function (x) { return x.key === key; })) return;
-    items.push({ key: key, createdAt: new Date().toISOString(), label: label, body: body });
-    save(items);
-    form.reset();
-    form.elements.submission_token.value = newKey();  // the next report is a new one
-    clearErrors();
-    busy(true);
-    setTimeout(function () { busy(false); }, 1500);
-    form.querySelector("[data-map]").hidden = true;
-    placeStatus("");
-    render();
-    window.scrollTo(0, 0);
-    flush();
+    var photo = hasPhoto() ? form.elements.photo.files[0] : null;
+    // The page's one-time token is the report's key: a second tap finds it already queued.
+    // A page the service worker kept repeats its token, so a used one is replaced.
+    var key = form.elements.submission_token.value;
+    var pending = form.dataset.queued === key;
+    if (pending) return;
+    form.dataset.queued = key;
+    box.used(key).then(function (used) {
+      if (used) key = newKey();
+      return box.put({ key: key, user: user, createdAt: new Date().toISOString(), label: label,
+                       body: body, photo: photo, photoName: photo ? photo.name : null });
+    }).then(function () {
+      return box.dropDraft(user);
+    }).then(function () {
+      form.reset();
+      form.elements.submission_token.value = newKey();  // the next report is a new one
+      clearErrors();
+      form.querySelector("[data-map]").hidden = true;
+      placeStatus("");
+      busy(false);
+      window.scrollTo(0, 0);
+      syncLater();
+      return render().then(flush);
+    }, function () {
+      busy(false);
+      delete form.dataset.queued;
+      problem(msg("msgNotKept"));
+    });
   });
 
   var sendNow = document.querySelector("[data-outbox-send]");
   if (sendNow) sendNow.addEventListener("click", flush);
   window.addEventListener("online", flush);
   setInterval(flush, 20000);
-  render();
   flush();
 })();
