@@ -138,6 +138,11 @@ OWN = {
     # the municipality's resident languages
     ("GET", "/admin/languages"),
     ("POST", "/admin/languages"),
+    # the offline app's files, and the signed-in user's own push subscriptions
+    ("GET", "/sw.js"),
+    ("GET", "/manifest.webmanifest"),
+    ("POST", "/staff/push/subscribe"),
+    ("POST", "/staff/push/unsubscribe"),
     # the public facts and open data: the request's municipality's figures only
     ("GET", "/api/v1/public/facts"),
     ("GET", "/facts"),
