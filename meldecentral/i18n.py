@@ -13,12 +13,15 @@ from __future__ import annotations
 from babel import Locale
 from flask import current_app, request, session
 from flask_babel import get_locale
+from sqlalchemy.exc import SQLAlchemyError
 
 from meldecentral.services.reference import languages, municipalities
 
 # The blueprints whose pages residents read; every other page (staff, administration, sign-in)
 # speaks the staff languages only. Error pages outside any blueprint are the residents'.
 RESIDENT_BLUEPRINTS = frozenset({"public", None})
+# At the site's root for their scope, but the staff app's (its offline form, its push texts).
+STAFF_ENDPOINTS = frozenset({"public.service_worker", "public.manifest"})
 _CACHE = "meldecentral.page_languages"
 
 
@@ -40,10 +43,13 @@ def page_languages() -> tuple[str, ...]:
     known = request.environ.get(_CACHE)
     if known is None:
         if _resident_page():
-            # (no municipality: an unknown path prefix, answered with the site's 404 page)
-            served = municipalities.current()
-            code = served.code if served else current_app.config["DEFAULT_MUNICIPALITY"]
-            known = languages.resident_languages(code)
+            try:
+                # (no municipality: an unknown path prefix, answered with the site's 404 page)
+                served = municipalities.current()
+                code = served.code if served else current_app.config["DEFAULT_MUNICIPALITY"]
+                known = languages.resident_languages(code)
+            except SQLAlchemyError:  # the database is down: its 503 page in any language
+                known = tuple(current_app.config["LANGUAGES"])
         else:
             known = languages.staff_languages()
         request.environ[_CACHE] = known
@@ -51,7 +57,11 @@ def page_languages() -> tuple[str, ...]:
 
 
 def _resident_page() -> bool:
-    return request.blueprint in RESIDENT_BLUEPRINTS and not request.path.startswith("/api/")
+    return (
+        request.blueprint in RESIDENT_BLUEPRINTS
+        and request.endpoint not in STAFF_ENDPOINTS
+        and not request.path.startswith("/api/")
+    )
 
 
 def select_locale() -> str:

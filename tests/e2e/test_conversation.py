@@ -42,7 +42,8 @@ def test_a_unit_asks_and_the_reporter_answers_on_the_tracking_page(phone, browse
     police = police_context.new_page()
     sign_in(police, live, "POLICE")
     police.goto(f"{live.url}/staff/reports/{report_id}")
-    assert police.text_content("[data-language]").strip() == "English"
+    # the reporter's language, named in the page's language (Danish)
+    assert police.text_content("[data-language]").strip() == "engelsk"
     police.fill("#question-body", "Which entrance: the street door or the yard?")
     police.click("#conversation button[type=submit]")
     police.wait_for_selector("[data-message=question]")
