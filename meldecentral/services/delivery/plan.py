@@ -276,11 +276,14 @@ def plan_street_worker_update(report_id: int, status: str) -> list[int]:
     """A street worker's report was routed or closed: a push to their phones, if they turned
     push alerts on (no subscription, no delivery: nothing to dead-letter)."""
     kind = STREET_WORKER_NEWS.get(status)
-    report = db.session.get(Report, report_id) if kind else None
-    if report is None or report.reporter_user_id is None:
+    if kind is None:
         return []
-    if not push.has_subscriptions(report.reporter_user_id):
+    # Every routed report passes here: one indexed query says whether its author subscribed
+    # at all, before the report itself is loaded (its relations are many columns).
+    author = db.session.scalar(sa.select(Report.reporter_user_id).where(Report.id == report_id))
+    if author is None or not push.has_subscriptions(author):
         return []
+    report = db.session.get(Report, report_id)
     payload = thin_payload(report, kind)
     subject = texts.street_worker_update(report, status)
     row = {

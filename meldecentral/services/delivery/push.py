@@ -16,7 +16,7 @@ from marshmallow import ValidationError
 from meldecentral import clock
 from meldecentral.domain import roles
 from meldecentral.extensions import db
-from meldecentral.models import PushSubscription, Unit, User
+from meldecentral.models import PushSubscription, Report, Unit, User
 from meldecentral.schemas.push import PushEndpointSchema, PushSubscriptionSchema
 from meldecentral.services.actor import Actor
 from meldecentral.services.errors import Forbidden, ValidationFailed
@@ -84,6 +84,19 @@ def count_for(actor: Actor) -> int:
 
 def user_recipient(user_id: int) -> str:
     return f"{USER_PREFIX}{user_id}"
+
+
+def author_subscribed(report_id: int) -> bool:
+    """Whether the member of staff who wrote the report has a push subscription (one query)."""
+    return (
+        db.session.scalar(
+            sa.select(PushSubscription.id)
+            .join(Report, Report.reporter_user_id == PushSubscription.user_id)
+            .where(Report.id == report_id)
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def has_subscriptions(user_id: int) -> bool:
