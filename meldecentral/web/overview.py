@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from meldecentral.schemas.dashboard import DashboardQuerySchema, DashboardSchema
+from meldecentral.services.facts import read as facts_read
 from meldecentral.services.reference import lookups
 from meldecentral.services.worklists import dashboard as figures
 from meldecentral.services.worklists import mapping, views
@@ -54,9 +55,15 @@ def dashboard():
             "urgency": {k: str(v) for k, v in labels.URGENCY.items()},
         },
     }
+    # The safety index per district, with its parts: as published (the public facts page
+    # explains how it is computed), not recomputed here.
+    published = facts_read.facts(who.municipality_id)
+    safety = published.document["districts"] if published else []
     return render_template(
         "staff/dashboard.html",
         data=data,
+        safety=safety,
+        safety_as_of=published.built_at if published else None,
         chart_data=chart_data,
         periods=figures.PERIODS,
         category_names=names,

@@ -205,3 +205,32 @@ def test_the_times_are_read_from_the_workers_snapshot_while_it_is_fresh(app, cli
     finally:
         app.config["DASHBOARD_TIMES_MAX_AGE_SECONDS"] = 0
     assert beat_schedule(app.config)["refresh-dashboard"]["task"] == refresh_dashboard.name
+
+
+def test_the_safety_index_is_on_the_dashboard_with_its_parts(app, client, make_user):
+    from meldecentral.models import Municipality
+    from meldecentral.services.facts import publish
+    from meldecentral.services.facts import read as facts_read
+
+    page, user = signed_in(app, "coordinator")
+
+    def panel() -> str:
+        html = page.get("/staff/dashboard").get_data(as_text=True)
+        return html.split('id="safety-index"')[1].split("</section>")[0]
+
+    if facts_read.facts(user.municipality_id) is None:
+        assert "<tbody>" in panel() and "<td>" not in panel()  # nothing published: no rows
+    _world(client)
+    publish.publish(db.session.get(Municipality, user.municipality_id))
+    published = facts_read.facts(user.municipality_id).document["districts"]
+    shown = panel()
+    for district in published:
+        index = district["safety_index"]
+        assert f"{district['number']}. {district['name']}" in shown
+        row = shown.split(f"{district['number']}. {district['name']}")[1].split("</tr>")[0]
+        value = "–" if index["value"] is None else str(index["value"])
+        assert f'<td class="num">{value}</td>' in row
+        for part, weight in index["weights"].items():  # each part with the weight applied
+            assert (
+                f"{index['components'][part]} <small" in row and f"({round(weight * 100)} %)" in row
+            )
