@@ -19,6 +19,7 @@ from meldecentral.services.staff import signin, tokens
 from meldecentral.web import admin_bp as bp
 from meldecentral.web.common import actor, apply_errors, roles_required, say
 from meldecentral.web.forms import (
+    DistrictsUploadForm,
     LanguagesForm,
     NewUnitForm,
     RulesForm,
@@ -179,6 +180,29 @@ def units():
                 return redirect(url_for("admin.unit", unit_id=created.id))
         status = 422
     return render_template("admin/units.html", units=service.list_units(who), form=form), status
+
+
+@bp.route("/districts", methods=["GET", "POST"])
+@roles_required(ADMIN)
+def districts():
+    """The municipality's districts, and a GeoJSON upload that creates or updates them."""
+    who = actor()
+    form = DistrictsUploadForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            upload = request.files.get("file")
+            raw = upload.read(service.MAX_DISTRICTS_BYTES + 1) if upload else b""
+            try:
+                created, updated = service.import_districts(who, raw)
+            except ValidationFailed as exc:
+                apply_errors(form, exc.fields)
+            else:
+                flash(_("Districts: %(c)d created, %(u)d updated.", c=created, u=updated), "ok")
+                return redirect(url_for("admin.districts"))
+        status = 422
+    rows = service.list_districts(who)
+    return render_template("admin/districts.html", districts=rows, form=form), status
 
 
 @bp.route("/units/<int:unit_id>", methods=["GET", "POST"])

@@ -368,6 +368,10 @@ class PopulationForm(PageForm):
     source = StringField(_l("Source"), validators=[Optional(), Length(max=300)])
 
 
+class DistrictsUploadForm(PageForm):
+    file = FileField(_l("Districts (GeoJSON FeatureCollection)"))
+
+
 class SurveyUploadForm(PageForm):
     file = FileField(_l("Survey results (CSV)"))
 

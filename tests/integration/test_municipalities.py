@@ -122,6 +122,8 @@ OWN = {
     ("POST", "/admin/rules"),
     ("GET", "/admin/access-log"),
     ("GET", "/admin/municipalities"),
+    ("GET", "/admin/districts"),
+    ("POST", "/admin/districts"),
     ("GET", "/admin/open311"),
     ("POST", "/admin/open311"),
     ("GET", "/api/v1/stats/satisfaction"),

@@ -423,6 +423,18 @@ def survey_file(w: World) -> dict:
     return {"file": (io.BytesIO(csv), "survey.csv")}
 
 
+def districts_file(w: World) -> dict:
+    """One small district, number 99 (created, then updated by the next role that may)."""
+    square = [[[12.50, 55.60], [12.51, 55.60], [12.51, 55.61], [12.50, 55.61], [12.50, 55.60]]]
+    feature = {
+        "type": "Feature",
+        "properties": {"number": 99, "name": "Matrixby"},
+        "geometry": {"type": "Polygon", "coordinates": square},
+    }
+    data = json.dumps({"type": "FeatureCollection", "features": [feature]}).encode()
+    return {"file": (io.BytesIO(data), "districts.geojson")}
+
+
 # fmt: off
 # (method, rule): (request, expected status per role in ROLES order; LOGIN: to the sign-in page)
 #                                                  anon  sw   sw2  coord unit unit2 admin
@@ -762,6 +774,9 @@ MATRIX: dict[tuple[str, str], tuple[Request | Page, tuple[int | str, ...]]] = {
     ("GET", "/admin/units"): (Page("/admin/units"), (LOGIN, 403, 403, 403, 403, 403, 200)),
     ("POST", "/admin/units"): (
         Page("/admin/units", form=lambda w: {"code": f"M{w.report_id}", "name": "Ny enhed"}),
+                                                    (LOGIN, 403, 403, 403, 403, 403, 302)),
+    ("GET", "/admin/districts"): (Page("/admin/districts"), (LOGIN, 403, 403, 403, 403, 403, 200)),
+    ("POST", "/admin/districts"): (Page("/admin/districts", form=districts_file),
                                                     (LOGIN, 403, 403, 403, 403, 403, 302)),
     # The platform administrator's (a flag none of these roles has; test_municipalities.py)
     ("GET", "/admin/municipalities"): (Page("/admin/municipalities"),

@@ -11,11 +11,19 @@ import yaml
 from meldecentral.domain import roles
 from meldecentral.domain.reasons import N_, Reason
 from meldecentral.extensions import db
-from meldecentral.models import Category, CategoryGroup, Municipality, RoutingRule, Unit, User
+from meldecentral.models import (
+    Category,
+    CategoryGroup,
+    District,
+    Municipality,
+    RoutingRule,
+    Unit,
+    User,
+)
 from meldecentral.services.actor import Actor
 from meldecentral.services.delivery import channels as declared
 from meldecentral.services.errors import Forbidden, NotFound, ValidationFailed
-from meldecentral.services.reference import catalogue
+from meldecentral.services.reference import catalogue, geo
 from meldecentral.services.routing import rulebook
 from meldecentral.services.staff import signin, tokens, users
 
@@ -308,3 +316,44 @@ def save_rules_text(actor: Actor, text: str) -> int:
     if not isinstance(data, list):
         raise ValidationFailed("invalid rules", {"rules": [N_("a list of rules")]})
     return len(rulebook.replace_rules(actor.municipality_id, data))
+
+
+def list_districts(actor: Actor) -> list[District]:
+    """The administrator's municipality's districts, by number."""
+    _require_admin(actor)
+    return list(
+        db.session.scalars(
+            sa.select(District)
+            .filter_by(municipality_id=actor.municipality_id)
+            .order_by(District.number)
+        )
+    )
+
+
+MAX_DISTRICTS_BYTES = 5 * 1024 * 1024
+
+
+def import_districts(actor: Actor, raw: bytes) -> tuple[int, int]:
+    """Create or update the administrator's municipality's districts from a GeoJSON
+    FeatureCollection (by district number; ``geo.import_districts``), all or none: a bad
+    feature is refused naming it, and nothing is stored. Returns (created, updated)."""
+    import json
+
+    _require_admin(actor)
+    if not raw:
+        raise ValidationFailed("no file", {"file": [N_("choose a GeoJSON file")]})
+    if len(raw) > MAX_DISTRICTS_BYTES:
+        raise ValidationFailed("too large", {"file": [N_("larger than 5 MB")]})
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise ValidationFailed("not JSON", {"file": [N_("not a GeoJSON (JSON) file")]}) from None
+    municipality = db.session.get(Municipality, actor.municipality_id)
+    try:
+        counts = geo.import_districts(municipality, data if isinstance(data, dict) else {})
+    except geo.GeoJSONError as exc:
+        db.session.rollback()
+        raise ValidationFailed(str(exc), {"file": [str(exc)]}) from None
+    db.session.commit()
+    geo.clear_cache()
+    return counts
