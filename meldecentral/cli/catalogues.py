@@ -46,11 +46,30 @@ RESIDENT_SOURCES: dict[str, frozenset[str] | None] = {
     "meldecentral/pages.py": None,
     "meldecentral/security.py": None,
     "meldecentral/__init__.py": frozenset({"_unavailable"}),
-    "meldecentral/web/forms.py": frozenset({"_ReportForm", "ResidentReportForm", "TrackForm"}),
-    "meldecentral/web/labels.py": frozenset({"REPORT_STATUS", "INTERPRETER_LANGUAGES"}),
+    "meldecentral/web/forms.py": frozenset(
+        {
+            "_ReportForm",
+            "ResidentReportForm",
+            "TrackForm",
+            # the reporter's side of the conversation, on the tracking page
+            "_MESSAGE",
+            "AnswerForm",
+            "InfoForm",
+            "ReopenForm",
+            "FeedbackForm",
+        }
+    ),
+    "meldecentral/web/labels.py": frozenset(
+        {"REPORT_STATUS", "INTERPRETER_LANGUAGES", "PUBLIC_MESSAGE_KIND", "FEEDBACK_REASON"}
+    ),
+    "meldecentral/web/conversation.py": None,
+    "meldecentral/web/facts.py": None,
     "meldecentral/services/reports/submit.py": None,
+    "meldecentral/services/reports/conversation.py": None,
     # The reporter's messages (e-mail, SMS): the receipt is the receipt page.
-    "meldecentral/services/delivery/texts.py": frozenset({"reporter_update"}),
+    "meldecentral/services/delivery/texts.py": frozenset(
+        {"reporter_update", "reporter_question", "reporter_merged"}
+    ),
 }
 
 
