@@ -80,16 +80,10 @@ def answer_question(reference: str):
           content: {application/json: {schema: PublicMessageSchema}}
         400: MalformedJson
         404: NotFound
-        409:
-          description: not now (code no_question, answered, not_open, not_reopenable or
-            no_feedback)
-          content: {application/json: {schema: Error}}
+        409: ConversationNotNow
         415: NotJson
         422: InvalidFields
-        429:
-          description: too many requests from this address; try later
-          content: {application/json: {schema: Error}}
-          headers: {Retry-After: RetryAfter}
+        429: TooManyFromAddress
     """
     data = _reporter_body(AnswerInSchema())
     message = conversation.answer(
@@ -114,16 +108,10 @@ def add_information(reference: str):
           content: {application/json: {schema: PublicMessageSchema}}
         400: MalformedJson
         404: NotFound
-        409:
-          description: not now (code no_question, answered, not_open, not_reopenable or
-            no_feedback)
-          content: {application/json: {schema: Error}}
+        409: ConversationNotNow
         415: NotJson
         422: InvalidFields
-        429:
-          description: too many requests from this address; try later
-          content: {application/json: {schema: Error}}
-          headers: {Retry-After: RetryAfter}
+        429: TooManyFromAddress
     """
     data = _reporter_body(InfoInSchema())
     message = conversation.add_info(reference, _municipality(), data["body"])
@@ -146,16 +134,10 @@ def request_reopen(reference: str):
           content: {application/json: {schema: PublicMessageSchema}}
         400: MalformedJson
         404: NotFound
-        409:
-          description: not now (code no_question, answered, not_open, not_reopenable or
-            no_feedback)
-          content: {application/json: {schema: Error}}
+        409: ConversationNotNow
         415: NotJson
         422: InvalidFields
-        429:
-          description: too many requests from this address; try later
-          content: {application/json: {schema: Error}}
-          headers: {Retry-After: RetryAfter}
+        429: TooManyFromAddress
     """
     data = _reporter_body(ReopenInSchema())
     message = conversation.request_reopen(reference, _municipality(), data["reason"])
@@ -178,16 +160,10 @@ def give_feedback(reference: str):
           content: {application/json: {schema: FeedbackOutSchema}}
         400: MalformedJson
         404: NotFound
-        409:
-          description: not now (code no_question, answered, not_open, not_reopenable or
-            no_feedback)
-          content: {application/json: {schema: Error}}
+        409: ConversationNotNow
         415: NotJson
         422: InvalidFields
-        429:
-          description: too many requests from this address; try later
-          content: {application/json: {schema: Error}}
-          headers: {Retry-After: RetryAfter}
+        429: TooManyFromAddress
     """
     data = _reporter_body(FeedbackInSchema())
     row = conversation.give_feedback(

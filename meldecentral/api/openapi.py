@@ -56,6 +56,9 @@ _RESPONSES = {
     "NotAllowedFromStatus": "not allowed from the current status",
     "NotJson": "body is not JSON",
     "InvalidFields": "invalid fields",
+    "ConversationNotNow": (
+        "not now (code no_question, answered, not_open, not_reopenable or no_feedback)"
+    ),
 }
 
 # Ids are positive and fit PostgreSQL's integer; a larger one is simply not found.
@@ -100,6 +103,14 @@ def _new_spec() -> APISpec:
     spec.components.header(
         "RetryAfter",
         {"description": "seconds until the limit resets", "schema": {"type": "integer"}},
+    )
+    spec.components.response(
+        "TooManyFromAddress",
+        {
+            "description": "too many requests from this address; try later",
+            "content": _ERROR,
+            "headers": {"Retry-After": "RetryAfter"},
+        },
     )
     return spec
 
