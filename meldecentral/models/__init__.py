@@ -31,6 +31,7 @@ from meldecentral.models.stats import (
     DistrictPopulation,
     PublicFacts,
     ReportDailyCount,
+    ReportMonthlyCount,
     ReportWeeklyCount,
     SafetySurvey,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "DashboardTimes",
     "DistrictPopulation",
     "PublicFacts",
+    "ReportMonthlyCount",
     "ReportWeeklyCount",
     "SafetySurvey",
     "Delivery",

@@ -41,6 +41,19 @@ class ReportWeeklyCount(Model):
     count: Mapped[int]
 
 
+class ReportMonthlyCount(Model):
+    """Reports per local calendar month (its first day), district, category and kind: the
+    staff's statistics per month. Kept current with the daily counts, by the same recounts."""
+
+    __tablename__ = "report_monthly_count"
+    municipality_id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[date] = mapped_column(sa.Date, primary_key=True)  # the month's first day
+    district_id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
+    count: Mapped[int]
+
+
 class DistrictPopulation(Model):
     """Residents of a district in a year (data, edited by the municipality's administrator)."""
 

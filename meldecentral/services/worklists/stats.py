@@ -7,14 +7,17 @@ and the outbox handlers call ``refresh_report_day`` when a report's category, pl
 rejected/merged status changes, which recounts that report's whole day. Recounting a day is
 idempotent, so a redelivered event or a second run changes nothing.
 
-The same recounts keep the weekly counts (``ReportWeeklyCount``: local ISO week, district,
-category and the report's kind), recounting every whole week that holds a recounted day; the
-public figures (services/facts) are built from them.
+The same recounts keep the weekly and the monthly counts (``ReportWeeklyCount``: local ISO
+week, ``ReportMonthlyCount``: local calendar month; per district, category and the report's
+kind), recounting every whole week and month that holds a recounted day; the public figures
+(services/facts) are built from the weekly ones, the staff's statistics per period
+(services/worklists/periods.py) from both.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -33,6 +36,7 @@ from meldecentral.models import (
     Municipality,
     Report,
     ReportDailyCount,
+    ReportMonthlyCount,
     ReportWeeklyCount,
 )
 from meldecentral.models.stats import NO_DISTRICT
@@ -95,9 +99,36 @@ def week_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def _weekly_rows(municipality_id: int, first_week: date, last_week: date) -> list[tuple]:
-    """(week, district_id, category_id, kind, count) for the reports of those local weeks."""
-    start, end = _day_bounds(first_week, last_week + timedelta(days=6))
+def month_of(day: date) -> date:
+    """The first day of ``day``'s month."""
+    return day.replace(day=1)
+
+
+def next_month(month: date) -> date:
+    return (month + timedelta(days=32)).replace(day=1)
+
+
+@dataclass(frozen=True)
+class _Period:
+    """A period the counts are kept per: its table, its key column, PostgreSQL's name for it
+    (date_trunc), where a day's period starts and where the period after one starts."""
+
+    table: type
+    column: str
+    trunc: str
+    start_of: Callable[[date], date]
+    after: Callable[[date], date]
+
+
+WEEK = _Period(ReportWeeklyCount, "week", "week", week_of, lambda w: w + timedelta(days=7))
+MONTH = _Period(ReportMonthlyCount, "month", "month", month_of, next_month)
+PERIODS_KEPT = (WEEK, MONTH)
+
+
+def _period_rows(municipality_id: int, period: _Period, first: date, last: date) -> list[tuple]:
+    """(period start, district_id, category_id, kind, count) for the reports of the periods
+    starting ``first``..``last``."""
+    start, end = _day_bounds(first, period.after(last) - timedelta(days=1))
     where = (
         Report.municipality_id == municipality_id,
         Report.created_at >= start,
@@ -107,9 +138,9 @@ def _weekly_rows(municipality_id: int, first_week: date, last_week: date) -> lis
     district = sa.func.coalesce(Report.district_id, NO_DISTRICT)
     if db.engine.dialect.name == "postgresql":
         local = sa.func.timezone(_zone().key, Report.created_at)
-        week = sa.cast(sa.func.date_trunc("week", local), sa.Date)
+        key = sa.cast(sa.func.date_trunc(period.trunc, local), sa.Date)
         query = (
-            sa.select(week, district, Report.category_id, Report.kind, sa.func.count())
+            sa.select(key, district, Report.category_id, Report.kind, sa.func.count())
             .where(*where)
             .group_by(sa.text("1"), sa.text("2"), sa.text("3"), sa.text("4"))
         )
@@ -119,35 +150,38 @@ def _weekly_rows(municipality_id: int, first_week: date, last_week: date) -> lis
         sa.select(Report.created_at, district, Report.category_id, Report.kind).where(*where)
     )
     for created_at, district_id, category_id, kind in rows:
-        counts[(week_of(local_day(created_at)), district_id, category_id, kind)] += 1
+        counts[(period.start_of(local_day(created_at)), district_id, category_id, kind)] += 1
     return [(*key, n) for key, n in counts.items()]
 
 
-def _recount_weeks(municipality_id: int, first: date, last: date) -> None:
-    first_week, last_week = week_of(first), week_of(last)
-    rows = _weekly_rows(municipality_id, first_week, last_week)
-    db.session.execute(
-        sa.delete(ReportWeeklyCount).where(
-            ReportWeeklyCount.municipality_id == municipality_id,
-            ReportWeeklyCount.week >= first_week,
-            ReportWeeklyCount.week <= last_week,
-        )
-    )
-    if rows:
+def _recount_periods(municipality_id: int, first: date, last: date) -> None:
+    """Recount every whole week and month that holds one of the days ``first``..``last``."""
+    for period in PERIODS_KEPT:
+        first_start, last_start = period.start_of(first), period.start_of(last)
+        rows = _period_rows(municipality_id, period, first_start, last_start)
+        table, column = period.table, getattr(period.table, period.column)
         db.session.execute(
-            sa.insert(ReportWeeklyCount),
-            [
-                {
-                    "municipality_id": municipality_id,
-                    "week": week,
-                    "district_id": district_id,
-                    "category_id": category_id,
-                    "kind": kind,
-                    "count": n,
-                }
-                for week, district_id, category_id, kind, n in rows
-            ],
+            sa.delete(table).where(
+                table.municipality_id == municipality_id,
+                column >= first_start,
+                column <= last_start,
+            )
         )
+        if rows:
+            db.session.execute(
+                sa.insert(table),
+                [
+                    {
+                        "municipality_id": municipality_id,
+                        period.column: start,
+                        "district_id": district_id,
+                        "category_id": category_id,
+                        "kind": kind,
+                        "count": n,
+                    }
+                    for start, district_id, category_id, kind, n in rows
+                ],
+            )
 
 
 def refresh_days(municipality_id: int, first: date, last: date | None = None) -> int:
@@ -194,7 +228,7 @@ def _recount(municipality_id: int, first: date, last: date) -> int:
                 for day, district_id, category_id, n in rows
             ],
         )
-    _recount_weeks(municipality_id, first, last)
+    _recount_periods(municipality_id, first, last)
     db.session.flush()
     return len(rows)
 
@@ -226,6 +260,7 @@ def rebuild(municipality_id: int, years: int = 3) -> int:
     if db.engine.dialect.name == "postgresql":
         db.session.execute(sa.text("ANALYZE report_daily_count"))  # its size just changed
         db.session.execute(sa.text("ANALYZE report_weekly_count"))
+        db.session.execute(sa.text("ANALYZE report_monthly_count"))
         db.session.commit()
     return cells
 
