@@ -12,6 +12,7 @@ from meldecentral.api.blueprint import bp
 from meldecentral.domain import roles
 from meldecentral.schemas import rows as dump
 from meldecentral.schemas.conversation import SatisfactionStatsSchema
+from meldecentral.schemas.periods import PeriodsQuerySchema, PeriodStatsSchema
 from meldecentral.schemas.queues import (
     DistrictStatsSchema,
     InboxQuerySchema,
@@ -19,7 +20,7 @@ from meldecentral.schemas.queues import (
     TriageQuerySchema,
 )
 from meldecentral.schemas.views import ViewParamSchema, filter_names, lenient_filters
-from meldecentral.services.worklists import queues, satisfaction, search, stats, views
+from meldecentral.services.worklists import periods, queues, satisfaction, search, stats, views
 
 # The items are TriageItemSchema and InboxItemSchema (the contract, in the OpenAPI document),
 # dumped from plain rows by schemas.rows: ORM objects and marshmallow cost most of the time.
@@ -158,6 +159,35 @@ def district_stats():
     actor = require_staff()
     args = StatsQuerySchema().load(request.args.to_dict())
     return DistrictStatsSchema().dump(stats.district_counts(actor.municipality_id, args["days"]))
+
+
+@bp.get("/stats/periods")
+def period_stats():
+    """Staff: reports per kind per week or month, and per district in one period.
+    ---
+    get:
+      summary: "Staff: reports per kind per week or month, and per district in one period"
+      description: >-
+        The last 13 local calendar months (or ISO weeks) up to the current one, reports per
+        kind (rejected and merged ones left out), each against the same period a year before;
+        and for one period (``at``; default the last complete one) every district: per kind,
+        per 1,000 residents, against the same period a year before and against the city. Read
+        from counts the workers keep current, at most a minute behind.
+      operationId: periodStats
+      security: [{bearerAuth: []}]
+      parameters:
+        - {in: query, schema: PeriodsQuerySchema}
+      responses:
+        200:
+          description: OK
+          content: {application/json: {schema: PeriodStatsSchema}}
+        401: Unauthorized
+        422: InvalidFields
+    """
+    actor = require_staff()
+    args = PeriodsQuerySchema().load(request.args.to_dict())
+    found = periods.period_stats(actor.municipality_id, args["unit"], args["at"])
+    return PeriodStatsSchema().dump(found)
 
 
 @bp.get("/stats/satisfaction")

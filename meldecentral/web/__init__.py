@@ -58,6 +58,7 @@ def register(app: Flask) -> None:
         category_label=common.category_label,
         when=formatting.when,
         exact=formatting.exact,
+        period_name=formatting.period_name,
         deadline_text=formatting.deadline_text,
         is_overdue=formatting.is_overdue,
         emergency_notice=emergency_notice,

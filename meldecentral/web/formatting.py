@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask_babel import format_datetime
+from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 
 
@@ -24,6 +24,14 @@ def when(value: datetime | None) -> str:
     if value is None:
         return ""
     return format_datetime(value, "d. MMM y HH:mm")
+
+
+def period_name(start: date, unit: str) -> str:
+    """A month ("november 2026") or an ISO week ("week 48, 2026"), in the page's language."""
+    if unit == "week":
+        year, week, _day = start.isocalendar()
+        return _("week %(week)s, %(year)s", week=week, year=year)
+    return format_date(start, "LLLL y")
 
 
 def exact(value: datetime | None) -> str:

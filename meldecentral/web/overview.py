@@ -12,13 +12,15 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from meldecentral.schemas.dashboard import DashboardQuerySchema, DashboardSchema
+from meldecentral.schemas.periods import PeriodsQuerySchema, PeriodStatsSchema
 from meldecentral.services.facts import read as facts_read
 from meldecentral.services.reference import lookups
 from meldecentral.services.worklists import dashboard as figures
-from meldecentral.services.worklists import mapping, views
+from meldecentral.services.worklists import mapping, periods, views
 from meldecentral.web import labels
 from meldecentral.web import staff_bp as bp
 from meldecentral.web.common import actor, category_label, roles_required
+from meldecentral.web.formatting import period_name
 from meldecentral.web.triage import queue_filters
 
 _dump = DashboardSchema()
@@ -69,6 +71,39 @@ def dashboard():
         category_names=names,
         districts_url=url_for("api.districts"),
         cache_seconds=current_app.config.get("DASHBOARD_CACHE_SECONDS", 60),
+    )
+
+
+@bp.get("/statistics")
+@roles_required(*figures.READERS)
+def statistics():
+    """Reports per kind per month or week, and per district in one period (``?unit=``,
+    ``?at=``; anything unreadable is the default)."""
+    who = actor()
+    try:
+        args = PeriodsQuerySchema().load(request.args.to_dict())
+    except ValidationError:
+        args = PeriodsQuerySchema().load({})
+    data = periods.period_stats(who.municipality_id, args["unit"], args["at"])
+    kind_names = {k: labels.label(labels.KIND, k) for k in data.kinds}
+    chart_data = {
+        **PeriodStatsSchema().dump(data),
+        "labels": {
+            "kinds": kind_names,
+            "periods": [period_name(p.start, data.unit) for p in data.periods],
+            "last_year": _("Same period a year before"),
+        },
+    }
+    series = data.periods
+    chosen = next((i for i, p in enumerate(series) if p.start == data.start), None)
+    return render_template(
+        "staff/statistics.html",
+        data=data,
+        kind_names=kind_names,
+        chart_data=chart_data,
+        units=tuple(periods.UNITS),
+        earlier=series[chosen - 1].start if chosen else None,
+        later=series[chosen + 1].start if chosen is not None and chosen + 1 < len(series) else None,
     )
 
 

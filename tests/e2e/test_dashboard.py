@@ -1,6 +1,6 @@
 """The coordinators' dashboard and the staff map on a small phone (360 x 740): the charts
 drawn, the district map shaded, the reports clustered on the map, a marker opening its report.
-Screenshots under test-artifacts/screenshots/ (90-93)."""
+The statistics page on the same phone. Screenshots under test-artifacts/screenshots/ (90-95)."""
 
 from __future__ import annotations
 
@@ -97,6 +97,16 @@ def test_dashboard_and_staff_map_on_a_small_phone(small_phone, live):
     shot(page, "90-dashboard-phone")
     page.locator("#units").scroll_into_view_if_needed()
     page.screenshot(path=str(_shots() / "91-dashboard-phone-units.png"))
+
+    # The statistics per month and week: the chart drawn, the tables within the screen.
+    page.goto(live.url + "/staff/statistics?unit=week")
+    assert page.evaluate("!!Chart.getChart('chart-kinds')")
+    assert "Pr. uge" in page.locator("main").inner_text()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, f"the statistics page is {width}px wide on a 360px screen"
+    shot(page, "94-statistics-phone")
+    page.locator("#districts").scroll_into_view_if_needed()
+    page.screenshot(path=str(_shots() / "95-statistics-phone-districts.png"))
 
     page.goto(live.url + "/staff/map")
     page.wait_for_selector("#staff-map[data-count]")

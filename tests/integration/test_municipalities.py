@@ -127,9 +127,11 @@ OWN = {
     ("GET", "/admin/open311"),
     ("POST", "/admin/open311"),
     ("GET", "/api/v1/stats/satisfaction"),
+    ("GET", "/api/v1/stats/periods"),
     # the dashboard and the staff map: the municipality's figures and reports only
     ("GET", "/api/v1/dashboard"),
     ("GET", "/staff/dashboard"),
+    ("GET", "/staff/statistics"),
     ("GET", "/staff/map"),
     ("GET", "/staff/map/points"),
     # hotspots and detections: the municipality's own (a hotspot or detection id is an object)

@@ -533,6 +533,8 @@ MATRIX: dict[tuple[str, str], tuple[Request | Page, tuple[int | str, ...]]] = {
                                                     (401, 200, 200, 200, 200, 200, 200)),
     ("GET", "/api/v1/stats/satisfaction"): (json_("/api/v1/stats/satisfaction?days=30"),
                                                     (401, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/api/v1/stats/periods"): (json_("/api/v1/stats/periods?unit=week"),
+                                                    (401, 200, 200, 200, 200, 200, 200)),
     # The conversation with the reporter: staff ask; the reporter holds the reference.
     ("POST", "/api/v1/reports/<int:report_id>/questions"): (
         json_("/api/v1/reports/{w.report_id}/questions", {"body": "Hvilken opgang?"}),
@@ -660,6 +662,8 @@ MATRIX: dict[tuple[str, str], tuple[Request | Page, tuple[int | str, ...]]] = {
                                                     (LOGIN, 403, 403, 200, 403, 403, 403)),
     ("GET", "/staff/inbox"): (Page("/staff/inbox"), (LOGIN, 403, 403, 403, 200, 200, 403)),
     ("GET", "/staff/dashboard"): (Page("/staff/dashboard"),
+                                                    (LOGIN, 403, 403, 200, 403, 403, 200)),
+    ("GET", "/staff/statistics"): (Page("/staff/statistics"),
                                                     (LOGIN, 403, 403, 200, 403, 403, 200)),
     # the staff map: coordinators, and unit members (their unit's reports only: the points
     # come from access.visible_reports); administrators see no report, so no map
