@@ -52,6 +52,11 @@ class Config:
     DASHBOARD_TIMES_MAX_AGE_SECONDS = 900
     # The staff map shows at most this many reports (the most urgent), and says when more.
     MAP_MAX_POINTS = 2000
+    # A hotspot's chief is told of each report routed to them in the app, and on these channels
+    # of their own: one without addresses reaches their browsers (web push, if they turned it
+    # on), one whose address is an e-mail their sign-in address; others cannot reach a person
+    # and are skipped (docs/hotspots.md). CHIEF_CHANNELS="webpush,email" in the environment.
+    CHIEF_CHANNELS = ("webpush", "email")
     PUBLIC_BASE_URL = "http://localhost:5000"
     # The municipality of a request whose host name no municipality claims: a deployment for
     # one city needs nothing else. Others are reached by host name or by the path prefix
@@ -307,6 +312,10 @@ def load_config(
     ):
         if env.get(key):
             settings[key] = type(settings[key])(float(env[key]))
+    if env.get("CHIEF_CHANNELS") is not None:
+        settings["CHIEF_CHANNELS"] = tuple(
+            c.strip() for c in env["CHIEF_CHANNELS"].split(",") if c.strip()
+        )
     if env.get("DELIVERY_RETRY_SCHEDULE"):  # "5,300,1800": seconds after each failed attempt
         settings["DELIVERY_RETRY_SCHEDULE"] = parse_schedule(env["DELIVERY_RETRY_SCHEDULE"])
     for key in (

@@ -17,10 +17,12 @@ from meldecentral.domain import hotspots
 from meldecentral.extensions import db
 from meldecentral.models import (
     Category,
+    Delivery,
     DetectedHotspot,
     Hotspot,
     HotspotReport,
     InAppNotification,
+    PushSubscription,
     Report,
     RoutingDecision,
 )
@@ -165,6 +167,80 @@ def test_needs_are_filed_by_staff_and_go_to_the_chief(client, hotspot, make_user
         "/api/v1/reports", json={**body, **NORREBRO, "kind": "other"}, headers=auth(street_token)
     )
     assert unknown.status_code == 422 and "kind" in unknown.json["error"]["fields"]
+
+
+def _units_of(rid: int) -> set[str]:
+    return {a.unit.code for a in db.session.get(Report, rid).assignments}
+
+
+def _deliveries(rid: int) -> list[Delivery]:
+    return db.session.scalars(sa.select(Delivery).where(Delivery.report_id == rid)).all()
+
+
+NEED = {"category": "BEHOV", "text": "Mere lys på stien og en gadeplansmedarbejder om aftenen."}
+
+
+def test_a_need_inside_goes_to_the_chief_not_to_the_coordinators(client, hotspot, make_user):
+    _, chief, _ = hotspot
+    _, street_token = make_user("street_worker")
+    inside = _report_at(client, local(FIRST, 20), token=street_token, **NEED)
+    # To the chief's unit, where the chief acknowledges and closes it; the coordinators, to
+    # whom the rules send needs elsewhere, do not get it, and the unit is not alerted: the
+    # chief is told personally.
+    assert _units_of(inside) == {"POLICE"}
+    decision = db.session.scalars(
+        sa.select(RoutingDecision).where(RoutingDecision.report_id == inside)
+    ).one()
+    assert decision.units == ["COORD"]  # what the rules say, kept in the trace
+    assert decision.added_units == ["POLICE"]
+    assert "a need inside a hotspot: to its chief's unit POLICE" in decision.explanation
+    sent = _deliveries(inside)
+    assert {(d.audience, d.channel, d.recipient) for d in sent} == {("staff", "email", chief.email)}
+    # Outside the hotspot's dates the rules decide: the coordinators, alerted as usual.
+    after = _report_at(client, local(LAST, 0, 0) + timedelta(days=2), token=street_token, **NEED)
+    assert _units_of(after) == {"COORD"}
+    assert {d.audience for d in _deliveries(after)} <= {"unit"}
+    assert not _linked(after)
+
+
+def test_a_need_goes_to_the_coordinators_when_the_chief_is_one(client, app, make_user):
+    coordinator, _ = make_user("coordinator")
+    _, street_token = make_user("street_worker")
+    with clock.at(local(FIRST, 9)):
+        areas.create_hotspot(
+            Actor.for_user(coordinator),
+            areas.NewHotspot("Stationen", AREA, FIRST, LAST, coordinator.id),
+        )
+    rid = _report_at(client, local(FIRST, 20), token=street_token, **NEED)
+    assert _linked(rid)
+    assert _units_of(rid) == {"COORD"}
+
+
+def test_the_chief_is_told_on_their_own_channels(app, client, hotspot):
+    _, chief, _ = hotspot
+    first = _report_at(client, local(FIRST, 12))
+    chief_rows = [d for d in _deliveries(first) if d.audience == "staff"]
+    # No browser of theirs takes push alerts: an e-mail to their sign-in address only.
+    assert [(d.channel, d.recipient) for d in chief_rows] == [("email", chief.email)]
+    assert chief_rows[0].subject.startswith("Hotspot Nørrebro station: ")
+    assert chief_rows[0].payload["type"] == "hotspot.report"
+    assert "Overfald" not in chief_rows[0].body  # thin: no report text
+    db.session.add(
+        PushSubscription(
+            user_id=chief.id, endpoint="https://push.example/chief", p256dh="k", auth="a"
+        )
+    )
+    db.session.commit()
+    second = _report_at(client, local(FIRST, 13))
+    assert {(d.channel, d.recipient) for d in _deliveries(second) if d.audience == "staff"} == {
+        ("email", chief.email),
+        ("webpush", f"user:{chief.id}"),
+    }
+    # The channels are the deployment's choice: none but the app when it names none.
+    app.config["CHIEF_CHANNELS"] = ()
+    third = _report_at(client, local(FIRST, 14))
+    assert not [d for d in _deliveries(third) if d.audience == "staff"]
+    assert _linked(third)
 
 
 def _plant(municipality_id: int, now: datetime, centre: str, hot: set[str]) -> None:

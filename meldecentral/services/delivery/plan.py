@@ -11,6 +11,7 @@ import functools
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import lazyload
@@ -24,6 +25,7 @@ from meldecentral.services.delivery import channels, push, send, texts
 from meldecentral.services.reference import municipalities
 
 PLANNED_KEY = "mc_planned_deliveries"
+IN_APP = "in_app"  # the notification centre: written directly, not as a delivery
 
 
 def _link(report: Report, path: str) -> str:
@@ -302,6 +304,52 @@ def plan_street_worker_update(report_id: int, status: str) -> list[int]:
         "attempts": 0,
     }
     return _insert_ignoring_duplicates([row])
+
+
+def chief_rows(report: Report, found: list) -> list[dict]:
+    """A report routed to hotspots' chiefs (``found``: hotspots.chiefs.ChiefMatch): tell each
+    chief personally on the channels of CHIEF_CHANNELS that reach a person. A channel without
+    addresses (web push) reaches their browsers, if they turned alerts on (else nothing, as for
+    a street worker); one whose address is an e-mail reaches their sign-in address. The in-app
+    notice is written by the routing itself; any other channel has no address for a person."""
+    if not found:
+        return []
+    wanted = current_app.config.get("CHIEF_CHANNELS", ())
+    described = channels.described()
+    rows = []
+    for match in found:
+        subject = texts.hotspot_subject(report, match.hotspot_name)[:200]
+        payload = thin_payload(report, "hotspot.report", hotspot_id=match.hotspot_id)
+        for channel in wanted:
+            description = described.get(channel)
+            if description is None or channel == IN_APP:
+                continue
+            if description.address is None:
+                if not push.has_subscriptions(match.chief_user_id):
+                    continue
+                recipient = push.user_recipient(match.chief_user_id)
+            elif description.address.kind == "email" and match.chief_email:
+                recipient = match.chief_email
+            else:
+                continue
+            rows.append(
+                {
+                    "dedupe_key": f"chief:{match.hotspot_id}:{report.id}:{channel}",
+                    "report_id": report.id,
+                    "assignment_id": None,
+                    "unit_id": None,
+                    "audience": "staff",
+                    "channel": channel,
+                    "recipient": recipient,
+                    "subject": subject,
+                    "body": f"{subject}\n{payload['link']}",
+                    "payload": payload,
+                    "urgent": report.urgency == "high",
+                    "status": "pending",
+                    "attempts": 0,
+                }
+            )
+    return rows
 
 
 def plan_undelivered_fallback(

@@ -45,6 +45,14 @@ def new_report_subject(report: Report) -> str:
         return subject
 
 
+def hotspot_subject(report: Report, hotspot: str) -> str:
+    """To a hotspot's chief: the new report's subject, under the hotspot's name."""
+    with force_locale(staff_language()):
+        return _(
+            "Hotspot %(hotspot)s: %(subject)s", hotspot=hotspot, subject=new_report_subject(report)
+        )
+
+
 def interpreter_name(code: str, language: str) -> str:
     """The interpreter's language as the reader's language calls it ("arabisk", "Arabic")."""
     return Locale.parse(language).languages.get(code, code)

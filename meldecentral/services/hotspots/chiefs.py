@@ -1,7 +1,9 @@
 """Reports routed to a hotspot's chief, inside routing's unit of work (routing.route): a report
 whose point lies inside a temporary hotspot that was active when the report was made (its
 dates checked here, not only by the job that closes hotspots) is linked to the hotspot (the
-chief's list), the trace says so, the history records it and the chief is told in the app."""
+chief's list), the trace says so, the history records it and the chief is told in the app
+(and on their own channels: delivery.plan.chief_rows). A need ("what is needed here") inside
+the hotspot goes to the chief instead of where the rules send it (routing.route)."""
 
 from __future__ import annotations
 
@@ -30,6 +32,8 @@ class ChiefMatch:
     hotspot_name: str
     chief_user_id: int
     chief_name: str
+    chief_unit_id: int | None = None  # where a need inside the hotspot goes (routing.route)
+    chief_email: str | None = None  # not in the trace: where an e-mail to the chief goes
 
     def trace(self) -> dict:
         """The entry in the routing decision's ``matched`` (web.trace renders it)."""
@@ -75,22 +79,29 @@ class OpenHotspots:
         ]
 
 
-def matches(report: Report, open_hotspots: OpenHotspots, *, again: bool) -> list[ChiefMatch]:
-    """The hotspots, active when the report was made, whose chief it goes to as well;
-    ``again`` (routed before): only those not yet linked to it."""
+def matches(report: Report, open_hotspots: OpenHotspots) -> list[ChiefMatch]:
+    """The hotspots, active when the report was made, whose area holds it."""
     if report.lat is None or report.lon is None or not open_hotspots.rows:
         return []
     found = open_hotspots.containing(
         report.municipality_id, report.lat, report.lon, report.created_at
     )
-    if found and again:
-        linked = set(
-            db.session.scalars(
-                sa.select(HotspotReport.hotspot_id).where(HotspotReport.report_id == report.id)
-            )
+    return [
+        ChiefMatch(h.id, h.name, h.chief_user_id, h.chief.name, h.chief.unit_id, h.chief.email)
+        for h in found
+    ]
+
+
+def not_linked(report: Report, found: list[ChiefMatch]) -> list[ChiefMatch]:
+    """Those of ``found`` the report is not linked to yet (it was routed before)."""
+    if not found:
+        return []
+    linked = set(
+        db.session.scalars(
+            sa.select(HotspotReport.hotspot_id).where(HotspotReport.report_id == report.id)
         )
-        found = [h for h in found if h.id not in linked]
-    return [ChiefMatch(h.id, h.name, h.chief_user_id, h.chief.name) for h in found]
+    )
+    return [m for m in found if m.hotspot_id not in linked]
 
 
 def route_to_chiefs(report: Report, found: list[ChiefMatch]) -> None:

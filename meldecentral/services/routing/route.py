@@ -24,7 +24,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from meldecentral import clock, metrics
 from meldecentral.db import bulk, outbox, tx
-from meldecentral.domain import events, workflow
+from meldecentral.domain import events, hotspots, workflow
 from meldecentral.domain.reasons import Reason
 from meldecentral.domain.routing import Decision, decide
 from meldecentral.extensions import db
@@ -79,7 +79,8 @@ def route_reports(
     now = clock.now()
     open_hotspots = chiefs.OpenHotspots({report.municipality_id for report, _ in locked.values()})
     rows: list[dict] = []  # the new assignments, in order
-    routed: list[tuple[Report, list[Unit], str]] = []
+    routed: list[tuple[Report, list[Unit], str, set[str]]] = []
+    chief_alerts: list[dict] = []  # deliveries to hotspots' chiefs
     for report_id in sorted(locked):
         report, routed_before = locked[report_id]
         if report.status in (workflow.REJECTED, workflow.MERGED):
@@ -87,21 +88,24 @@ def route_reports(
         if trigger == CREATED and routed_before:
             continue
         # Inside an active temporary hotspot: to its chief as well, whatever the rules say.
-        found = chiefs.matches(report, open_hotspots, again=routed_before)
-        chosen, why, contact = _decide(report, trigger, units, found)
+        inside = chiefs.matches(report, open_hotspots)
+        found = chiefs.not_linked(report, inside) if routed_before else inside
+        chosen, why, contact, quiet = _decide(report, trigger, units, found, inside)
         chiefs.route_to_chiefs(report, found)
+        if alerts:
+            chief_alerts += plan.chief_rows(report, found)
         if chosen:
             rows += [
                 assign.plan_row(report, unit, why, now, contact=unit.code in contact)
                 for unit in chosen
             ]
-            routed.append((report, chosen, why))
+            routed.append((report, chosen, why, quiet))
     if not rows:
-        return {}
+        return _planned(chief_alerts)
     ids = iter(_insert_assignments(rows))
     new_rows = iter(rows)
     changes, alert_rows = [], []
-    for report, chosen, why in routed:
+    for report, chosen, why, quiet in routed:
         written = [(unit, next(ids), next(new_rows)) for unit in chosen]
         change = status.after_routing(report, [row["ack_deadline"] for _, _, row in written])
         with _request_of(report.id, request_ids):
@@ -125,7 +129,7 @@ def route_reports(
                     },
                     urgent=report.urgency == "high",
                 )
-                if alerts:
+                if alerts and unit.code not in quiet:
                     alert_rows += plan.alert_rows(report, unit, assignment_id, row["ack_deadline"])
             if change.status != change.old:
                 # Handed to the caller's loop (its handler recounts the statistics if needed).
@@ -139,28 +143,46 @@ def route_reports(
         if trigger == CREATED:  # report created -> assignments stored
             metrics.observe_routing((now - report.created_at).total_seconds())
     status.write_routed(changes)
+    return _planned(alert_rows + chief_alerts)
+
+
+def _planned(rows: list[dict]) -> dict[int, list[Delivery]]:
     planned: dict[int, list[Delivery]] = {}
-    for delivery in plan.insert_planned(alert_rows):
+    for delivery in plan.insert_planned(rows):
         planned.setdefault(delivery.report_id, []).append(delivery)
     return planned
 
 
 def _decide(
-    report: Report, trigger: str, units: _Units, found: list[chiefs.ChiefMatch] = ()
-) -> tuple[list[Unit], str, tuple[str, ...]]:
+    report: Report,
+    trigger: str,
+    units: _Units,
+    found: list[chiefs.ChiefMatch] = (),
+    inside: list[chiefs.ChiefMatch] = (),
+) -> tuple[list[Unit], str, tuple[str, ...], set[str]]:
     """The report's decision, stored with its trace (and the hotspots ``found``, whose chiefs
-    it goes to as well); the units it adds, and the codes of those given the reporter's
-    contact."""
+    it goes to as well now; ``inside``: every active hotspot holding it); the units it adds,
+    the codes of those given the reporter's contact, and of those not alerted (a need's
+    chief's unit: the chief is told personally)."""
     decision = decide(load_rules(report.municipality_id), facts_of(report))
     assigned = {units.code_of.get(a.unit_id) for a in report.assignments}
-    added = [code for code in decision.units if code not in assigned]
+    wanted, why, quiet = list(decision.units), decision.explain(), set()
+    chief_units = _chief_units(report, units, inside)
+    if chief_units:
+        # A need inside a hotspot is for its chief to act on: assigned to the chief's unit
+        # (where they acknowledge and close it), not where the rules send needs elsewhere.
+        wanted, quiet = chief_units, set(chief_units)
+        why = (
+            f"a need inside a hotspot: to its chief's unit {', '.join(chief_units)}, "
+            f"not by the rules ({why})"
+        )
+    added = [code for code in wanted if code not in assigned]
     unknown = sorted(c for c in added if (report.municipality_id, c) not in units.active)
     if unknown:
         raise ValidationFailed(
             "unknown unit", {"units": [Reason("unknown unit %(code)r", code=c) for c in unknown]}
         )
     chosen = [units.active[report.municipality_id, code] for code in added]
-    why = decision.explain()  # the assignments' reason: the rules'
     store_decision(
         report,
         decision,
@@ -169,9 +191,22 @@ def _decide(
         [unit.code for unit in chosen],
         [m.trace() for m in found],
     )
-    if not chosen and decision.unrouted:
+    if not chosen and decision.unrouted and not chief_units:
         history.append(report.id, SYSTEM, "unrouted", data={"why": why})
-    return chosen, why, decision.contact_units
+    return chosen, why, decision.contact_units, quiet
+
+
+def _chief_units(report: Report, units: _Units, found: list[chiefs.ChiefMatch]) -> list[str]:
+    """A need inside hotspots: the active units of their chiefs (none for a chief without a
+    unit, a coordinator: the rules send needs to the coordinators)."""
+    if report.kind != hotspots.NEED:
+        return []
+    codes = []
+    for match in found:
+        code = units.code_of.get(match.chief_unit_id)
+        if (report.municipality_id, code) in units.active and code not in codes:
+            codes.append(code)
+    return codes
 
 
 class _request_of:
