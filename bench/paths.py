@@ -45,6 +45,8 @@ OPEN311 = [
 INBOX = "/api/v1/inbox"
 INBOX_100 = "/api/v1/inbox?limit=100"
 STATS = ["/api/v1/stats/districts?days=30", "/api/v1/stats/districts?days=365"]
+# The statistics per month and per week (docs/statistics.md): 13 periods and the districts.
+PERIODS = ["/api/v1/stats/periods?unit=month", "/api/v1/stats/periods?unit=week"]
 # Public facts, no sign-in: every district, and one (Nørrebro's id in the demo's districts).
 FACTS = ["/api/v1/public/facts", "/api/v1/public/facts/3"]
 # The coordinators' dashboard, both periods (computed on every request: bench/stack.py turns

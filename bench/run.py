@@ -505,6 +505,8 @@ def run(args) -> dict:
             q["open311"] = timed_gets(stack.base, None, paths.OPEN311, queries_n)
             q["stats30"] = timed_gets(stack.base, coord, [paths.STATS[0]], 50)
             q["stats365"] = timed_gets(stack.base, coord, [paths.STATS[1]], 50)
+            q["months"] = timed_gets(stack.base, coord, [paths.PERIODS[0]], 50)
+            q["weeks"] = timed_gets(stack.base, coord, [paths.PERIODS[1]], 50)
             q["facts"] = timed_gets(stack.base, None, paths.FACTS, queries_n)
             q["dashboard30"] = timed_gets(stack.base, coord, [paths.DASHBOARD[0]], 50)
             q["dashboard90"] = timed_gets(stack.base, coord, [paths.DASHBOARD[1]], 50)
@@ -631,6 +633,8 @@ def table(r: dict) -> str:
         "open311": ("Open311 GET requests, anonymous (6 filter sets)", "open311_p95_ms"),
         "stats30": ("district statistics, 30 days", "stats_p95_ms"),
         "stats365": ("district statistics, 365 days", "stats_p95_ms"),
+        "months": ("statistics per month (13, and districts)", "stats_p95_ms"),
+        "weeks": ("statistics per week (13, and districts)", "stats_p95_ms"),
         "facts": ("public facts (all districts, one district; no sign-in)", "facts_p95_ms"),
         "dashboard30": ("dashboard, 30 days (cache off)", "dashboard_p95_ms"),
         "dashboard90": ("dashboard, 90 days (cache off)", "dashboard_p95_ms"),
