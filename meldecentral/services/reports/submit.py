@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from meldecentral import clock, metrics
-from meldecentral.db import outbox
+from meldecentral.db import driver, outbox
 from meldecentral.domain import emergency, events, hotspots, roles, workflow
 from meldecentral.domain.reasons import N_, Reason
 from meldecentral.domain.reference import new_reference
@@ -164,9 +164,9 @@ def _store(values: dict, actor: Actor, contact: dict | None) -> tuple[int, int]:
     # The ORM session holds nothing of this request's: a connection of its own, without the
     # session's transaction bookkeeping (its cost: bench/README.md).
     if db.engine.dialect.name == "postgresql":
-        with db.engine.connect() as conn:
-            conn.execution_options(isolation_level="AUTOCOMMIT")
-            return _insert_cte(conn, values, event, event_row, contact)
+        # On the driver's connection itself (db.driver): the statement is compiled once.
+        statement, params = _insert_cte_params(values, event, event_row, contact)
+        return driver.fetch_one_autocommit(db.engine, statement, params)
     with db.engine.begin() as conn:
         return _write(conn, values, event, event_row, contact)
 
@@ -190,6 +190,16 @@ def _write(
 
 
 _INSERT_CTE: dict[tuple, sa.Select] = {}
+_INSERT_CTE_DRIVER: dict[tuple, driver.DriverStatement] = {}
+
+
+def _shape_and_params(values: dict, event: dict, event_row: dict, contact: dict) -> tuple:
+    shape = (tuple(values), tuple(event), tuple(event_row), tuple(contact))
+    params = {f"r_{k}": v for k, v in values.items()}
+    params |= {f"h_{k}": v for k, v in event.items()}
+    params |= {f"o_{k}": v for k, v in event_row.items()}
+    params |= {f"c_{k}": v for k, v in contact.items()}
+    return shape, params
 
 
 def _insert_cte(
@@ -198,16 +208,24 @@ def _insert_cte(
     """One statement: the report, its history entry, its outbox event (whose payload holds the
     new report's id) and the contact if given. Built once per set of columns, then only
     executed."""
-    contact = contact or {}
-    shape = (tuple(values), tuple(event), tuple(event_row), tuple(contact))
+    shape, params = _shape_and_params(values, event, event_row, contact or {})
     stmt = _INSERT_CTE.get(shape)
     if stmt is None:
         stmt = _INSERT_CTE[shape] = _build_insert_cte(*shape)
-    params = {f"r_{k}": v for k, v in values.items()}
-    params |= {f"h_{k}": v for k, v in event.items()}
-    params |= {f"o_{k}": v for k, v in event_row.items()}
-    params |= {f"c_{k}": v for k, v in contact.items()}
     return tuple(conn.execute(stmt, params).one())
+
+
+def _insert_cte_params(
+    values: dict, event: dict, event_row: dict, contact: dict | None
+) -> tuple[driver.DriverStatement, dict]:
+    """``_insert_cte``'s statement compiled for the driver (once per set of columns), and its
+    parameters."""
+    shape, params = _shape_and_params(values, event, event_row, contact or {})
+    statement = _INSERT_CTE_DRIVER.get(shape)
+    if statement is None:
+        built = _build_insert_cte(*shape)
+        statement = _INSERT_CTE_DRIVER[shape] = driver.DriverStatement(built, db.engine.dialect)
+    return statement, params
 
 
 def _build_insert_cte(report_cols, event_cols, outbox_cols, contact_cols) -> sa.Select:
