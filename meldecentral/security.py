@@ -174,29 +174,33 @@ def _first_exceeded(strategy, items, key: str, scope: str):
     return None
 
 
+# Counts a request against each limit in turn (KEYS: their keys; ARGV: each one's window in
+# seconds and amount), as limits' fixed window does: a key's expiry is set when the increment
+# creates it. Stops at the first limit exceeded and returns its position (1-based; 0: none),
+# so the limits after it are not counted, as if counting had stopped there.
+_COUNT_SCRIPT = """
+for i, key in ipairs(KEYS) do
+  local count = redis.call('INCRBY', key, 1)
+  if count == 1 then redis.call('EXPIRE', key, ARGV[2 * i - 1]) end
+  if count > tonumber(ARGV[2 * i]) then return i end
+end
+return 0
+"""
+_scripts: dict[int, object] = {}
+
+
 def _first_exceeded_in_redis(storage: RedisStorage, items, key: str, scope: str):
     """As ``strategy.hit`` for each limit in turn, in one round trip for them all (a submission
-    is counted against a minute's and a day's limit: two round trips one by one). The same
-    keys and counting as ``limits``' fixed window, whose increment script sets a key's expiry
-    when the increment creates it: here ``SET key 0 EX window NX`` and ``INCRBY`` per limit, in
-    one MULTI ... EXEC (Redis 2.6.12 or newer; a script in a pipeline would cost a round trip
-    more, the server first asked whether it has it). Should a limit be exceeded, the counts of
-    the limits after it are taken back, as if counting had stopped there."""
+    is counted against a minute's and a day's limit): one script (EVALSHA; loaded once per
+    server, redis-py loads it again should the server have lost it)."""
+    connection = storage.get_connection()
+    script = _scripts.get(id(connection))
+    if script is None:
+        script = _scripts[id(connection)] = connection.register_script(_COUNT_SCRIPT)
     keys = [storage.prefixed_key(item.key_for(key, scope)) for item in items]
-    pipe = storage.get_connection().pipeline(transaction=True)
-    for item, name in zip(items, keys, strict=True):
-        pipe.set(name, 0, ex=item.get_expiry(), nx=True)
-        pipe.incrby(name, 1)
-    counts = pipe.execute()[1::2]
-    for i, (item, count) in enumerate(zip(items, counts, strict=True)):
-        if int(count) > item.amount:
-            if keys[i + 1 :]:
-                pipe = storage.get_connection().pipeline(transaction=True)
-                for name in keys[i + 1 :]:
-                    pipe.decrby(name, 1)
-                pipe.execute()
-            return item
-    return None
+    args = [n for item in items for n in (item.get_expiry(), item.amount)]
+    exceeded = int(script(keys=keys, args=args))
+    return items[exceeded - 1] if exceeded else None
 
 
 @limiter.request_filter
