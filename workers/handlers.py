@@ -141,7 +141,9 @@ def _status_changed(payload: dict) -> list[int]:
     if payload.get("to") == "merged":
         planned += plan.plan_reporter_merged(payload["report_id"])
     # A street worker is told when their report is routed and when it is closed.
-    return planned + plan.plan_street_worker_update(payload["report_id"], payload.get("to"))
+    return planned + plan.plan_street_worker_update(
+        payload["report_id"], payload.get("to"), payload.get("staff_author")
+    )
 
 
 @handles(events.ASSIGNMENT_STATUS_CHANGED)

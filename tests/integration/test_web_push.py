@@ -13,11 +13,12 @@ import sqlalchemy as sa
 
 import notifications
 from meldecentral import vapid
+from meldecentral.domain import events
 from meldecentral.extensions import db
-from meldecentral.models import Delivery, PushSubscription, Unit
+from meldecentral.models import Delivery, OutboxEvent, PushSubscription, Unit
 from meldecentral.services.delivery import push, send
 from notifications.webpush import WebPushChannel
-from tests.factories import drain, file_report, move, signed_in
+from tests.factories import VIOLENCE, drain, file_report, move, signed_in
 from tests.pushutil import Browser, PushService
 
 PUSH_ONLY = {"high": ["webpush"], "normal": ["webpush"], "low": ["webpush"]}
@@ -113,6 +114,21 @@ def test_alerts_reach_the_units_phones_and_the_street_workers(app, client, make_
     assert closed.status == "dead"  # seen by the coordinators, as any undelivered alert
     owners = db.session.scalars(sa.select(PushSubscription.user_id)).all()
     assert worker_user.id not in owners  # removed on the push service's 410
+
+
+def test_a_residents_routed_report_asks_for_no_street_workers_push(app, client):
+    """The status event says whether staff wrote the report: a resident's needs no look-up of
+    an author's subscriptions, a street worker's does (above)."""
+    rid = client.post("/api/v1/reports", json=VIOLENCE).json["id"]
+    drain()
+    payloads = db.session.scalars(
+        sa.select(OutboxEvent.payload).where(OutboxEvent.topic == events.REPORT_STATUS_CHANGED)
+    ).all()
+    mine = [p for p in payloads if p["report_id"] == rid]
+    assert mine and all(p["staff_author"] is False for p in mine)
+    assert not db.session.scalars(
+        sa.select(Delivery).where(Delivery.report_id == rid, Delivery.audience == "staff")
+    ).all()
 
 
 def test_a_subscription_is_checked_and_kept_once_per_browser(app):

@@ -274,11 +274,14 @@ STREET_WORKER_NEWS = {"routed": "report.routed", "resolved": "report.resolved"}
 PUSH = "webpush"
 
 
-def plan_street_worker_update(report_id: int, status: str) -> list[int]:
+def plan_street_worker_update(
+    report_id: int, status: str, staff_author: bool | None = None
+) -> list[int]:
     """A street worker's report was routed or closed: a push to their phones, if they turned
-    push alerts on (no subscription, no delivery: nothing to dead-letter)."""
+    push alerts on (no subscription, no delivery: nothing to dead-letter). ``staff_author``:
+    False when the event says a resident wrote it (nothing to ask), None when it does not say."""
     kind = STREET_WORKER_NEWS.get(status)
-    if kind is None:
+    if kind is None or staff_author is False:
         return []
     # Every routed report passes here: one indexed query says whether its author subscribed
     # at all, before the report itself is loaded (its relations are many columns).

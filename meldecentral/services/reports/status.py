@@ -36,13 +36,28 @@ def set_status(report: Report, target: str, actor: Actor, **data) -> None:
         report.closed_at = clock.now()
     elif old in workflow.FINAL_REPORT_STATUSES:
         report.closed_at = None
-    record_change(report.id, old, target, actor, **data)
+    record_change(
+        report.id, old, target, actor, staff_author=report.reporter_user_id is not None, **data
+    )
 
 
-def record_change(report_id: int, old: str, target: str, actor: Actor, **data) -> None:
-    """A status change's history entry and event, in the caller's transaction."""
+def record_change(
+    report_id: int,
+    old: str,
+    target: str,
+    actor: Actor,
+    *,
+    staff_author: bool | None = None,
+    **data,
+) -> None:
+    """A status change's history entry and event, in the caller's transaction.
+    ``staff_author``: whether a member of staff wrote the report, when the caller knows (the
+    event's handler then asks the database only for those: delivery.plan)."""
     history.append(report_id, actor, "status", from_status=old, to_status=target, data=data)
-    outbox.record(events.REPORT_STATUS_CHANGED, {"report_id": report_id, "from": old, "to": target})
+    payload = {"report_id": report_id, "from": old, "to": target}
+    if staff_author is not None:
+        payload["staff_author"] = staff_author
+    outbox.record(events.REPORT_STATUS_CHANGED, payload)
 
 
 def after_routing(report: Report, new_deadlines: list[datetime | None]) -> Routed:

@@ -133,7 +133,13 @@ def route_reports(
                     alert_rows += plan.alert_rows(report, unit, assignment_id, row["ack_deadline"])
             if change.status != change.old:
                 # Handed to the caller's loop (its handler recounts the statistics if needed).
-                status.record_change(report.id, change.old, change.status, SYSTEM)
+                status.record_change(
+                    report.id,
+                    change.old,
+                    change.status,
+                    SYSTEM,
+                    staff_author=report.reporter_user_id is not None,
+                )
         changes.append(change)
         # What the ORM holds of the report agrees with the row; nothing of it is flushed.
         set_committed_value(report, "status", change.status)
