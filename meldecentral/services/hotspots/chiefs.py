@@ -18,7 +18,7 @@ from meldecentral import clock
 from meldecentral.db import tx
 from meldecentral.domain import hotspots
 from meldecentral.extensions import db
-from meldecentral.models import Hotspot, HotspotReport, InAppNotification, Report
+from meldecentral.models import Hotspot, HotspotReport, InAppNotification, Report, User
 from meldecentral.services.actor import SYSTEM
 from meldecentral.services.delivery import texts
 from meldecentral.services.reports import history
@@ -48,14 +48,46 @@ class ChiefMatch:
         return f"inside hotspot {self.hotspot_id} '{self.hotspot_name}', chief {self.chief_name}"
 
 
+# What routing reads of the open hotspots: the columns it needs and the chief's, no ORM
+# objects (routing asks once per task, whether or not a report lies inside).
+_OPEN = sa.select(
+    Hotspot.id,
+    Hotspot.municipality_id,
+    Hotspot.name,
+    Hotspot.area,
+    Hotspot.min_lon,
+    Hotspot.min_lat,
+    Hotspot.max_lon,
+    Hotspot.max_lat,
+    Hotspot.starts_at,
+    Hotspot.ends_at,
+    Hotspot.status,
+    Hotspot.chief_user_id,
+    User.name.label("chief_name"),
+    User.unit_id.label("chief_unit_id"),
+    User.email.label("chief_email"),
+).join(User, User.id == Hotspot.chief_user_id)
+# Parsed areas by their GeoJSON text: a hotspot's area is parsed once per process.
+_areas: dict[str, object] = {}
+
+
+def _area(text: str):
+    found = _areas.get(text)
+    if found is None:
+        if len(_areas) > 256:  # closed hotspots' areas: forgotten now and then
+            _areas.clear()
+        found = _areas[text] = shape(json.loads(text))
+    return found
+
+
 class OpenHotspots:
     """The open hotspots of some municipalities, loaded once per routing call (few rows: a
-    municipality runs a handful at a time), their areas parsed once."""
+    municipality runs a handful at a time), their areas parsed once per process."""
 
     def __init__(self, municipality_ids: set[int]):
         rows = (
-            db.session.scalars(
-                sa.select(Hotspot).where(
+            db.session.execute(
+                _OPEN.where(
                     Hotspot.municipality_id.in_(municipality_ids),
                     Hotspot.status == hotspots.OPEN,
                 )
@@ -63,7 +95,7 @@ class OpenHotspots:
             if municipality_ids
             else []
         )
-        self.rows = [(h, shape(json.loads(h.area))) for h in rows]
+        self.rows = [(h, _area(h.area)) for h in rows]
 
     def containing(self, municipality_id: int, lat: float, lon: float, at: datetime) -> list:
         """Those active at ``at`` (the dates checked here) whose area holds the point."""
@@ -87,7 +119,7 @@ def matches(report: Report, open_hotspots: OpenHotspots) -> list[ChiefMatch]:
         report.municipality_id, report.lat, report.lon, report.created_at
     )
     return [
-        ChiefMatch(h.id, h.name, h.chief_user_id, h.chief.name, h.chief.unit_id, h.chief.email)
+        ChiefMatch(h.id, h.name, h.chief_user_id, h.chief_name, h.chief_unit_id, h.chief_email)
         for h in found
     ]
 
