@@ -15,6 +15,7 @@ from unittest import mock
 
 import pytest
 import sqlalchemy as sa
+from argon2.exceptions import InvalidHashError, VerificationError
 
 from meldecentral import create_app
 from meldecentral.extensions import db
@@ -23,6 +24,7 @@ from tests.database import reset
 from tests.webutil import PASSWORD
 
 _hash_password = users.hash_password  # the service's own, for _password_hash
+_hasher = users._hasher  # the service's argon2 PasswordHasher, for _MemoisedVerify
 
 PG_ADMIN_URL = os.environ.get(
     "MC_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -103,6 +105,41 @@ _counter = iter(range(1, 1_000_000))
 @functools.cache
 def _password_hash(password: str) -> str:
     return _hash_password(password)
+
+
+# argon2's verify of one hash and one password: its outcome (True, or the exception it raised)
+_verified: dict[tuple[str, str | bytes], BaseException | None] = {}
+
+
+class _MemoisedVerify:
+    """The service's PasswordHasher, but its verify is made once per (hash, password) and run:
+    a verify costs about 0.15 s, and the suite signs the same users (one hash, as above) in
+    with the same password many times. argon2's verify is deterministic, so the outcome is the
+    one it gave: True, or its exception again (a wrong password, a hash that is not one). The
+    sign-in service runs as before around it (the dummy hash for an unknown address, the
+    rehash check, the lockout); hashing and the rehash check are the hasher's own."""
+
+    def verify(self, hash: str, password: str | bytes) -> bool:
+        key = (hash, password)
+        if key not in _verified:
+            try:
+                _hasher.verify(hash, password)
+                _verified[key] = None
+            except (VerificationError, InvalidHashError) as exc:
+                _verified[key] = exc
+        failed = _verified[key]
+        if failed is not None:
+            raise type(failed)(*failed.args)
+        return True
+
+    def __getattr__(self, name: str):
+        return getattr(_hasher, name)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _argon2_verify_once():
+    with mock.patch.object(users, "_hasher", _MemoisedVerify()):
+        yield
 
 
 def create_staff(role: str, unit: str | None = None):
