@@ -2,10 +2,12 @@
 from one table. The test walks ``app.url_map`` and fails when a rule (API or page) has no row
 here, so a new endpoint cannot ship without a decision about who may call it.
 
-Each case runs on a fresh world: a street worker's report (with a photo) routed to the police,
-and an undelivered notification. Statuses say what each role gets: 404 where the report does
-not exist for them (need-to-know), 403 where they see it but their role may not act, 401
-without a token.
+Each case runs on a world that no earlier case has changed: a street worker's report (with a
+photo) routed to the police, and an undelivered notification. A new world is built after every
+case that wrote anything to the database (its request, or what the row made before it); a case
+that only read leaves the world as it found it, and the next case gets the same one (``Worlds``).
+Statuses say what each role gets: 404 where the report does not exist for them (need-to-know),
+403 where they see it but their role may not act, 401 without a token.
 
 The HTML pages (rows made with ``Page``) are requested with the role's session cookie, signed
 in through the real /login form (and its TOTP step), never with a token. Their POSTs carry a
@@ -894,6 +896,35 @@ def test_every_endpoint_has_a_row(sqlite_app):
     assert not not_pages, f"pages are tried with a session (Page(...)), not a token: {not_pages}"
 
 
+class Worlds:
+    """The world for the next case: the one built before, if no statement but a SELECT has run
+    on the database since it was handed out, else a new one (build_world). Every statement
+    counts, whoever made it (the request, a row's preparation, a sign-in), and one that is not
+    a SELECT (an INSERT, UPDATE, DELETE, a savepoint) counts as a change, even if it changed
+    nothing or was rolled back. Files (a photo) are only written with rows."""
+
+    def __init__(self, users: dict):
+        self.users, self.world, self.built, self.changed = users, None, 0, True
+
+    def _statement(self, conn, cursor, statement: str, *args) -> None:
+        if not statement.lstrip()[:6].upper() == "SELECT":
+            self.changed = True
+
+    def __enter__(self) -> Worlds:
+        sa.event.listen(db.engine, "before_cursor_execute", self._statement)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        sa.event.remove(db.engine, "before_cursor_execute", self._statement)
+
+    def next(self) -> World:
+        if self.changed:
+            self.world = build_world(self.users)
+            self.built += 1
+        self.changed = False
+        return self.world
+
+
 @pytest.mark.slow
 def test_permission_matrix(sqlite_app):
     client = sqlite_app.test_client()
@@ -901,21 +932,20 @@ def test_permission_matrix(sqlite_app):
     for role, (kind, unit) in USERS.items():
         users[role], tokens[role] = create_staff(kind, unit)
     wrong = []
-    cases = 0
-    for (method, rule), (make_request, expected) in MATRIX.items():
-        if isinstance(make_request, Page):
-            continue
-        for role, status in zip(ROLES, expected, strict=True):
-            world = build_world(users)
-            path, kwargs = make_request(world)
-            res = client.open(path, method=method, headers=auth(tokens[role]), **kwargs)
-            if res.status_code != status:
-                wrong.append(f"{method} {rule} as {role}: {res.status_code}, expected {status}")
-            db.session.rollback()
-            cases += 1
+    with Worlds(users) as worlds:
+        for (method, rule), (make_request, expected) in MATRIX.items():
+            if isinstance(make_request, Page):
+                continue
+            for role, status in zip(ROLES, expected, strict=True):
+                world = worlds.next()
+                path, kwargs = make_request(world)
+                res = client.open(path, method=method, headers=auth(tokens[role]), **kwargs)
+                if res.status_code != status:
+                    wrong.append(f"{method} {rule} as {role}: {res.status_code}, expected {status}")
+                db.session.rollback()
     assert not wrong, "\n".join(wrong)
     # (each world is a new report; nothing leaked between cases)
-    assert db.session.scalar(sa.select(sa.func.count(Report.id))) >= cases
+    assert db.session.scalar(sa.select(sa.func.count(Report.id))) >= worlds.built
 
 
 def staff_user(kind: str, unit: str | None):
@@ -973,24 +1003,23 @@ def test_page_permission_matrix(sqlite_app):
     users = {role: staff_user(kind, unit) for role, (kind, unit) in USERS.items()}
     sessions = Sessions(sqlite_app, users)
     wrong = []
-    cases = 0
-    for (method, rule), (page, expected) in MATRIX.items():
-        if not isinstance(page, Page):
-            continue
-        for role, want in zip(ROLES, expected, strict=True):
-            client, token = sessions.client(role)
-            world = build_world(users)
-            if page.session is not None:
-                with client.session_transaction() as session:
-                    session.update(page.session(world))
-            path, kwargs = page.request(world, token)
-            got = outcome(client.open(path, method=method, **kwargs))
-            if got != want:
-                wrong.append(f"{method} {rule} as {role}: {got}, expected {want}")
-            db.session.rollback()
-            cases += 1
+    with Worlds(users) as worlds:
+        for (method, rule), (page, expected) in MATRIX.items():
+            if not isinstance(page, Page):
+                continue
+            for role, want in zip(ROLES, expected, strict=True):
+                client, token = sessions.client(role)
+                world = worlds.next()
+                if page.session is not None:
+                    with client.session_transaction() as session:
+                        session.update(page.session(world))
+                path, kwargs = page.request(world, token)
+                got = outcome(client.open(path, method=method, **kwargs))
+                if got != want:
+                    wrong.append(f"{method} {rule} as {role}: {got}, expected {want}")
+                db.session.rollback()
     assert not wrong, "\n".join(wrong)
-    assert db.session.scalar(sa.select(sa.func.count(Report.id))) >= cases
+    assert db.session.scalar(sa.select(sa.func.count(Report.id))) >= worlds.built
 
 
 # Sharing rules (docs/security.md): who reads the reporter's contact and which internal notes,
