@@ -81,11 +81,13 @@ security: install
 # browser, once): many tests wait on a worker, a browser or a retry, and the extra worker fills
 # those waits (bench/README.md has the timings).
 # The security checks run beside the tests (pip-audit mostly waits on PyPI); their report is
-# printed after pytest's, and either failing fails the target.
+# printed after pytest's, and either failing fails the target. Bytecode is cached even where
+# the environment says not to: each test worker would compile every module (and pytest
+# rewrite its plugins) again, 7-10 s of CPU per process (bench/README.md).
 TEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 test: lint browser
 	@$(MAKE) --no-print-directory security >$(VENV)/security.log 2>&1 & sec=$$!; \
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS); tests=$$?; \
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS); tests=$$?; \
 	wait $$sec; audit=$$?; cat $(VENV)/security.log; \
 	if [ $$audit -ne 0 ]; then echo "make security failed (above)"; fi; \
 	[ $$tests -eq 0 ] && [ $$audit -eq 0 ]
