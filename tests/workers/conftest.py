@@ -101,6 +101,20 @@ class CeleryProcess:
             start_new_session=True,
         )
 
+    def restart_if_exited(self) -> bool:
+        """Start it again if it has exited, as the supervisor does in production (make run's,
+        or the Procfile runner's); True if it had."""
+        if self.proc is not None and self.proc.poll() is not None:
+            self.start()
+            return True
+        return False
+
+    def tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
     def kill(self, sig=signal.SIGKILL) -> None:
         """Kill the whole process group (main process and pool children)."""
         if self.proc and self.proc.poll() is None:
