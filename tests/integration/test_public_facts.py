@@ -15,10 +15,11 @@ from meldecentral import clock
 from meldecentral.domain import public_figures as pf
 from meldecentral.domain.disclosure import THRESHOLD, suppressed
 from meldecentral.extensions import db
-from meldecentral.models import Category, District, Municipality, Report, ReportWeeklyCount
+from meldecentral.models import Category, District, Municipality, ReportWeeklyCount
 from meldecentral.services.errors import ValidationFailed
 from meldecentral.services.facts import population, publish, survey
 from meldecentral.services.worklists import stats
+from tests.factories import insert_reports
 
 
 def _world():
@@ -31,27 +32,7 @@ def _world():
 def _insert(municipality, district, category, week, n, kind=None, status="resolved"):
     """n reports created on the Wednesday of ``week`` (a Monday), set-wise."""
     moment = datetime.combine(week + timedelta(days=2), time(11), UTC)
-    start = db.session.scalar(sa.select(sa.func.count()).select_from(Report)) or 0
-    db.session.execute(
-        sa.insert(Report),
-        [
-            {
-                "municipality_id": municipality.id,
-                "reference": f"T-{start + i:06d}",
-                "kind": kind or category.kind,
-                "category_id": category.id,
-                "text": "Testmelding",
-                "district_id": district.id if district else None,
-                "urgency": "normal",
-                "status": status,
-                "source": "staff",
-                "created_at": moment,
-                "updated_at": moment,
-            }
-            for i in range(n)
-        ],
-    )
-    db.session.commit()
+    insert_reports(municipality.id, moment, district, category, n, kind, status)
 
 
 @pytest.fixture

@@ -17,40 +17,19 @@ from meldecentral.models import (
     District,
     DistrictPopulation,
     Municipality,
-    Report,
     ReportMonthlyCount,
 )
 from meldecentral.services.facts import population
 from meldecentral.services.worklists import periods, stats
 from tests.conftest import auth
-from tests.factories import signed_in
+from tests.factories import insert_reports, signed_in
 
 NOW = datetime(2026, 12, 6, 11, 0, tzinfo=UTC)
 
 
 def _insert(moment: datetime, district, category, n, kind=None, status="resolved"):
     municipality = db.session.scalar(sa.select(Municipality).filter_by(code="kbh"))
-    start = db.session.scalar(sa.select(sa.func.count()).select_from(Report)) or 0
-    db.session.execute(
-        sa.insert(Report),
-        [
-            {
-                "municipality_id": municipality.id,
-                "reference": f"S-{start + i:06d}",
-                "kind": kind or category.kind,
-                "category_id": category.id,
-                "text": "Testmelding",
-                "district_id": district.id if district else None,
-                "urgency": "normal",
-                "status": status,
-                "source": "staff",
-                "created_at": moment,
-                "updated_at": moment,
-            }
-            for i in range(n)
-        ],
-    )
-    db.session.commit()
+    insert_reports(municipality.id, moment, district, category, n, kind, status)
 
 
 @pytest.fixture
