@@ -201,6 +201,16 @@ def count(live, model) -> int:
     return live.scalar(sa.select(sa.func.count(model.id)))
 
 
+def until(page, expression: str, timeout: float = 10.0) -> None:
+    """Wait until ``expression`` is true in the page. Polled from here, as ``focused_on``:
+    wait_for_function's polling evaluates the predicate with eval, which the CSP refuses."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true after {timeout} s: {expression}")
+        time.sleep(0.05)
+
+
 def focused_on(page, element_id: str, timeout: float = 10.0) -> None:
     """Wait until the element with ``element_id`` has the focus. Polled from here: Playwright's
     wait_for_function evaluates its predicate in the page, which the site's CSP (no eval)

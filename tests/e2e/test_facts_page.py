@@ -14,7 +14,7 @@ from meldecentral.extensions import db
 from meldecentral.models import Category, District, Municipality, Report
 from meldecentral.services.facts import publish
 from meldecentral.services.worklists import stats
-from tests.e2e.conftest import shot
+from tests.e2e.conftest import shot, until
 from tests.e2e.test_notifications import in_live
 
 PREFIX = "E2EF-"
@@ -81,8 +81,8 @@ def test_facts_about_my_area_on_a_phone(phone, live):
         assert "under 5" in table  # theft (2), and drugs (6) which would give it away
         assert page.text_content("table.figures tbody tr:first-child td") == "8"
         # The map: a polygon per district; the chart: drawn by Chart.js.
-        page.wait_for_function("document.querySelectorAll('path.leaflet-interactive').length >= 10")
-        page.wait_for_function("window.Chart && Chart.getChart('facts-chart') !== undefined")
+        until(page, "document.querySelectorAll('path.leaflet-interactive').length >= 10")
+        until(page, "!!(window.Chart && Chart.getChart('facts-chart'))")
         assert page.is_visible("text=Tryghedsindeks")
         shot(page, "70-facts-norrebro")
         # The position never left the browser: no request carries it.
