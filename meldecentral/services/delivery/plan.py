@@ -101,30 +101,57 @@ def _insert_from_arrays(columns: tuple[str, ...]):
     return sa.select(Delivery).from_statement(insert).options(lazyload(Delivery.attempt_log))
 
 
+def _alert_row(
+    report: Report,
+    dedupe_key: str,
+    audience: str,
+    channel: str,
+    recipient: str | None,
+    subject: str,
+    payload: dict,
+    *,
+    assignment_id: int | None = None,
+    unit_id: int | None = None,
+    urgent: bool | None = None,
+) -> dict:
+    """A staff alert's delivery row: the subject and the payload's link as its body."""
+    return {
+        "dedupe_key": dedupe_key,
+        "report_id": report.id,
+        "assignment_id": assignment_id,
+        "unit_id": unit_id,
+        "audience": audience,
+        "channel": channel,
+        "recipient": recipient,
+        "subject": subject,
+        "body": f"{subject}\n{payload['link']}",
+        "payload": payload,
+        "urgent": report.urgency == "high" if urgent is None else urgent,
+        "status": "pending",
+        "attempts": 0,
+    }
+
+
 def _unit_rows(
     unit: Unit, report: Report, reason: str, subject: str, payload: dict, assignment_id: int | None
 ) -> list[dict]:
     rows = []
     for channel in (unit.channels or {}).get(report.urgency) or []:
         recipient = channels.unit_address(unit, channel)  # where the channel declares it
+        # No address configured: kept, and dead-lettered on the first attempt, so that a
+        # coordinator sees the gap instead of the alert vanishing.
         rows.append(
-            {
-                "dedupe_key": f"{reason}:{unit.code}:{channel}",
-                "report_id": report.id,
-                "assignment_id": assignment_id,
-                "unit_id": unit.id,
-                "audience": "unit",
-                "channel": channel,
-                # No address configured: kept, and dead-lettered on the first attempt, so that a
-                # coordinator sees the gap instead of the alert vanishing.
-                "recipient": recipient,
-                "subject": subject,
-                "body": f"{subject}\n{payload['link']}",
-                "payload": payload,
-                "urgent": report.urgency == "high",
-                "status": "pending",
-                "attempts": 0,
-            }
+            _alert_row(
+                report,
+                f"{reason}:{unit.code}:{channel}",
+                "unit",
+                channel,
+                recipient,
+                subject,
+                payload,
+                assignment_id=assignment_id,
+                unit_id=unit.id,
+            )
         )
     return rows
 
@@ -291,21 +318,16 @@ def plan_street_worker_update(
     report = db.session.get(Report, report_id)
     payload = thin_payload(report, kind)
     subject = texts.street_worker_update(report, status)
-    row = {
-        "dedupe_key": f"staff:{status}:{report.id}",
-        "report_id": report.id,
-        "assignment_id": None,
-        "unit_id": None,
-        "audience": "staff",
-        "channel": PUSH,
-        "recipient": push.user_recipient(report.reporter_user_id),
-        "subject": subject,
-        "body": f"{subject}\n{payload['link']}",
-        "payload": payload,
-        "urgent": False,
-        "status": "pending",
-        "attempts": 0,
-    }
+    row = _alert_row(
+        report,
+        f"staff:{status}:{report.id}",
+        "staff",
+        PUSH,
+        push.user_recipient(report.reporter_user_id),
+        subject,
+        payload,
+        urgent=False,
+    )
     return _insert_ignoring_duplicates([row])
 
 
@@ -335,23 +357,8 @@ def chief_rows(report: Report, found: list) -> list[dict]:
                 recipient = match.chief_email
             else:
                 continue
-            rows.append(
-                {
-                    "dedupe_key": f"chief:{match.hotspot_id}:{report.id}:{channel}",
-                    "report_id": report.id,
-                    "assignment_id": None,
-                    "unit_id": None,
-                    "audience": "staff",
-                    "channel": channel,
-                    "recipient": recipient,
-                    "subject": subject,
-                    "body": f"{subject}\n{payload['link']}",
-                    "payload": payload,
-                    "urgent": report.urgency == "high",
-                    "status": "pending",
-                    "attempts": 0,
-                }
-            )
+            key = f"chief:{match.hotspot_id}:{report.id}:{channel}"
+            rows.append(_alert_row(report, key, "staff", channel, recipient, subject, payload))
     return rows
 
 
