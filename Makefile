@@ -37,12 +37,14 @@ translations: install
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k Reason --no-location --sort-output -o messages.pot .
 	$(BIN)/pybabel -q update -i messages.pot -d meldecentral/translations --no-fuzzy-matching
 
-# Debian's Chromium for the browser tests (tests/e2e); never a browser build downloaded by
-# Playwright. Without it (not root, no apt), those tests are skipped and say why. Noto's fonts
-# draw the resident languages' scripts (Arabic, Farsi, Urdu) in the screenshots.
-BROWSER_PACKAGES := chromium fonts-noto-core
+# Debian's Chromium for the browser tests (tests/e2e), and its headless shell, which runs
+# most of them at under half the CPU; never a browser build downloaded by Playwright. Without
+# them (not root, no apt), those tests are skipped and say why. Noto's fonts draw the
+# resident languages' scripts (Arabic, Farsi, Urdu) in the screenshots.
+BROWSER_PACKAGES := chromium chromium-headless-shell fonts-noto-core
 browser:
-	@if [ ! -x /usr/bin/chromium ] || [ ! -d /usr/share/fonts/truetype/noto ]; then \
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromium-headless-shell ] \
+	  || [ ! -d /usr/share/fonts/truetype/noto ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    apt-get update -qq && apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null \
 	      || echo "chromium could not be installed: the browser tests will be skipped"; \

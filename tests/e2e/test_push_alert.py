@@ -30,7 +30,7 @@ from tests.pushutil import Browser, PushService
 PUSH_ONLY = {"high": ["webpush"], "normal": ["webpush"], "low": ["webpush"]}
 
 
-def test_a_units_alert_is_pushed_and_shown_on_the_phone(browser, live):
+def test_a_units_alert_is_pushed_and_shown_on_the_phone(full_browser, live):
     service, phone = PushService(), Browser()
     keys = vapid.generate()
     previous = notifications.get("webpush")
@@ -48,7 +48,7 @@ def test_a_units_alert_is_pushed_and_shown_on_the_phone(browser, live):
         before, unit.channels = unit.channels, PUSH_ONLY
         db.session.commit()
         db.session.remove()
-    context = browser.new_context(
+    context = full_browser.new_context(
         viewport=PHONE_360, is_mobile=True, has_touch=True, locale="da-DK"
     )
     context.grant_permissions(["notifications"], origin=live.url)
