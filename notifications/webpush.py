@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import requests
-from pywebpush import WebPushException, webpush
 
 from .base import N_, TIMEOUT, DeliveryError, Message, Setting, declare
 
@@ -93,6 +92,10 @@ class WebPushChannel:
         targets = self.subscriptions(message.recipient)
         if not targets:
             raise DeliveryError("no push subscriptions for this recipient", permanent=True)
+        # Imported here: pywebpush brings aiohttp, a third of a second of every process's start,
+        # and only a worker sending a push needs it.
+        from pywebpush import WebPushException
+
         data = thin(message)
         urgent = message.payload.get("urgency") == "high"
         delivered, gone, failures = [], [], []
@@ -118,6 +121,8 @@ class WebPushChannel:
         raise DeliveryError("every push subscription is gone", permanent=True)
 
     def _push(self, target: Subscription, data: bytes, urgent: bool) -> None:
+        from pywebpush import webpush
+
         webpush(
             subscription_info={
                 "endpoint": target.endpoint,
