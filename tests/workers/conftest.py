@@ -155,6 +155,19 @@ class RelayProcess(CeleryProcess):
         )
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed stack test's report carries the last lines of its processes' logs: what the
+    worker, beat and relay did is most of what there is to know about such a failure."""
+    report = yield
+    stack = item.funcargs.get("stack") if report.when == "call" and report.failed else None
+    if stack is not None:
+        for name in ("worker", "beat", "relay"):
+            if text := getattr(stack, name).tail(60):
+                report.sections.append((f"{name} log, last lines", text))
+    return report
+
+
 @pytest.fixture
 def stack(redis_binary, pg_database, monkeypatch, tmp_path, request):
     """Yields an object with .app (in-process web app), .redis, .worker, .beat, .relay, .env.
