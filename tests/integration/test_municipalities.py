@@ -321,6 +321,7 @@ def test_isolation_matrix(world):
             res = client.open(path, method=method, **kwargs)
             got = _outcome(res)
             body = "" if res.mimetype.endswith(".sheet") else res.get_data(as_text=True)
+            res.close()  # an unread export's stream, closed here, not by a later GC
             if (method, rule) in OWN:
                 # (a reference the request itself put in the visitor's session may be shown)
                 own_ref = () if getattr(make, "session", None) else (kbh.reference,)

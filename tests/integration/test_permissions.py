@@ -940,6 +940,7 @@ def test_permission_matrix(sqlite_app):
                 world = worlds.next()
                 path, kwargs = make_request(world)
                 res = client.open(path, method=method, headers=auth(tokens[role]), **kwargs)
+                res.close()  # an unread export's stream, closed here, not by a later GC
                 if res.status_code != status:
                     wrong.append(f"{method} {rule} as {role}: {res.status_code}, expected {status}")
                 db.session.rollback()
