@@ -177,9 +177,7 @@ def full_browser(_playwright):
     browser.close()
 
 
-@pytest.fixture
-def phone(browser, live):
-    """A new phone-sized browser context: geolocation granted, only the test server reachable."""
+def _phone(browser):
     context = browser.new_context(
         viewport=PHONE,
         device_scale_factor=1,
@@ -190,6 +188,22 @@ def phone(browser, live):
         permissions=["geolocation"],
     )
     context.set_default_timeout(10_000)
+    return context
+
+
+@pytest.fixture
+def phone(browser, live):
+    """A new phone-sized browser context: geolocation granted, only the test server reachable."""
+    context = _phone(browser)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def full_phone(full_browser, live):
+    """The same in the whole browser: the headless shell may refuse a screenshot of a page in
+    the middle of a navigation ("Unable to capture screenshot")."""
+    context = _phone(full_browser)
     yield context
     context.close()
 

@@ -44,9 +44,9 @@ def slow_posts(live, seconds: float):
         live.app.wsgi_app = inner
 
 
-def test_a_double_tap_and_back_then_send_store_one_report(phone, live):
-    """Item 9."""
-    page = phone.new_page()
+def test_a_double_tap_and_back_then_send_store_one_report(full_phone, live):
+    """Item 9. (In the whole browser: its screenshot is taken while the report is posted.)"""
+    page = full_phone.new_page()
     page.goto(live.url + "/report")
     before = count(live, Report)
     choose_category(page, "NABO")
