@@ -208,9 +208,25 @@ def full_phone(full_browser, live):
     context.close()
 
 
+def capture(page, path, full_page: bool = False) -> None:
+    """A screenshot for people to look at (no test checks one). Chromium may refuse one while
+    the page is between two frames ("Unable to capture screenshot"): the next frame is
+    taken instead."""
+    from playwright.sync_api import Error
+
+    for attempt in (1, 2):
+        try:
+            page.screenshot(path=str(path), full_page=full_page)
+            return
+        except Error as exc:
+            if attempt == 2 or "Unable to capture screenshot" not in str(exc):
+                raise
+            page.wait_for_timeout(300)
+
+
 def shot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    capture(page, SHOTS / f"{name}.png", full_page=True)
 
 
 def sign_in(page, live, who: str) -> None:

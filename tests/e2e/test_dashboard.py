@@ -14,7 +14,7 @@ from meldecentral import clock
 from meldecentral.extensions import db
 from meldecentral.models import Assignment, Category, District, EmergencyRedirect
 from meldecentral.services.worklists import stats
-from tests.e2e.conftest import shot, sign_in
+from tests.e2e.conftest import capture, shot, sign_in
 
 SMALL_PHONE = {"width": 360, "height": 740}
 # Reports close together in Nørrebro (a cluster), one in Valby and one on Amager.
@@ -96,7 +96,7 @@ def test_dashboard_and_staff_map_on_a_small_phone(small_phone, live):
     assert width <= 360, f"{wide}: the dashboard is {width}px wide on a 360px screen"
     shot(page, "90-dashboard-phone")
     page.locator("#units").scroll_into_view_if_needed()
-    page.screenshot(path=str(_shots() / "91-dashboard-phone-units.png"))
+    capture(page, _shots() / "91-dashboard-phone-units.png")
 
     # The statistics per month and week: the chart drawn, the tables within the screen.
     page.goto(live.url + "/staff/statistics?unit=week")
@@ -106,7 +106,7 @@ def test_dashboard_and_staff_map_on_a_small_phone(small_phone, live):
     assert width <= 360, f"the statistics page is {width}px wide on a 360px screen"
     shot(page, "94-statistics-phone")
     page.locator("#districts").scroll_into_view_if_needed()
-    page.screenshot(path=str(_shots() / "95-statistics-phone-districts.png"))
+    capture(page, _shots() / "95-statistics-phone-districts.png")
 
     page.goto(live.url + "/staff/map")
     page.wait_for_selector("#staff-map[data-count]")

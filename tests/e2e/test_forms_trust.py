@@ -11,7 +11,7 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 
 from meldecentral.models import Report
-from tests.e2e.conftest import SHOTS, count, focused_on, shot, sign_in
+from tests.e2e.conftest import SHOTS, capture, count, focused_on, shot, sign_in
 
 SEND = "main form[data-report-form] button[type=submit]"
 
@@ -23,7 +23,7 @@ def choose_category(page, code: str) -> None:
 def view_shot(page, name: str) -> None:
     """What the phone's screen shows, not the whole page."""
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"))
+    capture(page, SHOTS / f"{name}.png")
 
 
 @contextmanager

@@ -18,7 +18,7 @@ from meldecentral.services.actor import SYSTEM, Actor
 from meldecentral.services.reports import attachments, submit
 from meldecentral.services.routing import assign
 from tests.conftest import NORREBRO
-from tests.e2e.conftest import SHOTS, shot, sign_in
+from tests.e2e.conftest import SHOTS, capture, shot, sign_in
 from tests.e2e.test_csp import _watch
 from tests.e2e.test_notifications import in_live, sign_out
 
@@ -94,7 +94,7 @@ def test_thumbnails_open_full_size_and_the_worker_adds_a_photo(phone, live, repo
     assert natural_width(page, "[data-lightbox-image]") == 1600
     box = page.locator("[data-lightbox-image]").bounding_box()
     assert box["width"] <= 390 and box["height"] > 100  # fits the phone's width
-    page.screenshot(path=str(shot_path("71-photo-full-size")))
+    capture(page, shot_path("71-photo-full-size"))
     page.locator("[data-lightbox-image]").tap()
     page.wait_for_selector("dialog[data-lightbox]:not([open])", state="attached")
     assert page.url.endswith(f"/staff/reports/{rid}")

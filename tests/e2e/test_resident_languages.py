@@ -6,7 +6,7 @@ test-artifacts/screenshots/ (70-74)."""
 
 from __future__ import annotations
 
-from tests.e2e.conftest import SHOTS, shot
+from tests.e2e.conftest import SHOTS, capture, shot
 from tests.e2e.test_browser import choose_category
 
 SMALL_PHONE = {"width": 360, "height": 740}  # the narrowest phone the pages are made for
@@ -56,7 +56,7 @@ def test_a_resident_reports_and_follows_in_arabic_right_to_left(phone, live):
     zoom, map_box = _box(page, ".leaflet-control-zoom"), _box(page, "[data-map]")
     assert zoom["x"] - map_box["x"] < 30
     page.locator("[data-map]").scroll_into_view_if_needed()
-    page.screenshot(path=str(SHOTS / "70-report-form-arabic-map.png"))
+    capture(page, SHOTS / "70-report-form-arabic-map.png")
     choose_category(page, "KONFLIKT")
     page.fill("#text", "خلاف مع الجيران حول الضوضاء كل ليلة.")
     page.select_option("#interpreter_language", "ar")
