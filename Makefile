@@ -10,7 +10,8 @@ export PORT ?= 5000
 .PHONY: install run test lint security format migrate demo clean catalogs translations browser prod bench
 
 # uv installs the same pinned requirements as pip in a fraction of the time, the bytecode
-# compiled (bench/README.md, "The install"); pip does it where uv cannot be had.
+# compiled (bench/README.md, "The install and the browser tests"); pip does it where uv
+# cannot be had.
 $(STAMP): requirements.txt
 	@$(PY) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
 	test -d $(VENV) || $(PY) -m venv $(VENV)

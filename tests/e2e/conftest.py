@@ -23,9 +23,9 @@ from meldecentral.extensions import db
 
 CHROMIUM = "/usr/bin/chromium"
 # Debian's build of Chromium's headless shell (the "old" headless mode): the same engine
-# without the desktop browser's compositor, at under half the CPU for the same tests
-# (bench/README.md, "The test suite's time"). It shows no notifications: the push test runs
-# in the whole browser (``full_browser``).
+# without the desktop browser's compositor, at half the CPU for the same tests
+# (bench/README.md, "The install and the browser tests"). It shows no notifications: the
+# push test runs in the whole browser (``full_browser``).
 HEADLESS_SHELL = "/usr/bin/chromium-headless-shell"
 ARGS = [
     "--headless",
