@@ -907,7 +907,7 @@ class Worlds:
         self.users, self.world, self.built, self.changed = users, None, 0, True
 
     def _statement(self, conn, cursor, statement: str, *args) -> None:
-        if not statement.lstrip()[:6].upper() == "SELECT":
+        if statement.lstrip()[:6].upper() != "SELECT":
             self.changed = True
 
     def __enter__(self) -> Worlds:
