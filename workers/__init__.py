@@ -12,6 +12,7 @@ from celery import Celery, Task
 from flask import Flask
 
 from meldecentral.logs import request_id_var
+from workers.redis_transport import TRANSPORT as REDIS_TRANSPORT
 
 URGENT_QUEUE = "urgent"
 NORMAL_QUEUE = "normal"
@@ -54,9 +55,12 @@ def celery_settings(config) -> dict:
         transport_options = {"connect_args": {"timeout": 30}}
         if broker.startswith(("sqla+sqlite:///", "sqlalchemy+sqlite:///")):
             Path(broker.split(":///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
+    settings: dict = {}
     if broker.startswith("redis"):
         transport_options |= {"socket_connect_timeout": 2, "socket_timeout": 5}
-    return {
+    if broker.startswith(("redis://", "rediss://")):
+        settings["broker_transport"] = REDIS_TRANSPORT
+    return settings | {
         "broker_url": broker,
         "result_backend": config.get("CELERY_RESULT_BACKEND"),
         "broker_transport_options": transport_options,

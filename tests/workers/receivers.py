@@ -20,6 +20,8 @@ class WebhookReceiver:
         self.codes = list(codes)
         self.requests: list[dict] = []
         self.lock = threading.Lock()
+        self.gate = threading.Event()  # cleared: each request is recorded, then held
+        self.gate.set()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -36,6 +38,7 @@ class WebhookReceiver:
                             "valid": verify(receiver.secret, dict(self.headers), body),
                         }
                     )
+                receiver.gate.wait(30)
                 self.send_response(code)
                 self.end_headers()
 
