@@ -12,6 +12,7 @@ from celery import Celery, Task
 from flask import Flask
 
 from meldecentral.logs import request_id_var
+from workers.reconnect import AMQP
 from workers.redis_transport import TRANSPORT as REDIS_TRANSPORT
 
 URGENT_QUEUE = "urgent"
@@ -30,7 +31,7 @@ def init_celery(app: Flask) -> Celery:
             finally:
                 request_id_var.reset(token)
 
-    celery = Celery(app.import_name, task_cls=FlaskTask)
+    celery = Celery(app.import_name, task_cls=FlaskTask, amqp=AMQP)
     celery.config_from_object(celery_settings(app.config))
     celery.set_default()
     app.extensions["celery"] = celery
@@ -65,6 +66,10 @@ def celery_settings(config) -> dict:
         "result_backend": config.get("CELERY_RESULT_BACKEND"),
         "broker_transport_options": transport_options,
         "broker_connection_retry_on_startup": True,
+        # A worker keeps trying to reach its broker for as long as it is away (Celery's default
+        # gives up after 100 attempts, minutes at workers/reconnect.py's pace) and the alerts
+        # wait in the outbox meanwhile.
+        "broker_connection_max_retries": None,
         "task_ignore_result": True,
         "task_serializer": "json",
         "accept_content": ["json"],
