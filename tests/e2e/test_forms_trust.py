@@ -11,7 +11,7 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 
 from meldecentral.models import Report
-from tests.e2e.conftest import SHOTS, capture, count, focused_on, shot, sign_in
+from tests.e2e.conftest import SHOTS, capture, count, focused_on, shot, sign_in, until
 
 SEND = "main form[data-report-form] button[type=submit]"
 
@@ -166,3 +166,42 @@ def test_a_queued_report_the_server_refuses_can_be_corrected_and_resent(phone, l
     assert count(live, Report) == before + 1
     report = live.scalar(sa.select(Report).where(Report.reference == reference))
     assert report.lat is None and report.district_id is not None
+
+
+def test_a_residents_report_without_network_stays_in_the_form(phone, live):
+    """The resident's form has no outbox: without network, Send posts nothing and the page
+    says so in its language, keeping what was written; with the network back it says that
+    too, and Send sends the report once."""
+    page = phone.new_page()
+    page.goto(live.url + "/report")
+    page.click("a[hreflang=ar]")
+    page.wait_for_selector("html[lang=ar][dir=rtl]")
+    before = count(live, Report)
+    choose_category(page, "NABO")
+    page.fill("#text", "Larm i opgangen, skrevet uden signal.")
+    page.select_option("#district", "3")
+    phone.set_offline(True)
+    page.click(SEND)
+    notice = page.wait_for_selector("[data-connection]:not([hidden])")
+    texts = page.evaluate(
+        "(() => { const d = document.querySelector('form[data-report-form]').dataset;"
+        " return [d.msgOffline, d.msgOnline]; })()"
+    )
+    assert notice.text_content() == texts[0]
+    assert not texts[0].startswith("No connection")  # the catalogue's Arabic, not the msgid
+    assert page.url == live.url + "/report"
+    assert page.input_value("#text") == "Larm i opgangen, skrevet uden signal."
+    assert page.is_enabled(SEND)
+    assert count(live, Report) == before
+    view_shot(page, "59-resident-offline")
+    phone.set_offline(False)
+    until(
+        page,
+        "document.querySelector('[data-connection]').textContent"
+        " === document.querySelector('form[data-report-form]').dataset.msgOnline",
+    )
+    assert notice.text_content() == texts[1]
+    view_shot(page, "60-resident-online-again")
+    page.click(SEND)
+    page.wait_for_url("**/report/receipt")
+    assert count(live, Report) == before + 1

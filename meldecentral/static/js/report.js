@@ -7,6 +7,8 @@
      page closed), and never twice. Its key is the page's one-time token, as a plain POST's.
    - One press, one report: the button is disabled once pressed; Back then Send reuses the
      token of the report just sent. A refused submit's summary gets the focus.
+   - Without network a form with no outbox is not posted: the page says nothing was sent and
+     keeps what was written, and says when the network is back.
    - A refused queued report can be put back into the form with its reasons, and resent. */
 (function () {
   "use strict";
@@ -122,6 +124,15 @@
     button.disabled = on;
     if (on) button.setAttribute("aria-busy", "true"); else button.removeAttribute("aria-busy");
   }
+  // What the network allows, said above the button: a problem (red) or news (plain).
+  function connection(text, isProblem) {
+    var el = form.querySelector("[data-connection]");
+    if (!el) return;
+    el.textContent = text;
+    el.hidden = !text;
+    el.classList.toggle("form-problem", !!isProblem);
+    el.classList.toggle("flash", !isProblem);
+  }
   var SENT_TOKEN = "mc-sent-token:" + (form ? form.getAttribute("action") : "");
 
   // Back after sending: the browser loads the form anew (a new token) but puts back what was
@@ -143,6 +154,14 @@
     // one-time token makes a second POST the same report anyway; this spares the wait.
     document.addEventListener("submit", function (event) {
       if (event.target !== form || event.defaultPrevented) return;
+      // Without network a post would only bring the browser's error page: nothing is sent,
+      // the form stays as it is, and the page says so (a resident's form has no outbox).
+      if (!navigator.onLine) {
+        event.preventDefault();
+        connection(msg("msgOffline"), true);
+        return;
+      }
+      connection("");
       // A button disabled now is left out of the data the browser sends, and the pressed one
       // may carry a value (the 112 question's "No, send my report"): kept as a hidden field.
       var pressed = event.submitter;
@@ -157,6 +176,10 @@
       if (form.elements.submission_token) {
         sessionStorage.setItem(SENT_TOKEN, form.elements.submission_token.value);
       }
+    });
+    window.addEventListener("online", function () {
+      var el = form.querySelector("[data-connection]");
+      if (el && !el.hidden) connection(msg("msgOnline"));
     });
     // Back to this page: the button works again. The browser puts typed values back only
     // after this script has run, so the token is looked at here.
