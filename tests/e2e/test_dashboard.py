@@ -106,6 +106,11 @@ def test_dashboard_and_staff_map_on_a_small_phone(small_phone, live):
     assert width <= 360, f"the statistics page is {width}px wide on a 360px screen"
     shot(page, "94-statistics-phone")
     page.locator("#districts").scroll_into_view_if_needed()
+    # A long district name wraps in the sticky column: its first figure is in view, inside the
+    # table's sideways-scrolling box.
+    figure = page.locator("#districts tbody tr:nth-child(4) td.num").first.bounding_box()
+    box = page.locator("#districts .scroll").bounding_box()
+    assert figure["x"] + figure["width"] <= box["x"] + box["width"], "names only in view"
     capture(page, _shots() / "95-statistics-phone-districts.png")
 
     page.goto(live.url + "/staff/map")
