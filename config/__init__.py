@@ -96,6 +96,9 @@ class Config:
     OUTBOX_SWEEP_AFTER_SECONDS = 30
     OUTBOX_SWEEP_EVERY_SECONDS = 10
     OUTBOX_REPUBLISH_AFTER_SECONDS = 300
+    # An event not handled this long after its commit is shown to coordinators as routing
+    # that is behind (the broker or the workers away): seconds in normal running.
+    ROUTING_STALLED_AFTER_SECONDS = 120
     # Seconds to wait after each failed attempt (Standard Webhooks' schedule: a receiver down
     # for hours still gets every alert); one attempt more than delays, then a dead letter.
     # Each delay gets +/- DELIVERY_RETRY_JITTER of itself, so that retries after an outage
@@ -287,6 +290,7 @@ def load_config(
         "OUTBOX_RELAY_POLL_SECONDS",
         "OUTBOX_SWEEP_EVERY_SECONDS",
         "OUTBOX_REPUBLISH_AFTER_SECONDS",
+        "ROUTING_STALLED_AFTER_SECONDS",
         "DELIVERY_RETRY_JITTER",
         "DELIVERY_COUNTDOWN_MAX_SECONDS",
         "URGENT_FALLBACK_AFTER_SECONDS",

@@ -59,6 +59,7 @@ def register(app: Flask) -> None:
         when=formatting.when,
         exact=formatting.exact,
         period_name=formatting.period_name,
+        span=formatting.span,
         deadline_text=formatting.deadline_text,
         is_overdue=formatting.is_overdue,
         emergency_notice=emergency_notice,

@@ -4,8 +4,9 @@ the actions each role may take), and undelivered notifications."""
 from __future__ import annotations
 
 import dataclasses
+from datetime import timedelta
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -457,8 +458,12 @@ def assignment_contact(assignment_id: int):
 @bp.get("/deliveries")
 @roles_required(roles.COORDINATOR)
 def deliveries():
+    stalled_after = timedelta(seconds=current_app.config["ROUTING_STALLED_AFTER_SECONDS"])
     return render_template(
-        "staff/deliveries.html", items=send.dead_letters(actor()), form=ActionForm()
+        "staff/deliveries.html",
+        items=send.dead_letters(actor()),
+        waiting=send.backlog(actor(), stalled_after),
+        form=ActionForm(),
     )
 
 

@@ -11,7 +11,7 @@ import random
 import re
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -19,7 +19,14 @@ from sqlalchemy.orm import lazyload
 
 from meldecentral import clock
 from meldecentral.extensions import db
-from meldecentral.models import Delivery, DeliveryAttempt, Report, ReporterContact, Unit
+from meldecentral.models import (
+    Delivery,
+    DeliveryAttempt,
+    OutboxEvent,
+    Report,
+    ReporterContact,
+    Unit,
+)
 from meldecentral.models.delivery import DEAD, PENDING, SENDING, SENT
 from meldecentral.services.actor import Actor
 from meldecentral.services.delivery import channels
@@ -322,3 +329,41 @@ def dead_letters(actor: Actor, limit: int = 200) -> list[Delivery]:
             .limit(limit)
         )
     )
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """What has not gone out yet, for a coordinator: ``stalled`` events (a report's routing, a
+    status change) that no worker has handled within ``stalled_after``, the oldest committed at
+    ``oldest`` (the whole installation's: the broker and the workers are shared, and a count
+    says nothing of any report); and their municipality's alerts that failed at least once
+    and will be tried again."""
+
+    stalled: int
+    oldest: datetime | None
+    stalled_after: timedelta
+    retrying: list[Delivery]
+
+
+def backlog(actor: Actor, stalled_after: timedelta, limit: int = 200) -> Backlog:
+    if actor.role != "coordinator":
+        raise Forbidden("only coordinators see undelivered notifications")
+    # An event is handled within seconds while the broker and the workers run; one left
+    # longer means one of them is away (or far behind), and its alerts wait with it.
+    stalled, oldest = db.session.execute(
+        sa.select(sa.func.count(OutboxEvent.id), sa.func.min(OutboxEvent.created_at)).where(
+            OutboxEvent.handled_at.is_(None),
+            OutboxEvent.created_at < clock.now() - stalled_after,
+        )
+    ).one()
+    retrying = db.session.scalars(
+        sa.select(Delivery)
+        .where(
+            Delivery.status.in_((PENDING, SENDING)),
+            Delivery.attempts > 0,
+            of_municipality(actor.municipality_id),
+        )
+        .order_by(Delivery.created_at)
+        .limit(limit)
+    )
+    return Backlog(stalled, oldest, stalled_after, list(retrying))
