@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-from flask import request
+from datetime import timedelta
+
+from flask import current_app, request
 from marshmallow import EXCLUDE
 
 from meldecentral.api.auth import require_role, require_staff
@@ -14,6 +16,7 @@ from meldecentral.domain.routing import rule_to_dict
 from meldecentral.schemas.delivery import (
     AccessLogOutSchema,
     AccessLogQuerySchema,
+    BacklogSchema,
     DeadLettersQuerySchema,
     DeliveryOutSchema,
 )
@@ -99,6 +102,26 @@ def dead_letters():
     actor = require_staff()
     limit = DeadLettersQuerySchema().load(request.args.to_dict())["limit"]
     return {"items": DeliveryOutSchema(many=True).dump(send.dead_letters(actor, limit=limit))}
+
+
+@bp.get("/deliveries/waiting")
+def waiting_deliveries():
+    """Coordinators: routing that is behind, and notifications still being tried.
+    ---
+    get:
+      summary: "Coordinators: routing that is behind, and notifications still being tried"
+      operationId: waitingDeliveries
+      security: [{bearerAuth: []}]
+      responses:
+        200:
+          description: OK
+          content: {application/json: {schema: BacklogSchema}}
+        401: Unauthorized
+        403: CoordinatorsOnly
+    """
+    actor = require_staff()
+    stalled_after = timedelta(seconds=current_app.config["ROUTING_STALLED_AFTER_SECONDS"])
+    return BacklogSchema().dump(send.backlog(actor, stalled_after))
 
 
 @bp.post("/deliveries/<int:delivery_id>/resend")

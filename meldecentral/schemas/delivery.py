@@ -69,3 +69,27 @@ class AccessLogListSchema(Schema):
 
 class DeliveryListSchema(Schema):
     items = fields.List(fields.Nested(DeliveryOutSchema))
+
+
+class BacklogSchema(Schema):
+    """What has not gone out yet (``services.delivery.send.backlog``)."""
+
+    stalled_events = fields.Int(
+        attribute="stalled",
+        metadata={
+            "description": "outbox events (a report's routing, a status change) no worker has "
+            "handled within stalled_after_seconds of their commit, in the whole installation: "
+            "the broker or the workers are away or far behind"
+        },
+    )
+    oldest_stalled_at = fields.AwareDateTime(
+        attribute="oldest", allow_none=True, metadata={"description": "the oldest's commit"}
+    )
+    stalled_after_seconds = fields.TimeDelta(attribute="stalled_after")
+    retrying = fields.List(
+        fields.Nested(DeliveryOutSchema),
+        metadata={
+            "description": "this municipality's notifications that failed at least once and "
+            "are still being tried, oldest first"
+        },
+    )

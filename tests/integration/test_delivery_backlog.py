@@ -14,6 +14,7 @@ from meldecentral.models import Delivery, Report
 from meldecentral.services.actor import Actor
 from meldecentral.services.delivery import send
 from meldecentral.services.errors import Forbidden
+from tests.conftest import auth
 from tests.factories import drain, signed_in, submit_report
 from tests.integration.test_routing_flow import Receiver, police_webhook  # noqa: F401
 from tests.webutil import text_of
@@ -74,3 +75,21 @@ def test_only_coordinators_see_the_backlog(app):
     for role in ("unit_member", "street_worker", "admin"):
         with pytest.raises(Forbidden):
             send.backlog(Actor(role=role, municipality_id=1), timedelta(minutes=2))
+
+
+def test_the_api_says_the_same(app, client, make_user, police_webhook):  # noqa: F811
+    police_webhook([500] * 20)
+    _, coord = make_user("coordinator")
+    submit_report(client)
+    stalled_after = app.config["ROUTING_STALLED_AFTER_SECONDS"]
+    with clock.at(clock.now() + timedelta(seconds=stalled_after + 1)):
+        body = client.get("/api/v1/deliveries/waiting", headers=auth(coord)).json
+    assert body["stalled_events"] == 1 and body["oldest_stalled_at"]
+    assert body["stalled_after_seconds"] == stalled_after and body["retrying"] == []
+    [delivery_id] = drain()
+    send.attempt(delivery_id, claimed=True)
+    body = client.get("/api/v1/deliveries/waiting", headers=auth(coord)).json
+    assert body["stalled_events"] == 0 and body["oldest_stalled_at"] is None
+    [retrying] = body["retrying"]
+    assert retrying["id"] == delivery_id and retrying["attempts"] == 1
+    assert retrying["status"] == "pending" and "500" in retrying["last_error"]

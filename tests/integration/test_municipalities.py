@@ -65,6 +65,7 @@ OWN = {
     ("GET", "/api/v1/routing/rules"),
     ("PUT", "/api/v1/routing/rules"),
     ("GET", "/api/v1/deliveries/dead"),
+    ("GET", "/api/v1/deliveries/waiting"),
     ("GET", "/api/v1/access-log"),  # ?reference= of the other's report: an empty list
     ("POST", "/api/v1/reports/bulk"),  # the other's report ids: each refused, none touched
     ("GET", "/api/v1/triage"),

@@ -524,6 +524,8 @@ MATRIX: dict[tuple[str, str], tuple[Request | Page, tuple[int | str, ...]]] = {
                                                     (401, 403, 403, 403, 403, 403, 200)),
     ("GET", "/api/v1/deliveries/dead"): (json_("/api/v1/deliveries/dead"),
                                                     (401, 403, 403, 200, 403, 403, 403)),
+    ("GET", "/api/v1/deliveries/waiting"): (json_("/api/v1/deliveries/waiting"),
+                                                    (401, 403, 403, 200, 403, 403, 403)),
     ("POST", "/api/v1/deliveries/<int:delivery_id>/resend"): (
         json_("/api/v1/deliveries/{w.delivery_id}/resend"),
                                                     (401, 403, 403, 200, 403, 403, 403)),
