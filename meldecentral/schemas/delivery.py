@@ -75,7 +75,7 @@ class BacklogSchema(Schema):
     """What has not gone out yet (``services.delivery.send.backlog``)."""
 
     stalled_events = fields.Int(
-        attribute="stalled",
+        attribute="lag.stalled",
         metadata={
             "description": "outbox events (a report's routing, a status change) no worker has "
             "handled within stalled_after_seconds of their commit, in the whole installation: "
@@ -83,9 +83,9 @@ class BacklogSchema(Schema):
         },
     )
     oldest_stalled_at = fields.AwareDateTime(
-        attribute="oldest", allow_none=True, metadata={"description": "the oldest's commit"}
+        attribute="lag.oldest", allow_none=True, metadata={"description": "the oldest's commit"}
     )
-    stalled_after_seconds = fields.TimeDelta(attribute="stalled_after")
+    stalled_after_seconds = fields.TimeDelta(attribute="lag.stalled_after")
     retrying = fields.List(
         fields.Nested(DeliveryOutSchema),
         metadata={

@@ -4,9 +4,8 @@ the actions each role may take), and undelivered notifications."""
 from __future__ import annotations
 
 import dataclasses
-from datetime import timedelta
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -32,7 +31,7 @@ from meldecentral.services.reports import (
 from meldecentral.services.routing import assign
 from meldecentral.services.worklists import bulk, queues, search, views
 from meldecentral.services.worklists import export as exporting
-from meldecentral.web import saved
+from meldecentral.web import alerts, saved
 from meldecentral.web import staff_bp as bp
 from meldecentral.web.common import actor, apply_errors, category_label, roles_required, say
 from meldecentral.web.exports import export_response
@@ -93,6 +92,7 @@ def render_queue(who, data, applied=None, save_form=None, status: int = 200):
             # what the page shows (a saved view's filters too), not the query string
             export_args=saved.as_form_data(current),
             export_max=exporting.max_rows(),
+            lag=alerts.routing_lag(who),
         ),
         status,
     )
@@ -458,11 +458,10 @@ def assignment_contact(assignment_id: int):
 @bp.get("/deliveries")
 @roles_required(roles.COORDINATOR)
 def deliveries():
-    stalled_after = timedelta(seconds=current_app.config["ROUTING_STALLED_AFTER_SECONDS"])
     return render_template(
         "staff/deliveries.html",
         items=send.dead_letters(actor()),
-        waiting=send.backlog(actor(), stalled_after),
+        waiting=send.backlog(actor(), alerts.stalled_after()),
         form=ActionForm(),
     )
 

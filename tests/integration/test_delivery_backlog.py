@@ -39,9 +39,19 @@ def test_routing_that_is_behind_is_shown_until_the_workers_catch_up(app, client)
         html = text_of(coord.get("/staff/deliveries"))
     assert stalled_count(html) == 2
     assert "Fordelingen er bagud" in html  # Danish, the staff's first language
+    # Where staff work from, too: the coordinators' queue (with the way to the details) and a
+    # unit's inbox, whose new reports wait with the routing.
+    police, _ = signed_in(app, "unit_member", "POLICE")
+    with clock.at(later):
+        queue = text_of(coord.get("/staff/queue"))
+        inbox = text_of(police.get("/staff/inbox"))
+    assert stalled_count(queue) == 2 and 'href="/staff/deliveries"' in queue
+    assert stalled_count(inbox) == 2
     drain()  # the workers are back
     with clock.at(later):
-        assert stalled_count(text_of(coord.get("/staff/deliveries"))) is None
+        for page, path in ((coord, "/staff/deliveries"), (coord, "/staff/queue")):
+            assert stalled_count(text_of(page.get(path))) is None
+        assert stalled_count(text_of(police.get("/staff/inbox"))) is None
 
 
 def test_alerts_being_retried_are_listed_then_move_to_the_dead_letters(
@@ -75,6 +85,8 @@ def test_only_coordinators_see_the_backlog(app):
     for role in ("unit_member", "street_worker", "admin"):
         with pytest.raises(Forbidden):
             send.backlog(Actor(role=role, municipality_id=1), timedelta(minutes=2))
+    with pytest.raises(Forbidden):  # the lag alone: any staff member, no resident
+        send.routing_lag(Actor(role="resident"), timedelta(minutes=2))
 
 
 def test_the_api_says_the_same(app, client, make_user, police_webhook):  # noqa: F811

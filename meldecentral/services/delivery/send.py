@@ -332,22 +332,19 @@ def dead_letters(actor: Actor, limit: int = 200) -> list[Delivery]:
 
 
 @dataclass(frozen=True)
-class Backlog:
-    """What has not gone out yet, for a coordinator: ``stalled`` events (a report's routing, a
-    status change) that no worker has handled within ``stalled_after``, the oldest committed at
-    ``oldest`` (the whole installation's: the broker and the workers are shared, and a count
-    says nothing of any report); and their municipality's alerts that failed at least once
-    and will be tried again."""
+class RoutingLag:
+    """``stalled`` events (a report's routing, a status change) that no worker has handled
+    within ``stalled_after`` of their commit, the oldest committed at ``oldest``. The whole
+    installation's: the broker and the workers are shared, and a count names no report."""
 
     stalled: int
     oldest: datetime | None
     stalled_after: timedelta
-    retrying: list[Delivery]
 
 
-def backlog(actor: Actor, stalled_after: timedelta, limit: int = 200) -> Backlog:
-    if actor.role != "coordinator":
-        raise Forbidden("only coordinators see undelivered notifications")
+def routing_lag(actor: Actor, stalled_after: timedelta) -> RoutingLag:
+    if not actor.is_staff:
+        raise Forbidden("staff only")
     # An event is handled within seconds while the broker and the workers run; one left
     # longer means one of them is away (or far behind), and its alerts wait with it.
     stalled, oldest = db.session.execute(
@@ -356,6 +353,21 @@ def backlog(actor: Actor, stalled_after: timedelta, limit: int = 200) -> Backlog
             OutboxEvent.created_at < clock.now() - stalled_after,
         )
     ).one()
+    return RoutingLag(stalled, oldest, stalled_after)
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """What has not gone out yet, for a coordinator: the routing's lag, and their
+    municipality's alerts that failed at least once and will be tried again."""
+
+    lag: RoutingLag
+    retrying: list[Delivery]
+
+
+def backlog(actor: Actor, stalled_after: timedelta, limit: int = 200) -> Backlog:
+    if actor.role != "coordinator":
+        raise Forbidden("only coordinators see undelivered notifications")
     retrying = db.session.scalars(
         sa.select(Delivery)
         .where(
@@ -366,4 +378,4 @@ def backlog(actor: Actor, stalled_after: timedelta, limit: int = 200) -> Backlog
         .order_by(Delivery.created_at)
         .limit(limit)
     )
-    return Backlog(stalled, oldest, stalled_after, list(retrying))
+    return Backlog(routing_lag(actor, stalled_after), list(retrying))
