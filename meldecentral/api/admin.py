@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from flask import current_app, request
+from flask import request
 from marshmallow import EXCLUDE
 
 from meldecentral.api.auth import require_role, require_staff
@@ -119,9 +117,7 @@ def waiting_deliveries():
         401: Unauthorized
         403: CoordinatorsOnly
     """
-    actor = require_staff()
-    stalled_after = timedelta(seconds=current_app.config["ROUTING_STALLED_AFTER_SECONDS"])
-    return BacklogSchema().dump(send.backlog(actor, stalled_after))
+    return BacklogSchema().dump(send.backlog(require_staff()))
 
 
 @bp.post("/deliveries/<int:delivery_id>/resend")

@@ -3,9 +3,6 @@ other system's own words kept as a technical detail."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from flask import current_app
 from flask_babel import gettext as _
 
 from meldecentral.services.delivery import channels, send
@@ -25,13 +22,3 @@ def delivery_problem(delivery) -> str:
     if delivery.attempts > 1:
         return _("Not delivered after %(n)d attempts.", n=delivery.attempts)
     return _("The receiver refused it.")
-
-
-def stalled_after() -> timedelta:
-    return timedelta(seconds=current_app.config["ROUTING_STALLED_AFTER_SECONDS"])
-
-
-def routing_lag(who) -> send.RoutingLag:
-    """For the pages staff work from (the queue, the inbox): new reports and alerts may be
-    late while routing is behind."""
-    return send.routing_lag(who, stalled_after())

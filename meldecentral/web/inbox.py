@@ -6,9 +6,10 @@ from __future__ import annotations
 from flask import render_template, request
 
 from meldecentral.domain import roles
+from meldecentral.services.delivery import send
 from meldecentral.services.worklists import export as exporting
 from meldecentral.services.worklists import queues, search
-from meldecentral.web import alerts, saved
+from meldecentral.web import saved
 from meldecentral.web import staff_bp as bp
 from meldecentral.web.common import actor, roles_required
 from meldecentral.web.exports import export_response
@@ -41,7 +42,7 @@ def render_inbox(who, filters: dict, applied=None, save_form=None, status: int =
         render_template(
             "staff/inbox.html",
             items=items,
-            lag=alerts.routing_lag(who),
+            lag=send.routing_lag(who),
             include_closed=include_closed,
             form=AssignmentForm(prefix="a"),
             search_form=search_form,

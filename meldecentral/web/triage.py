@@ -31,7 +31,7 @@ from meldecentral.services.reports import (
 from meldecentral.services.routing import assign
 from meldecentral.services.worklists import bulk, queues, search, views
 from meldecentral.services.worklists import export as exporting
-from meldecentral.web import alerts, saved
+from meldecentral.web import saved
 from meldecentral.web import staff_bp as bp
 from meldecentral.web.common import actor, apply_errors, category_label, roles_required, say
 from meldecentral.web.exports import export_response
@@ -92,7 +92,7 @@ def render_queue(who, data, applied=None, save_form=None, status: int = 200):
             # what the page shows (a saved view's filters too), not the query string
             export_args=saved.as_form_data(current),
             export_max=exporting.max_rows(),
-            lag=alerts.routing_lag(who),
+            lag=send.routing_lag(who),
         ),
         status,
     )
@@ -461,7 +461,7 @@ def deliveries():
     return render_template(
         "staff/deliveries.html",
         items=send.dead_letters(actor()),
-        waiting=send.backlog(actor(), alerts.stalled_after()),
+        waiting=send.backlog(actor()),
         form=ActionForm(),
     )
 

@@ -342,18 +342,24 @@ class RoutingLag:
     stalled_after: timedelta
 
 
-def routing_lag(actor: Actor, stalled_after: timedelta) -> RoutingLag:
+def stalled_after() -> timedelta:
+    return timedelta(seconds=current_app.config["ROUTING_STALLED_AFTER_SECONDS"])
+
+
+def routing_lag(actor: Actor, after: timedelta | None = None) -> RoutingLag:
+    """The lag past ``after`` (ROUTING_STALLED_AFTER_SECONDS unless given)."""
     if not actor.is_staff:
         raise Forbidden("staff only")
+    after = stalled_after() if after is None else after
     # An event is handled within seconds while the broker and the workers run; one left
     # longer means one of them is away (or far behind), and its alerts wait with it.
     stalled, oldest = db.session.execute(
         sa.select(sa.func.count(OutboxEvent.id), sa.func.min(OutboxEvent.created_at)).where(
             OutboxEvent.handled_at.is_(None),
-            OutboxEvent.created_at < clock.now() - stalled_after,
+            OutboxEvent.created_at < clock.now() - after,
         )
     ).one()
-    return RoutingLag(stalled, oldest, stalled_after)
+    return RoutingLag(stalled, oldest, after)
 
 
 @dataclass(frozen=True)
@@ -365,7 +371,7 @@ class Backlog:
     retrying: list[Delivery]
 
 
-def backlog(actor: Actor, stalled_after: timedelta, limit: int = 200) -> Backlog:
+def backlog(actor: Actor, after: timedelta | None = None, limit: int = 200) -> Backlog:
     if actor.role != "coordinator":
         raise Forbidden("only coordinators see undelivered notifications")
     retrying = db.session.scalars(
@@ -378,4 +384,4 @@ def backlog(actor: Actor, stalled_after: timedelta, limit: int = 200) -> Backlog
         .order_by(Delivery.created_at)
         .limit(limit)
     )
-    return Backlog(routing_lag(actor, stalled_after), list(retrying))
+    return Backlog(routing_lag(actor, after), list(retrying))
