@@ -16,7 +16,7 @@ from meldecentral.services.delivery import send
 from meldecentral.services.errors import Forbidden
 from tests.conftest import auth
 from tests.factories import drain, signed_in, submit_report
-from tests.integration.test_routing_flow import Receiver, police_webhook  # noqa: F401
+from tests.integration.test_routing_flow import police_webhook  # noqa: F401
 from tests.webutil import text_of
 
 
