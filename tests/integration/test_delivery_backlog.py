@@ -39,6 +39,7 @@ def test_routing_that_is_behind_is_shown_until_the_workers_catch_up(app, client)
         html = text_of(coord.get("/staff/deliveries"))
     assert stalled_count(html) == 2
     assert "Fordelingen er bagud" in html  # Danish, the staff's first language
+    assert "2 meldinger eller ændringer har ventet mere end 2 min" in html
     # Where staff work from, too: the coordinators' queue (with the way to the details) and a
     # unit's inbox, whose new reports wait with the routing.
     police, _ = signed_in(app, "unit_member", "POLICE")
