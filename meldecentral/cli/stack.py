@@ -73,6 +73,8 @@ def stack_command(procfile: str) -> None:
             shown = True
             click.echo(text)
 
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    # SIGHUP: the terminal closed. Its processes have sessions of their own, so they would not
+    # get it and would keep the port.
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, lambda *_: supervisor.stop())
     supervisor.run(tick=tick, interval=0.5)

@@ -8,6 +8,8 @@ the app; this is the part of them ``make run`` needs, standard library only.
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import os
 import signal
 import subprocess
@@ -18,6 +20,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
+
+# Linux's prctl, looked up now: the child calls it between fork and exec, where it should do as
+# little as it can (no lookup, no import).
+try:
+    _PRCTL = ctypes.CDLL(None, use_errno=True).prctl if sys.platform.startswith("linux") else None
+except (OSError, AttributeError):
+    _PRCTL = None
+_PR_SET_PDEATHSIG = 1
+
+
+def _end_with(parent: int) -> None:
+    """In the child before its command runs: SIGTERM when the supervisor ends, however it ends
+    (SIGKILL, a crash), so that no process is left running without it. Each child has a
+    session of its own (Ctrl-C reaches only the supervisor), so nothing else would reach it."""
+    _PRCTL(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # the supervisor ended before the line above
+        os._exit(1)
 
 
 def read_procfile(path: str | Path) -> list[tuple[str, str]]:
@@ -95,6 +114,8 @@ class Supervisor:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
+            # Only the prctl, resolved at import: safe beside the output threads.
+            preexec_fn=functools.partial(_end_with, os.getpid()) if _PRCTL else None,
             text=True,
             errors="replace",
         )

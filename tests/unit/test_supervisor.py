@@ -7,6 +7,7 @@ import io
 import os
 import signal
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -16,6 +17,8 @@ import pytest
 
 from meldecentral.cli.stack import banner
 from meldecentral.cli.supervisor import Supervisor, read_procfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 pytestmark = pytest.mark.slow  # real processes, a second or two each
 
@@ -112,3 +115,40 @@ def test_banner_names_the_address_and_what_each_demo_account_can_do():
     assert "politi@demo.meldecentral.dk" in text and "unit_member POLICE" in text
     assert "PUBLIC_BASE_URL" not in text
     assert "PUBLIC_BASE_URL=https://meld.example.org" in banner(5000, "https://meld.example.org")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl's parent-death signal")
+def test_a_killed_supervisor_takes_its_processes_with_it():
+    """SIGKILL leaves the supervisor no time to stop anything; its processes, each in a
+    session of its own, would run on (holding make run's port) but for the parent-death
+    signal."""
+    script = (
+        "import io, time\n"
+        "from meldecentral.cli.supervisor import Supervisor\n"
+        f"sleeper = '{sys.executable} -c \"import time; time.sleep(600)\"'\n"
+        "sup = Supervisor([('sleeper', sleeper)], out=io.StringIO())\n"
+        "sup.start()\n"
+        "print(sup.pid('sleeper'), flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=ROOT
+    )
+    child = int(proc.stdout.readline())
+    try:
+        assert _alive(child)
+        proc.kill()
+        proc.wait(10)
+        _wait(lambda: not _alive(child), 10, "the supervisor's process to end with it")
+    finally:
+        if _alive(child):
+            os.kill(child, signal.SIGKILL)
+
+
+def _alive(pid: int) -> bool:
+    """Running, not a zombie waiting for its new parent to reap it."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
