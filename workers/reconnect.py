@@ -13,13 +13,14 @@ from celery.app.amqp import AMQP as CeleryAMQP
 from kombu import Connection as KombuConnection
 
 RECONNECT_START_SECONDS = 1.0
+RECONNECT_STEP_SECONDS = 1.0
 RECONNECT_MAX_SECONDS = 5.0
 
 
 class Connection(KombuConnection):
     def ensure_connection(self, *args, **kwargs):
         kwargs.setdefault("interval_start", RECONNECT_START_SECONDS)
-        kwargs.setdefault("interval_step", RECONNECT_START_SECONDS)
+        kwargs.setdefault("interval_step", RECONNECT_STEP_SECONDS)
         kwargs.setdefault("interval_max", RECONNECT_MAX_SECONDS)
         return super().ensure_connection(*args, **kwargs)
 

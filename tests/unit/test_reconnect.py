@@ -46,8 +46,9 @@ def waits_before_retrying(cls, attempts: int, monkeypatch) -> list[float]:
 
 
 def test_a_worker_tries_again_within_seconds(monkeypatch):
-    assert waits_before_retrying(Connection, 8, monkeypatch) == [1, 2, 3, 4, 5, 5, 5, 5]
-    assert RECONNECT_MAX_SECONDS == 5
+    waits = waits_before_retrying(Connection, 8, monkeypatch)
+    assert waits == [1, 2, 3, 4, 5, 5, 5, 5]
+    assert max(waits) == RECONNECT_MAX_SECONDS  # the ceiling is the module's, not kombu's 30
 
 
 def test_kombus_own_schedule_is_slower(monkeypatch):
